@@ -1,0 +1,117 @@
+"""grocery: software for social groceries. create_app() builds the Flask application."""
+
+import importlib
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from grocery.config import Config, ProductionConfig, default_sqlite_uri
+from grocery.extensions import babel, csrf, db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Domain packages, each exposing a blueprint `bp`; importing one registers its models, settings, navigation
+#: and demo data.
+BLUEPRINTS = (
+    "grocery.main",
+    "grocery.auth",
+    "grocery.admin",
+    "grocery.audit",
+    "grocery.settings",
+)
+
+
+def create_app(config_class: type | None = None) -> Flask:
+    if config_class is None:
+        config_class = ProductionConfig if os.environ.get("GROCERY_ENV") == "production" else Config
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure_database(app)
+    _configure_secret_key(app)
+    _configure_translations(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from grocery.errors import register_error_handlers
+    from grocery.security import init_security
+
+    init_security(app)
+    csrf.init_app(app)
+    for name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(name).bp)
+    register_error_handlers(app)
+
+    from grocery.cli import register_cli
+    from grocery.templating import register_template_helpers
+
+    register_cli(app)
+    register_template_helpers(app)
+    return app
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    locales = current_app.config["GROCERY_LOCALES"]
+    if getattr(current_user, "is_authenticated", False) and current_user.preferred_language in locales:
+        return current_user.preferred_language
+    lang = session.get("lang") if request else None
+    return lang if lang in locales else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _configure_database(app: Flask) -> None:
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI") or default_sqlite_uri(app.instance_path)
+    if uri.startswith("postgres://"):
+        uri = "postgresql+psycopg://" + uri[len("postgres://"):]
+    elif uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        options.pop("pool_pre_ping", None)
+        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _configure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    path = Path(app.instance_path) / "secret_key"
+    try:  # O_EXCL: when several workers start at once, one writes the key and the others read it
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def _configure_translations(app: Flask) -> None:
+    """One catalog per domain package (grocery/<domain>/translations), merged by Flask-Babel."""
+    package = ROOT / "grocery"
+    directories = [str(path) for path in sorted(package.glob("**/translations")) if path.is_dir()]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys, write-ahead log for concurrent readers, wait instead of failing on locks."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,87 @@
+"""Administrators list, create and edit accounts, and reset passwords."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from grocery.admin import bp
+from grocery.auth.forms import ResetPasswordForm, UserCreateForm, UserEditForm
+from grocery.auth.models import User
+from grocery.auth.roles import Role, roles_required
+from grocery.auth.services import create_user, set_password, update_user
+from grocery.errors import GroceryError, ValidationError
+from grocery.extensions import db
+from grocery.forms import apply_service_error
+
+
+@bp.route("/users")
+@roles_required(Role.ADMIN)
+def users():
+    show_inactive = request.args.get("inactive") == "1"
+    query = select(User).order_by(User.is_active_account.desc(), User.display_name)
+    if not show_inactive:
+        query = query.where(User.is_active_account.is_(True))
+    return render_template("admin/users.html", users=db.session.scalars(query).all(), show_inactive=show_inactive)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_create():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(current_user, username=form.username.data, password=form.password.data,
+                               role=form.role.data, display_name=form.display_name.data,
+                               preferred_language=form.preferred_language.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_service_error(form, error) or flash(error.message, "error")
+        except GroceryError as error:
+            db.session.rollback()
+            apply_service_error(form, ValidationError("username", error.message))
+        else:
+            db.session.commit()
+            flash(_("The account “%(username)s” is created.", username=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user, is_active=user.is_active_account)
+    password_form = ResetPasswordForm(prefix="reset")
+    if form.validate_on_submit():
+        try:
+            changed = update_user(current_user, user, display_name=form.display_name.data, role=form.role.data,
+                                  preferred_language=form.preferred_language.data, is_active=form.is_active.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_service_error(form, error) or flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The account is updated.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    password_form = ResetPasswordForm(prefix="reset")
+    if password_form.validate_on_submit():
+        try:
+            set_password(current_user, user, password_form.password.data)
+        except ValidationError as error:
+            db.session.rollback()
+            password_form.password.errors = [error.message]
+        else:
+            db.session.commit()
+            flash(_("The password of “%(username)s” is reset; their other sessions are closed.",
+                    username=user.username), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    form = UserEditForm(obj=user, is_active=user.is_active_account, formdata=None)
+    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form), 422

@@ -1,0 +1,36 @@
+"""The audit log page for administrators, filterable by action, person, record and dates."""
+
+from datetime import date
+
+from flask import render_template, request
+from sqlalchemy import select
+
+from grocery.audit import bp
+from grocery.audit.services import search_events
+from grocery.auth.models import User
+from grocery.auth.roles import Role, roles_required
+from grocery.extensions import db
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN)
+def events():
+    filters = {
+        "action": request.args.get("action", "").strip() or None,
+        "actor_id": request.args.get("actor_id", type=int),
+        "target_type": request.args.get("target_type", "").strip() or None,
+        "target_id": request.args.get("target_id", "").strip() or None,
+        "date_from": _parse_date(request.args.get("date_from")),
+        "date_to": _parse_date(request.args.get("date_to")),
+    }
+    page = db.paginate(search_events(**filters), per_page=50, error_out=False)
+    actors = db.session.scalars(select(User).order_by(User.display_name)).all()
+    query_args = {key: value for key, value in request.args.items() if key != "page"}
+    return render_template("admin/audit.html", page=page, filters=filters, actors=actors, query_args=query_args)

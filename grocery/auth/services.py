@@ -1,0 +1,164 @@
+"""Accounts and login rules: password length, unique usernames, login throttling, the last administrator."""
+
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from grocery.audit.services import changes, record_event
+from grocery.auth.models import LoginAttempt, User
+from grocery.auth.roles import Role
+from grocery.errors import Conflict, GroceryError, ValidationError
+from grocery.extensions import db
+from grocery.timeutil import utcnow
+
+MIN_PASSWORD_LENGTH = 10
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+LOGIN_FAILED_MESSAGE = _l("Unknown username or wrong password.")
+
+
+class LoginLocked(GroceryError):
+    code = "login_locked"
+    status = 429
+    default_message = _l("Too many failed attempts. Try again in %(minutes)d minutes or ask a coordinator.")
+
+
+class LoginFailed(GroceryError):
+    code = "login_failed"
+    status = 401
+    default_message = LOGIN_FAILED_MESSAGE
+
+
+def normalise_username(username: str | None) -> str:
+    return (username or "").strip().lower()
+
+
+def check_password_rules(password: str | None, field: str = "password") -> str:
+    """A password has at least 10 characters and is not only spaces."""
+    if not password or len(password) < MIN_PASSWORD_LENGTH or not password.strip():
+        raise ValidationError(field, _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    if len(password) > 256:
+        raise ValidationError(field, _l("The password is too long."))
+    return password
+
+
+def _check_role(role: str) -> str:
+    try:
+        return Role(role).value
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise ValidationError("role", _l("Unknown role “%(role)s”. Known roles: %(known)s.",
+                                         role=role, known=known)) from None
+
+
+def create_user(actor, *, username: str, password: str, role: str, display_name: str | None = None,
+                preferred_language: str = "fr") -> User:
+    """Create a staff account; usernames are unique (case-insensitive) and passwords follow the rules."""
+    username = normalise_username(username)
+    if not _USERNAME.match(username):
+        raise ValidationError("username", _l("The username takes 2 to 64 lower-case letters, digits, dots, "
+                                             "dashes or underscores."))
+    role = _check_role(role)
+    check_password_rules(password)
+    if preferred_language not in current_app.config["GROCERY_LOCALES"]:
+        raise ValidationError("preferred_language", _l("Unknown language."))
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(_l("The username “%(username)s” is already taken.", username=username))
+    user = User(username=username, display_name=(display_name or username).strip()[:120], role=role,
+                preferred_language=preferred_language, session_token=secrets.token_hex(16),
+                created_by_id=getattr(actor, "id", None), is_active_account=True)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record_event(actor, "user.create", user, {"username": username, "role": role})
+    return user
+
+
+def active_admin_count() -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).where(User.role == Role.ADMIN.value, User.is_active_account.is_(True))
+    ) or 0
+
+
+def update_user(actor, user: User, *, display_name: str, role: str, preferred_language: str,
+                is_active: bool) -> dict:
+    """Change an account; the last active administrator cannot lose the role or be deactivated."""
+    role = _check_role(role)
+    if preferred_language not in current_app.config["GROCERY_LOCALES"]:
+        raise ValidationError("preferred_language", _l("Unknown language."))
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise ValidationError("display_name", _l("Enter the name shown to colleagues."))
+    removes_admin = user.role == Role.ADMIN.value and user.is_active_account and (
+        role != Role.ADMIN.value or not is_active)
+    if removes_admin and active_admin_count() <= 1:
+        raise ValidationError("role", _l("This is the last active administrator: appoint another one first."))
+    if actor is not None and getattr(actor, "id", None) == user.id and not is_active:
+        raise ValidationError("is_active", _l("You cannot deactivate your own account."))
+    changed = changes(user, ["display_name", "role", "preferred_language"],
+                      {"display_name": display_name[:120], "role": role, "preferred_language": preferred_language})
+    if bool(user.is_active_account) != bool(is_active):
+        changed["is_active"] = [user.is_active_account, is_active]
+        user.is_active_account = is_active
+        if not is_active:
+            user.session_token = secrets.token_hex(16)
+    if changed:
+        db.session.flush()
+        record_event(actor, "user.update", user, changed)
+    return changed
+
+
+def set_password(actor, user: User, password: str, *, current_password: str | None = None) -> None:
+    """Set a new password (checking the current one when a user changes their own); other sessions end."""
+    if current_password is not None and not user.check_password(current_password):
+        raise ValidationError("current_password", _l("The current password is wrong."))
+    check_password_rules(password)
+    user.set_password(password)
+    user.session_token = secrets.token_hex(16)
+    db.session.flush()
+    own = actor is not None and getattr(actor, "id", None) == user.id
+    record_event(actor, "user.password_change" if own else "user.password_reset", user)
+
+
+def recent_failures(username: str, remote_addr: str) -> int:
+    window = utcnow() - timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+    return db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.username == username,
+            LoginAttempt.remote_addr == remote_addr,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.attempted_at >= window,
+        )
+    ) or 0
+
+
+def authenticate(username: str | None, password: str | None, remote_addr: str) -> User:
+    """Check a login. After LOGIN_MAX_FAILURES failures for a username from one address within
+    LOGIN_LOCKOUT_MINUTES, every attempt is refused; unknown user and wrong password get the same message.
+    Each attempt is recorded (the caller commits even on failure)."""
+    name = normalise_username(username)[:64]
+    remote_addr = (remote_addr or "unknown")[:64]
+    minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+    if recent_failures(name, remote_addr) >= current_app.config["LOGIN_MAX_FAILURES"]:
+        db.session.add(LoginAttempt(username=name, remote_addr=remote_addr, succeeded=False))
+        db.session.flush()
+        raise LoginLocked(_l("Too many failed attempts. Try again in %(minutes)d minutes or ask a coordinator.",
+                             minutes=minutes))
+    user = db.session.scalar(select(User).where(User.username == name)) if name else None
+    ok = bool(user and password and user.is_active_account and user.check_password(password))
+    db.session.add(LoginAttempt(username=name, remote_addr=remote_addr, succeeded=ok))
+    if not ok:
+        db.session.flush()
+        raise LoginFailed()
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def purge_login_attempts(older_than_days: int = 30) -> int:
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    rows = db.session.execute(db.delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff))
+    return rows.rowcount or 0

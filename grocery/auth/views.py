@@ -1,0 +1,91 @@
+"""Login, logout, own password and language choice."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from grocery.auth import bp
+from grocery.auth.forms import ChangePasswordForm, LoginForm
+from grocery.auth.roles import ALL_ROLES, public, roles_required
+from grocery.auth.services import authenticate, set_password
+from grocery.errors import GroceryError, ValidationError
+from grocery.extensions import db
+from grocery.forms import apply_service_error
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.username.data, form.password.data, request.remote_addr or "unknown")
+        except GroceryError as error:
+            db.session.commit()  # the failed attempt is recorded for throttling
+            flash(error.message, "error")
+            status = error.status
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            session["lang"] = user.preferred_language
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@roles_required(ALL_ROLES)
+def logout():
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles_required(ALL_ROLES)
+def change_password():
+    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        try:
+            set_password(user, user, form.password.data,
+                         current_password=form.current_password.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_service_error(form, error) or flash(error.message, "error")
+        else:
+            db.session.commit()
+            login_user(user)  # the session token changed: keep this session, end the others
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["GROCERY_LOCALES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated and current_user.preferred_language != lang:
+            current_user.preferred_language = lang
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("main.home"))

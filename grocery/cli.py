@@ -1,0 +1,140 @@
+"""Flask commands of the foundation: create-user, demo, backup, restore."""
+
+import sqlite3
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from grocery.auth.roles import Role
+from grocery.demo import DEMO_LOADERS
+from grocery.errors import GroceryError
+from grocery.extensions import db
+
+#: Demo accounts: username, display name, role. They share DEMO_PASSWORD.
+DEMO_USERS = [
+    ("admin", "Anne Admin", Role.ADMIN),
+    ("coordination", "Claire Coordinatrice", Role.COORDINATOR),
+    ("social", "Sophie Assistante sociale", Role.SOCIAL_WORKER),
+    ("stock", "Samir Gestionnaire de stock", Role.STOCK_MANAGER),
+    ("caisse", "Karim Caissier", Role.CASHIER),
+]
+DEMO_PASSWORD = "demo-grocery-2026"  # noqa: S105 - documented demo password, demo data only
+
+
+def _sqlite_path() -> Path | None:
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        return None
+    if not url.database or url.database == ":memory:":
+        raise click.ClickException("an in-memory SQLite database cannot be backed up")
+    return Path(url.database)
+
+
+def _print_demo_logins() -> None:
+    click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+    for username, name, role in DEMO_USERS:
+        click.echo(f"  {username:<14} {Role(role).value:<14} {name}")
+
+
+def _sqlite_copy(source_path: Path, target_path: Path) -> None:
+    """A consistent copy of a live SQLite database, page by page, through the sqlite3 backup API."""
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", required=True, help="admin, coordinator, social_worker, stock_manager or cashier")
+    @click.option("--name", "display_name", default=None, help="Name shown to colleagues.")
+    @click.option("--language", default="fr", show_default=True)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                  help="Prompted when omitted; at least 10 characters.")
+    def create_user_command(username, role, display_name, language, password):
+        """Create a staff account."""
+        from grocery.auth.services import create_user
+
+        try:
+            user = create_user(None, username=username, password=password, role=role, display_name=display_name,
+                               preferred_language=language)
+        except GroceryError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+        db.session.commit()
+        click.echo(f"Compte créé : {user.username} ({user.role})")
+
+    @app.cli.command("demo")
+    @click.option("--skip-if-loaded", is_flag=True, help="Exit quietly when the database already has accounts.")
+    def demo_command(skip_if_loaded: bool):
+        """Load realistic demo data in French (refuses a database that already has accounts)."""
+        from grocery.auth.models import User
+        from grocery.auth.services import create_user
+
+        if db.session.scalar(select(func.count(User.id))):
+            if skip_if_loaded:
+                click.echo("La base contient déjà des comptes : données de démonstration non rechargées.")
+                _print_demo_logins()
+                return
+            raise click.ClickException("the database already has accounts: demo data goes into an empty database")
+        for username, name, role in DEMO_USERS:
+            create_user(None, username=username, password=DEMO_PASSWORD, role=role, display_name=name)
+        db.session.flush()
+        for _order, name, loader in DEMO_LOADERS:
+            click.echo(f"- {name}: {loader()}")
+        db.session.commit()
+        _print_demo_logins()
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(path: Path):
+        """Copy the SQLite database while the app runs (sqlite3 backup API). For PostgreSQL, use pg_dump."""
+        source_path = _sqlite_path()
+        if source_path is None:
+            url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+            raise click.ClickException(
+                "this database is PostgreSQL: back it up with pg_dump, for example\n"
+                f"  pg_dump --format=custom --file={path} --host={url.host or 'localhost'} "
+                f"--username={url.username or 'postgres'} {url.database}\n"
+                "and restore with pg_restore --clean --dbname=... FILE")
+        if path.exists():
+            raise click.ClickException(f"{path} exists already: choose a new file name")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _sqlite_copy(source_path, path)
+        click.echo(f"Sauvegarde écrite : {path} ({path.stat().st_size} octets)")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(path: Path, yes: bool):
+        """Replace the SQLite database by a backup (stop the app first). The current file is kept aside."""
+        target_path = _sqlite_path()
+        if target_path is None:
+            raise click.ClickException("this database is PostgreSQL: restore with pg_restore")
+        check = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise click.ClickException(f"{path} is not a sound SQLite database")
+        except sqlite3.DatabaseError as error:
+            raise click.ClickException(f"{path} is not a SQLite database: {error}") from None
+        finally:
+            check.close()
+        if not yes:
+            click.confirm(f"Replace {target_path} by {path}?", abort=True)
+        db.session.remove()
+        db.engine.dispose()
+        if target_path.exists():
+            aside = target_path.with_suffix(target_path.suffix + ".before-restore")
+            aside.unlink(missing_ok=True)
+            _sqlite_copy(target_path, aside)
+            click.echo(f"Ancienne base gardée : {aside}")
+        _sqlite_copy(path, target_path)
+        click.echo(f"Base restaurée depuis {path}")

@@ -1,0 +1,63 @@
+"""Configuration classes; every deployment setting comes from a GROCERY_* environment variable."""
+
+import os
+from pathlib import Path
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults for a local run on SQLite; production overrides through the environment."""
+
+    #: None means "a SQLite file in the instance folder", resolved by create_app.
+    SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("GROCERY_DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: None means "read or create instance/secret_key", resolved by create_app.
+    SECRET_KEY: str | None = os.environ.get("GROCERY_SECRET_KEY")
+    GROCERY_TIMEZONE: str = os.environ.get("GROCERY_TIMEZONE", "Europe/Brussels")
+    BABEL_DEFAULT_LOCALE: str = os.environ.get("GROCERY_DEFAULT_LOCALE", "fr")
+    BABEL_DEFAULT_TIMEZONE: str = "UTC"
+    GROCERY_LOCALES: tuple[str, ...] = ("fr", "en")
+    #: Set GROCERY_SECURE_COOKIES=1 when the app is served over HTTPS.
+    SESSION_COOKIE_SECURE: bool = _env_flag("GROCERY_SECURE_COOKIES")
+    REMEMBER_COOKIE_SECURE: bool = _env_flag("GROCERY_SECURE_COOKIES")
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    REMEMBER_COOKIE_SAMESITE: str = "Lax"
+    PERMANENT_SESSION_LIFETIME: int = 12 * 3600
+    WTF_CSRF_TIME_LIMIT: int | None = 12 * 3600
+    MAX_CONTENT_LENGTH: int = 60 * 1024 * 1024
+    #: Failed logins for one username from one address before a lock-out, and its length.
+    LOGIN_MAX_FAILURES: int = 5
+    LOGIN_LOCKOUT_MINUTES: int = 15
+    TESTING: bool = False
+    #: werkzeug hashing method for passwords (scrypt by default; the tests use a faster one).
+    PASSWORD_HASH_METHOD: str = "scrypt"  # noqa: S105 - a method name, not a password
+
+
+class ProductionConfig(Config):
+    """Production: the database URL and the secret must come from the environment."""
+
+    SESSION_COOKIE_SECURE = _env_flag("GROCERY_SECURE_COOKIES", default=True)
+    REMEMBER_COOKIE_SECURE = _env_flag("GROCERY_SECURE_COOKIES", default=True)
+
+
+class TestingConfig(Config):
+    """The test suite: in-memory SQLite unless GROCERY_TEST_DATABASE_URL names another database."""
+
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("GROCERY_TEST_DATABASE_URL", "sqlite://")
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    WTF_CSRF_ENABLED = True
+    SERVER_NAME = "localhost"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
+
+
+def default_sqlite_uri(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'grocery.sqlite'}"

@@ -1,0 +1,109 @@
+"""Business errors raised by services, and the app-level handlers that turn them into pages or JSON."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class GroceryError(Exception):
+    """A refusal by a business rule; `message` is translated and says what to do next."""
+
+    code = "error"
+    status = 400
+    default_message = _l("The operation was refused.")
+
+    def __init__(self, message: str | None = None, **details: object) -> None:
+        self.message = str(message if message is not None else self.default_message)
+        self.details = details
+        super().__init__(self.message)
+
+
+class ValidationError(GroceryError):
+    """Bad input for one field; views show it next to that field."""
+
+    code = "invalid"
+    status = 422
+    default_message = _l("Please check the value entered.")
+
+    def __init__(self, field: str | None, message: str | None = None, **details: object) -> None:
+        self.field = field
+        super().__init__(message, **details)
+
+
+class NotFound(GroceryError):
+    code = "not_found"
+    status = 404
+    default_message = _l("Not found.")
+
+
+class Conflict(GroceryError):
+    code = "conflict"
+    status = 409
+    default_message = _l("This conflicts with existing data.")
+
+
+class NotEligible(GroceryError):
+    code = "not_eligible"
+    status = 403
+    default_message = _l("This household may not shop today: see the social service.")
+
+
+class OverBudget(GroceryError):
+    code = "over_budget"
+    status = 409
+    default_message = _l("The budget left for this period is not enough.")
+
+
+class QuotaExceeded(GroceryError):
+    code = "quota_exceeded"
+    status = 409
+    default_message = _l("A product limit for this household is reached.")
+
+
+class InsufficientStock(GroceryError):
+    code = "insufficient_stock"
+    status = 409
+    default_message = _l("Not enough stock.")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json" and not request.accept_mimetypes.accept_html
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(GroceryError)
+    def handle_grocery_error(error: GroceryError):
+        if wants_json():
+            body = {"error": error.code, "message": error.message}
+            if isinstance(error, ValidationError) and error.field:
+                body["field"] = error.field
+            return jsonify(body), error.status
+        return render_template("errors/error.html", code=error.status, message=error.message), error.status
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        message = str(_l("The form has expired or was sent twice. Reload the page and try again."))
+        if wants_json():
+            return jsonify({"error": "csrf", "message": message}), 400
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        if wants_json():
+            return jsonify({"error": f"http_{error.code}", "message": error.description}), error.code
+        template = {403: "errors/403.html", 404: "errors/404.html"}.get(error.code, "errors/error.html")
+        return render_template(template, code=error.code, message=error.description), error.code
+
+    @app.errorhandler(500)
+    def handle_server_error(error):
+        from grocery.extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"error": "server_error", "message": str(_l("Unexpected error."))}), 500
+        return render_template("errors/500.html", code=500), 500

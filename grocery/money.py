@@ -1,0 +1,61 @@
+"""Money is integer cents: parse what people type ("12,50") and format for display ("12,50 €")."""
+
+import re
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from grocery.errors import ValidationError
+
+_AMOUNT = re.compile(r"^(?P<sign>-)?(?P<units>\d{1,3}(?:[ .\u202f\u00a0]\d{3})+|\d+)(?:[.,](?P<cents>\d{1,2}))?$")
+MAX_CENTS = 10_000_000_00
+
+
+def parse_money(text: str | int | Decimal | None, *, field: str | None = None, allow_negative: bool = False) -> int:
+    """Parse an amount in euros typed by a person ("12,50", "12.5", "1 234,00") into integer cents.
+
+    Refuses currency signs, letters, more than two decimals and (unless allowed) negative amounts.
+    """
+    if text is None or (isinstance(text, str) and not text.strip()):
+        raise ValidationError(field, _l("Enter an amount, for example 12,50."))
+    if isinstance(text, int):
+        raise ValidationError(field, _l("Enter an amount in euros, for example 12,50."))
+    if isinstance(text, Decimal):
+        text = format(text, "f")
+    cleaned = text.strip()
+    match = _AMOUNT.match(cleaned)
+    if not match:
+        raise ValidationError(field, _l("“%(value)s” is not an amount: type digits and a comma, for example 12,50.",
+                                        value=cleaned))
+    units = re.sub(r"[ .\u202f\u00a0]", "", match["units"])
+    cents = int(units) * 100 + int((match["cents"] or "0").ljust(2, "0"))
+    if match["sign"]:
+        if not allow_negative:
+            raise ValidationError(field, _l("The amount cannot be negative."))
+        cents = -cents
+    if abs(cents) > MAX_CENTS:
+        raise ValidationError(field, _l("The amount is too large."))
+    return cents
+
+
+def format_money(cents: int | None, locale: str | None = None) -> str:
+    """1250 -> "12,50 €" in French (Belgium), "€12.50" in English."""
+    if cents is None:
+        return ""
+    if locale is None:
+        current = get_locale()
+        locale = "fr_BE" if current is None or current.language == "fr" else str(current)
+    if locale == "fr":
+        locale = "fr_BE"
+    return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
+
+
+def cents_to_input(cents: int | None) -> str:
+    """The value to put back into a form field: 1250 -> "12,50"."""
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100},{cents % 100:02d}"

@@ -1,0 +1,83 @@
+"""Security by default: role checks before every request, security headers after it, the user loader."""
+
+from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from grocery.auth.models import User
+from grocery.auth.roles import PUBLIC, declared_roles
+from grocery.extensions import db, login_manager
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Session ids are "<id>:<session token>": a password change or deactivation ends other sessions."""
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit() or not token:
+        return None
+    user = db.session.scalar(select(User).where(User.id == int(ident)))
+    if user is None or user.session_token != token or not user.is_active_account:
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "unauthenticated", "message": str(_l("Please log in."))}), 401
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def enforce_roles():
+    """Every endpoint must declare its roles (roles_required or public); undeclared endpoints are refused."""
+    if request.endpoint is None:
+        return None  # unknown URL: the 404 handler answers
+    if request.endpoint == "static":
+        return None
+    roles = declared_roles(current_app.view_functions.get(request.endpoint))
+    if roles is None:
+        abort(403)
+    if roles is PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in roles:
+        abort(403)
+    return None
+
+
+def set_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_security(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    # Registered before CSRFProtect so that an anonymous or unauthorised request is answered first.
+    app.before_request(enforce_roles)
+    app.after_request(set_security_headers)

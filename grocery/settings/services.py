@@ -1,0 +1,102 @@
+"""Reading and changing settings; every change is written to the audit log."""
+
+from typing import Any
+
+from flask import g, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from grocery.audit.services import record_event
+from grocery.errors import ValidationError
+from grocery.extensions import db
+from grocery.settings.models import Setting, StoredFile
+from grocery.settings.registry import DEFINITIONS
+
+LOGO_KEY = "org.logo"
+LOGO_MAX_BYTES = 512 * 1024
+_LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def _stored_values() -> dict[str, Any]:
+    cache = g.get("_grocery_settings") if has_app_context() else None
+    if cache is None:
+        cache = {row.key: row.value for row in db.session.scalars(select(Setting))}
+        if has_app_context():
+            g._grocery_settings = cache
+    return cache
+
+
+def get_setting(key: str) -> Any:
+    """The stored value of a registered setting, or its default."""
+    definition = DEFINITIONS[key]
+    return _stored_values().get(key, definition.default)
+
+
+def all_settings() -> dict[str, Any]:
+    stored = _stored_values()
+    return {key: stored.get(key, d.default) for key, d in DEFINITIONS.items()}
+
+
+def update_settings(actor, values: dict[str, Any]) -> dict[str, list]:
+    """Store changed values (already parsed by SettingDef.parse) and log each change; returns the changes."""
+    changed: dict[str, list] = {}
+    current = all_settings()
+    for key, value in values.items():
+        if key not in DEFINITIONS:
+            raise ValidationError(key, _l("Unknown setting."))
+        if current[key] == value:
+            continue
+        row = db.session.get(Setting, key)
+        if row is None:
+            row = Setting(key=key, value=value)
+            db.session.add(row)
+        else:
+            row.value = value
+        row.updated_by_id = getattr(actor, "id", None)
+        changed[key] = [current[key], value]
+    if changed:
+        db.session.flush()
+        record_event(actor, "settings.update", "settings", {"changes": changed})
+        g.pop("_grocery_settings", None)
+    return changed
+
+
+def sniff_image(data: bytes) -> str | None:
+    for signature, content_type in _LOGO_SIGNATURES.items():
+        if data.startswith(signature):
+            return content_type
+    return None
+
+
+def set_logo(actor, data: bytes) -> StoredFile:
+    """Replace the organisation logo: a PNG or JPEG image of at most 512 kB."""
+    if not data:
+        raise ValidationError("logo", _l("The file is empty."))
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValidationError("logo", _l("The logo must be smaller than 512 kB."))
+    content_type = sniff_image(data)
+    if content_type is None:
+        raise ValidationError("logo", _l("The logo must be a PNG or JPEG image."))
+    stored = db.session.get(StoredFile, LOGO_KEY)
+    if stored is None:
+        stored = StoredFile(key=LOGO_KEY, content_type=content_type, data=data)
+        db.session.add(stored)
+    else:
+        stored.content_type, stored.data = content_type, data
+    db.session.flush()
+    record_event(actor, "settings.logo", "settings", {"bytes": len(data), "content_type": content_type})
+    return stored
+
+
+def remove_logo(actor) -> bool:
+    stored = db.session.get(StoredFile, LOGO_KEY)
+    if stored is None:
+        return False
+    db.session.delete(stored)
+    db.session.flush()
+    record_event(actor, "settings.logo_removed", "settings")
+    return True
+
+
+def get_logo() -> StoredFile | None:
+    return db.session.get(StoredFile, LOGO_KEY)

@@ -1,0 +1,103 @@
+"""Every route declares its roles, and each role gets exactly what the single table below says."""
+
+import pytest
+from werkzeug.routing import Rule
+
+from grocery.auth.roles import ALL_ROLES, MANAGERS, PUBLIC, Role, declared_roles
+
+A, C, S, K, X = Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.STOCK_MANAGER, Role.CASHIER
+ALL = ALL_ROLES
+
+#: endpoint -> PUBLIC or the set of roles that may call it. A new route must be added here.
+EXPECTED: dict[str, object] = {
+    "static": PUBLIC,
+    "main.health": PUBLIC,
+    "main.home": ALL,
+    "auth.login": PUBLIC,
+    "auth.logout": ALL,
+    "auth.change_password": ALL,
+    "auth.set_language": PUBLIC,
+    "admin.users": {A},
+    "admin.user_create": {A},
+    "admin.user_edit": {A},
+    "admin.user_reset_password": {A},
+    "audit.events": {A},
+    "settings.edit": MANAGERS,
+    "settings.logo_delete": MANAGERS,
+    "settings.logo": ALL,
+}
+
+
+def _url(rule: Rule) -> str:
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters[name].__class__.__name__
+        values[name] = 999999 if converter in {"IntegerConverter", "NumberConverter"} else "0000000000000"
+    return rule.build(values)[1]
+
+
+def _method(rule: Rule) -> str:
+    return "GET" if "GET" in rule.methods else sorted(rule.methods - {"OPTIONS", "HEAD"})[0]
+
+
+def _rules(app):
+    return [rule for rule in app.url_map.iter_rules()]
+
+
+def test_every_endpoint_is_in_the_table(app):
+    """Does a route exist without a row in the table (or a row without a route)?"""
+    endpoints = {rule.endpoint for rule in _rules(app)}
+    assert endpoints - set(EXPECTED) == set(), "routes missing from EXPECTED"
+    assert set(EXPECTED) - endpoints == set(), "EXPECTED names routes that do not exist"
+
+
+def test_declarations_match_the_table(app):
+    """Does each view declare exactly the roles of the table?"""
+    for endpoint, expected in EXPECTED.items():
+        if endpoint == "static":
+            continue
+        declared = declared_roles(app.view_functions[endpoint])
+        assert declared is not None, f"{endpoint} declares no roles"
+        if expected is PUBLIC:
+            assert declared is PUBLIC, endpoint
+        else:
+            assert declared == frozenset(expected), endpoint
+
+
+def test_undeclared_view_is_refused(app):
+    """Is a view that forgot its declaration refused rather than open?"""
+    from flask import Flask
+
+    from grocery.security import enforce_roles
+
+    probe = Flask("probe")
+    probe.add_url_rule("/forgotten", "forgotten", lambda: "open")
+    probe.before_request(enforce_roles)
+    with probe.test_client() as c:
+        assert c.get("/forgotten").status_code == 403
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
+def test_each_role_reaches_exactly_its_routes(app, client, login, role):
+    """Walk the whole url_map as anonymous and as each role; compare with the table."""
+    if role is not None:
+        login(role)
+    for rule in _rules(app):
+        expected = EXPECTED[rule.endpoint]
+        url, method = _url(rule), _method(rule)
+        response = client.open(url, method=method)
+        status, location = response.status_code, response.headers.get("Location", "")
+        where = f"{method} {url} as {role or 'anonymous'}: {status}"
+        if expected is PUBLIC:
+            assert status != 403 and "/login?" not in location, where
+        elif role is None:
+            if url.startswith("/api/"):
+                assert status == 401, where
+            else:
+                assert status == 302 and "/login" in location, where
+        elif role in expected:
+            assert status != 403 and "/login" not in location, where
+        else:
+            assert status == 403, where
+        if rule.endpoint == "auth.logout" and role is not None and method == "POST":
+            pass  # logout needs a CSRF token, so the session survives this walk
