@@ -24,6 +24,8 @@ BLUEPRINTS = (
     "grocery.admin",
     "grocery.audit",
     "grocery.settings",
+    "grocery.checkout",
+    "grocery.checkout.api",
 )
 
 

@@ -1,0 +1,117 @@
+"""The till's JSON API: catalogue snapshot, card lookup, quote, sale. Session cookie, CSRF token in a header;
+errors as {"error": code, "message": text} with a 4xx status."""
+
+import gzip
+import json
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, current_app, jsonify, request, session
+from flask_login import current_user
+
+from grocery.auth.roles import MANAGERS, Role, roles_required
+from grocery.checkout.catalogue import catalogue_snapshot
+from grocery.checkout.models import TillSession
+from grocery.checkout.services import (
+    find_household_for_till,
+    quote_sale,
+    record_sale,
+    sale_json,
+    till_household,
+)
+from grocery.dbutil import begin_write
+from grocery.errors import ValidationError
+from grocery.extensions import db
+from grocery.timeutil import local_today
+
+bp = Blueprint("till_api", __name__, url_prefix="/api/till")
+TILL_ROLES = {Role.CASHIER, *MANAGERS}
+
+
+def _json_body() -> dict:
+    """The request's JSON object; malformed JSON or another type is an `invalid` error, never a 500."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError(None, "Le corps de la requête doit être un objet JSON.")
+    return data
+
+
+def current_till_session() -> TillSession | None:
+    """The till session this browser works in (chosen when the till was opened or continued)."""
+    session_id = session.get("till_session_id")
+    return db.session.get(TillSession, session_id) if isinstance(session_id, int) else None
+
+
+@bp.route("/catalogue")
+@roles_required(TILL_ROLES)
+def catalogue():
+    """Everything the till needs to look codes up locally; gzip-compressed when the browser accepts it."""
+    body = json.dumps(catalogue_snapshot(local_today()), separators=(",", ":"), ensure_ascii=False).encode()
+    response = current_app.response_class(body, mimetype="application/json")
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.set_data(gzip.compress(body, compresslevel=6))
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/households/<card_code>")
+@roles_required(TILL_ROLES)
+def household(card_code: str):
+    return jsonify(till_household(card_code, local_today()))
+
+
+@bp.route("/households/lookup", methods=["POST"])
+@roles_required(TILL_ROLES)
+def household_lookup():
+    data = _json_body()
+    birth = data.get("birth_date")
+    try:
+        birth_on = date.fromisoformat(birth) if isinstance(birth, str) and birth else None
+    except ValueError:
+        birth_on = None
+    last_name = data.get("last_name") if isinstance(data.get("last_name"), str) else ""
+    return jsonify(find_household_for_till(last_name, birth_on, local_today()))
+
+
+@bp.route("/quote", methods=["POST"])
+@roles_required(TILL_ROLES)
+def quote():
+    data = _json_body()
+    card = data.get("household_card")
+    if not isinstance(card, str) or not card:
+        raise ValidationError("household_card", "Scannez d'abord la carte du ménage.")
+    return jsonify(quote_sale(card, data.get("lines"), local_today()).as_json())
+
+
+def _client_time(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
+
+
+@bp.route("/sales", methods=["POST"])
+@roles_required(TILL_ROLES)
+def create_sale():
+    """201 with the new sale; 200 with the same sale when its uuid was already recorded (a replay)."""
+    data = _json_body()
+    card = data.get("household_card")
+    if not isinstance(card, str) or not card:
+        raise ValidationError("household_card", "Scannez d'abord la carte du ménage.")
+    till = current_till_session()
+    till_id = till.id if till is not None else None
+    begin_write()  # SQLite: one writer at a time, taken before anything is read
+    till = db.session.get(TillSession, till_id) if till_id is not None else None
+    try:
+        sale, created = record_sale(current_user, till, sale_uuid=data.get("uuid"), card_code=card,
+                                    lines=data.get("lines"), payment=data.get("payment"),
+                                    client_created_at=_client_time(data.get("client_created_at")))
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return jsonify(sale_json(sale)), 201 if created else 200

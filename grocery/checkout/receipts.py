@@ -1,0 +1,42 @@
+"""What the receipt shows: lines grouped by product, free programme goods marked, savings, budget left."""
+
+from grocery.checkout.models import Sale
+from grocery.settings.services import get_setting
+
+
+def receipt_data(sale: Sale) -> dict:
+    """Receipt figures for a sale (no social data beyond the greeting name the till already shows)."""
+    from grocery.households.models import Household
+    from grocery.households.services import budget_left, display_name
+    from grocery.stock.services import format_quantity
+    from grocery.timeutil import local_today
+
+    grouped: dict[int, dict] = {}
+    for line in sale.lines:
+        entry = grouped.setdefault(line.product_id, {
+            "name": line.product.name, "quantity": 0, "price_cents": 0, "retail_cents": 0, "free_quantity": 0,
+            "product": line.product, "past_best_before": False})
+        entry["quantity"] += line.quantity
+        entry["price_cents"] += line.price_cents
+        entry["retail_cents"] += line.retail_cents
+        entry["past_best_before"] |= line.past_best_before
+        if line.is_free_programme:
+            entry["free_quantity"] += line.quantity
+    for entry in grouped.values():
+        entry["quantity_label"] = format_quantity(entry["product"], entry["quantity"])
+        entry["all_free"] = entry["free_quantity"] == entry["quantity"]
+    household = sale.household if hasattr(sale, "household") else None
+    if household is None:
+        from grocery.extensions import db
+
+        household = db.session.get(Household, sale.household_id)
+    refunded = sum(refund.amount_cents for refund in sale.refunds)
+    return {
+        "org_name": get_setting("org.name"),
+        "org_address": get_setting("org.address"),
+        "lines": list(grouped.values()),
+        "greeting": display_name(household),
+        "budget_left_cents": budget_left(household, local_today()),
+        "refunded_cents": refunded,
+        "reprint": sale.receipt_prints >= 1,
+    }

@@ -1,0 +1,519 @@
+"""Sales at the till: quote, commit (eligibility, quotas, budget, FEFO lots priced by source), void and refund."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from grocery.audit.services import record_event
+from grocery.checkout.models import Sale, SaleLine, SaleRefund, SaleRefundLine, TillSession
+from grocery.checkout.till import TillClosed
+from grocery.errors import (
+    GroceryError,
+    InsufficientStock,
+    NotEligible,
+    NotFound,
+    OverBudget,
+    QuotaExceeded,
+    ValidationError,
+)
+from grocery.extensions import db
+from grocery.money import format_money
+from grocery.timeutil import local_day_bounds, local_today, utcnow
+
+MAX_LINES = 200
+MAX_QUANTITY = 100_000
+
+
+class UnknownCard(GroceryError):
+    code = "unknown_card"
+    status = 404
+    default_message = _l("Unknown card: check the card or look the household up by name and birth date.")
+
+
+class CardReplaced(GroceryError):
+    code = "card_replaced"
+    status = 403
+    default_message = _l("Card replaced: ask for the new card or see the social service.")
+
+
+class UnknownProduct(GroceryError):
+    code = "unknown_product"
+    status = 404
+    default_message = _l("Unknown product.")
+
+
+@dataclass
+class PricedLine:
+    product_id: int
+    name: str
+    quantity: int
+    price_cents: int
+    retail_cents: int
+    allocations: list = field(default_factory=list)
+    free_programme_quantity: int = 0
+    past_best_before: bool = False
+
+
+@dataclass
+class Quote:
+    household_id: int | None
+    lines: list[PricedLine]
+    total_cents: int
+    retail_cents: int
+    budget_left_cents: int | None
+    violations: list[dict]
+
+    @property
+    def savings_cents(self) -> int:
+        return self.retail_cents - self.total_cents
+
+    def as_json(self) -> dict:
+        return {
+            "lines": [
+                {"product_id": line.product_id, "name": line.name, "quantity": line.quantity,
+                 "price_cents": line.price_cents, "retail_cents": line.retail_cents,
+                 "free_programme_quantity": line.free_programme_quantity,
+                 "past_best_before": line.past_best_before}
+                for line in self.lines
+            ],
+            "total_cents": self.total_cents,
+            "retail_cents": self.retail_cents,
+            "savings_cents": self.savings_cents,
+            "budget_left_cents": self.budget_left_cents,
+            "budget_after_cents": None if self.budget_left_cents is None
+            else self.budget_left_cents - self.total_cents,
+            "violations": self.violations,
+        }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Household at the till
+# --------------------------------------------------------------------------------------------------------------
+
+_CARD_ERRORS = {"unknown_card": UnknownCard, "card_replaced": CardReplaced}
+
+
+def household_for_card(card_code: str, day: date) -> tuple[dict, object]:
+    """The till summary of a card and its household, or the refusal a cashier must see (never more)."""
+    from grocery.households.models import Household
+    from grocery.households.services import till_summary
+
+    summary = till_summary(card_code, day)
+    if not summary["eligible"]:
+        error = _CARD_ERRORS.get(summary["reason_code"], NotEligible)
+        raise error(summary["reason"])
+    return summary, db.session.get(Household, summary["household_id"])
+
+
+def till_household(card_code: str, day: date) -> dict:
+    """The till summary plus the state of the product quotas for this household (what is left this period)."""
+    summary, household = household_for_card(card_code, day)
+    summary = dict(summary)
+    summary["quotas"] = quota_state(household.id, summary["quota_basis"], day)
+    return summary
+
+
+def find_household_for_till(last_name: str, birth_on: date | None, day: date) -> dict:
+    """A forgotten card: the household whose active member has this last name and birth date, only when exactly
+    one matches; the till then gets the same summary as with the card."""
+    from grocery.households.models import HouseholdCard, Member
+    from grocery.households.services import fold
+
+    key = fold(last_name)
+    if not key or birth_on is None:
+        raise ValidationError("last_name", _l("Type the last name and the birth date."))
+    household_ids = db.session.scalars(
+        select(Member.household_id).where(Member.last_name_key == key, Member.birth_on == birth_on,
+                                          Member.is_active.is_(True)).distinct()).all()
+    if not household_ids:
+        raise UnknownCard(_l("No household found with this name and birth date: check them or see the social "
+                             "service."))
+    if len(household_ids) > 1:
+        raise ValidationError("last_name", _l("Several households match: ask for the card or see the social "
+                                              "service."))
+    code = db.session.scalar(select(HouseholdCard.code).where(HouseholdCard.household_id == household_ids[0],
+                                                              HouseholdCard.is_active.is_(True)))
+    if code is None:
+        raise NotEligible(_l("This household has no active card: see the social service."))
+    return till_household(code, day)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Quotas
+# --------------------------------------------------------------------------------------------------------------
+
+QUOTA_MULTIPLIERS = {"household": None, "per_adult": "adults", "per_child": "children",
+                     "per_child_under_3": "children_under_3"}
+
+
+def quota_limit(product, basis: dict) -> int | None:
+    """How many base units of a product a household may take per quota period, or None when unlimited."""
+    if product.quota_quantity is None:
+        return None
+    counted = QUOTA_MULTIPLIERS.get(product.quota_scope or "household")
+    return product.quota_quantity * (1 if counted is None else int(basis.get(counted, 0)))
+
+
+def quota_bounds(period: str | None, day: date) -> tuple[date, date]:
+    """[start, end) of the quota period containing a day: a Monday-to-Sunday week or a calendar month."""
+    if period == "month":
+        start = day.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+        return start, end
+    start = day - timedelta(days=day.weekday())
+    return start, start + timedelta(days=7)
+
+
+def quota_used(household_id: int, products: list, day: date) -> dict[int, int]:
+    """Base units of each product taken by a household in its quota period (sales net of refunds)."""
+    used: dict[int, int] = {}
+    by_period: dict[str, list[int]] = {}
+    for product in products:
+        by_period.setdefault(product.quota_period or "week", []).append(product.id)
+    for period, product_ids in by_period.items():
+        start, end = quota_bounds(period, day)
+        since, until = local_day_bounds(start)[0], local_day_bounds(end - timedelta(days=1))[1]
+        rows = db.session.execute(
+            select(SaleLine.product_id, func.sum(SaleLine.quantity - SaleLine.refunded_quantity))
+            .join(Sale, Sale.id == SaleLine.sale_id)
+            .where(Sale.household_id == household_id, Sale.created_at >= since, Sale.created_at < until,
+                   SaleLine.product_id.in_(product_ids))
+            .group_by(SaleLine.product_id))
+        used.update({product_id: int(total or 0) for product_id, total in rows})
+    return used
+
+
+def quota_state(household_id: int, basis: dict, day: date) -> list[dict]:
+    """Every quota rule that applies to this household, with what is used and left this period."""
+    from grocery.stock.models import Product
+    from grocery.stock.services import format_quantity
+
+    products = db.session.scalars(select(Product).where(Product.quota_quantity.is_not(None),
+                                                        Product.is_active.is_(True)).order_by(Product.name)).all()
+    used = quota_used(household_id, products, day)
+    state = []
+    for product in products:
+        limit = quota_limit(product, basis)
+        left = max(0, limit - used.get(product.id, 0))
+        state.append({"product_id": product.id, "name": product.name, "limit": limit,
+                      "used": used.get(product.id, 0), "left": left,
+                      "left_label": format_quantity(product, left), "period": product.quota_period or "week"})
+    return state
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Quote
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _parse_lines(lines) -> list[tuple[int, int]]:
+    """[(product_id, quantity)] from the client's lines, merged by product; refuses malformed input."""
+    if not isinstance(lines, list) or not lines:
+        raise ValidationError("lines", _l("The sale has no line."))
+    if len(lines) > MAX_LINES:
+        raise ValidationError("lines", _l("Too many lines in one sale."))
+    merged: dict[int, int] = {}
+    for line in lines:
+        if not isinstance(line, dict):
+            raise ValidationError("lines", _l("A line is malformed."))
+        product_id, quantity = line.get("product_id"), line.get("quantity")
+        if not isinstance(product_id, int) or isinstance(product_id, bool) or product_id <= 0:
+            raise ValidationError("lines", _l("A line has no valid product."))
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 < quantity <= MAX_QUANTITY:
+            raise ValidationError("lines", _l("A quantity must be a whole number more than zero."))
+        merged[product_id] = merged.get(product_id, 0) + quantity
+    return list(merged.items())
+
+
+def _products(product_ids: list[int]) -> dict:
+    from grocery.stock.models import Product
+
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(product_ids)))}
+    for product_id in product_ids:
+        product = products.get(product_id)
+        if product is None or not product.is_active:
+            raise UnknownProduct(_l("Unknown product (number %(id)s): scan it again.", id=product_id))
+    return products
+
+
+def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[int, int]], day: date,
+                *, strict: bool) -> tuple[list[PricedLine], list[dict]]:
+    """Allocate each line FEFO, price it by its lots' sources, and check quotas. With strict, the first
+    violation is raised; otherwise violations are collected for the cashier."""
+    from grocery.stock.services import allocate_fefo, format_quantity, price_for_quantity_cents, retail_value_cents
+
+    products = _products([product_id for product_id, _q in lines])
+    violations: list[dict] = []
+    quota_products = [products[pid] for pid, _q in lines if products[pid].quota_quantity is not None]
+    used = quota_used(household_id, quota_products, day) if household_id and quota_products else {}
+    priced: list[PricedLine] = []
+    for product_id, quantity in lines:
+        product = products[product_id]
+        if basis is not None and product.quota_quantity is not None:
+            limit = quota_limit(product, basis)
+            left = max(0, limit - used.get(product_id, 0))
+            if quantity > left:
+                message = _l("%(name)s: at most %(left)s more for this household in this period.",
+                             name=product.name, left=format_quantity(product, left))
+                if strict:
+                    raise QuotaExceeded(message, product_id=product_id)
+                violations.append({"code": "quota_exceeded", "product_id": product_id, "message": str(message)})
+        try:
+            allocations = allocate_fefo(product, quantity, day)
+        except InsufficientStock as error:
+            if strict:
+                raise
+            violations.append({"code": "insufficient_stock", "product_id": product_id, "message": error.message})
+            continue
+        line = PricedLine(product_id=product_id, name=product.name, quantity=quantity, price_cents=0,
+                          retail_cents=retail_value_cents(product, quantity), allocations=allocations)
+        for allocation in allocations:
+            line.price_cents += price_for_quantity_cents(product, allocation.lot, allocation.quantity)
+            if allocation.lot.source == "fead":
+                line.free_programme_quantity += allocation.quantity
+            line.past_best_before = line.past_best_before or allocation.past_best_before
+        priced.append(line)
+    return priced, violations
+
+
+def quote_sale(card_code: str, lines, day: date | None = None) -> Quote:
+    """What a cart would cost now: authoritative prices from the FEFO lots and their sources, the budget left,
+    and every quota, stock or budget violation (nothing is written)."""
+    day = day or local_today()
+    summary, household = household_for_card(card_code, day)
+    parsed = _parse_lines(lines)
+    priced, violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=False)
+    total = sum(line.price_cents for line in priced)
+    left = summary["budget_left_cents"]
+    if left is not None and total > left:
+        violations.append({"code": "over_budget", "product_id": None, "message": str(_l(
+            "The total (%(total)s) is more than the budget left (%(left)s): remove something.",
+            total=format_money(total), left=format_money(max(left, 0))))})
+    return Quote(household_id=household.id, lines=priced, total_cents=total,
+                 retail_cents=sum(line.retail_cents for line in priced), budget_left_cents=left,
+                 violations=violations)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Commit
+# --------------------------------------------------------------------------------------------------------------
+
+PAYMENT_METHODS = ("cash", "card", "free")
+
+
+def _check_uuid(value) -> str:
+    try:
+        return str(uuidlib.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationError("uuid", _l("The sale has no valid identifier: start a new sale.")) from None
+
+
+def find_sale(sale_uuid: str) -> Sale | None:
+    return db.session.scalar(select(Sale).where(Sale.uuid == sale_uuid).options(selectinload(Sale.lines)))
+
+
+def record_sale(actor, till_session: TillSession | None, *, sale_uuid, card_code: str, lines, payment: dict | None,
+                client_created_at: datetime | None = None, day: date | None = None) -> tuple[Sale, bool]:
+    """Commit a sale in one transaction: re-check eligibility, quotas and budget; take the units from the lots
+    first-expired-first-out (never past use-by), each priced by its lot's source (FEAD free); write the sale,
+    its lines, the stock movements and the budget consumption. Idempotent: a replay of the same uuid returns the
+    existing sale (and False). The household row is locked first, then each lot is decremented by a conditional
+    update, so concurrent sales never overspend nor oversell."""
+    from grocery.households.services import budget_period, consume_budget, lock_household
+    from grocery.stock.services import record_movement
+
+    sale_uuid = _check_uuid(sale_uuid)
+    existing = find_sale(sale_uuid)
+    if existing is not None:
+        return existing, False
+    if till_session is None or not till_session.is_open:
+        raise TillClosed()
+    day = day or local_today()
+    summary, household = household_for_card(card_code, day)
+    lock_household(household.id)
+    summary, household = household_for_card(card_code, day)  # re-read under the lock
+    parsed = _parse_lines(lines)
+    priced, _violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=True)
+    total = sum(line.price_cents for line in priced)
+    retail = sum(line.retail_cents for line in priced)
+    method, tendered, change = _payment(payment, total)
+    if total > (summary["budget_left_cents"] or 0):
+        raise OverBudget(_l("The total (%(total)s) is more than the budget left (%(left)s): remove something.",
+                            total=format_money(total), left=format_money(max(summary["budget_left_cents"] or 0, 0))))
+    period_start, _end = budget_period(household, day)
+    sale = Sale(uuid=sale_uuid, till_session_id=till_session.id, household_id=household.id, card_code=card_code,
+                cashier_id=actor.id, client_created_at=client_created_at, budget_period_start=period_start,
+                total_cents=total, retail_cents=retail, paid_cents=total, payment_method=method,
+                tendered_cents=tendered, change_cents=change, status="completed")
+    db.session.add(sale)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same uuid committed meanwhile by a double tap
+        db.session.rollback()
+        existing = find_sale(sale_uuid)
+        if existing is None:
+            raise
+        return existing, False
+    from grocery.stock.services import price_for_quantity_cents, retail_value_cents
+
+    for line in priced:
+        product = line.allocations[0].lot.product
+        for allocation in line.allocations:
+            db.session.add(SaleLine(
+                sale_id=sale.id, product_id=line.product_id, lot_id=allocation.lot.id, quantity=allocation.quantity,
+                price_cents=price_for_quantity_cents(product, allocation.lot, allocation.quantity),
+                retail_cents=retail_value_cents(product, allocation.quantity), source=allocation.lot.source,
+                is_free_programme=allocation.lot.source == "fead", past_best_before=allocation.past_best_before))
+            record_movement(allocation.lot, -allocation.quantity, "sale", actor=actor, reference=sale_uuid)
+    if total > 0:
+        consume_budget(household, total, day=day, reference=sale_uuid, actor=actor)
+    db.session.flush()
+    return sale, True
+
+
+def _payment(payment, total: int) -> tuple[str, int | None, int | None]:
+    """(method, tendered, change): cash needs at least the total; free only when the total is zero."""
+    if not isinstance(payment, dict):
+        raise ValidationError("payment", _l("Choose how the household pays."))
+    method = payment.get("method")
+    if method not in PAYMENT_METHODS:
+        raise ValidationError("payment", _l("Choose how the household pays."))
+    if total == 0:
+        return "free", None, None
+    if method == "free":
+        raise ValidationError("payment", _l("There is %(total)s to pay.", total=format_money(total)))
+    if method == "card":
+        return "card", None, None
+    tendered = payment.get("tendered_cents")
+    if not isinstance(tendered, int) or isinstance(tendered, bool) or tendered < 0:
+        raise ValidationError("tendered_cents", _l("Enter the amount given by the household."))
+    if tendered < total:
+        raise ValidationError("tendered_cents", _l("The amount given is less than the total (%(total)s).",
+                                                   total=format_money(total)))
+    return "cash", tendered, tendered - total
+
+
+def sale_json(sale: Sale) -> dict:
+    """The sale as the till shows it after payment (no social data)."""
+    from flask import url_for
+
+    from grocery.households.models import Household
+    from grocery.households.services import budget_left
+
+    household = db.session.get(Household, sale.household_id)
+    return {
+        "id": sale.id, "uuid": sale.uuid, "status": sale.status,
+        "total_cents": sale.total_cents, "paid_cents": sale.paid_cents, "retail_cents": sale.retail_cents,
+        "savings_cents": sale.savings_cents, "payment_method": sale.payment_method,
+        "tendered_cents": sale.tendered_cents, "change_cents": sale.change_cents,
+        "budget_left_cents": budget_left(household, local_today()),
+        "lines": [{"product_id": line.product_id, "quantity": line.quantity, "price_cents": line.price_cents,
+                   "retail_cents": line.retail_cents, "is_free_programme": line.is_free_programme}
+                  for line in sale.lines],
+        "receipt_url": url_for("checkout.receipt", sale_id=sale.id),
+    }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Void and refund
+# --------------------------------------------------------------------------------------------------------------
+
+
+def can_void_or_refund(user, sale: Sale, till_session: TillSession | None) -> bool:
+    """A cashier may void or refund only in the open session the sale was made in; coordinators and
+    administrators at any time."""
+    from grocery.auth.roles import MANAGERS
+
+    if user.role in MANAGERS:
+        return True
+    return till_session is not None and till_session.is_open and sale.till_session_id == till_session.id
+
+
+def refund_sale(actor, sale: Sale, quantities: dict[int, int] | None, *, reason: str,
+                till_session: TillSession | None, day: date | None = None) -> SaleRefund:
+    """Give back some lines (quantities by sale line id) or, with None, void the whole sale: never more than was
+    sold and not yet refunded; the units go back to their lots, the budget is restored, cash is returned from an
+    open till; always with a reason and logged."""
+    from grocery.households.models import Household
+    from grocery.households.services import refund_budget
+    from grocery.stock.services import record_movement
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("reason", _l("Say why (for example: wrong product, damaged)."))
+    if sale.status == "voided":
+        raise ValidationError("reason", _l("This sale is already cancelled."))
+    if not can_void_or_refund(actor, sale, till_session):
+        raise NotEligible(_l("Only a coordinator can cancel or refund a sale of another till session."))
+    lines = {line.id: line for line in sale.lines}
+    if quantities is None:
+        wanted = {line_id: line.quantity - line.refunded_quantity for line_id, line in lines.items()
+                  if line.quantity > line.refunded_quantity}
+        kind = "void"
+    else:
+        wanted = {}
+        for line_id, quantity in quantities.items():
+            line = lines.get(line_id)
+            if line is None:
+                raise NotFound(_l("This line is not part of the sale."))
+            if not isinstance(quantity, int) or quantity < 0:
+                raise ValidationError("quantity", _l("A quantity must be a whole number."))
+            if quantity > line.quantity - line.refunded_quantity:
+                raise ValidationError("quantity", _l("At most %(n)s can be given back for this line.",
+                                                     n=line.quantity - line.refunded_quantity))
+            if quantity:
+                wanted[line_id] = quantity
+        kind = "refund"
+    if not wanted:
+        raise ValidationError("quantity", _l("Choose what is given back."))
+    refund = SaleRefund(sale_id=sale.id, kind=kind, reason=reason[:200], actor_id=actor.id, amount_cents=0,
+                        retail_cents=0, cash_returned_cents=0,
+                        till_session_id=till_session.id if till_session is not None and till_session.is_open
+                        else None)
+    db.session.add(refund)
+    db.session.flush()
+    for line_id, quantity in wanted.items():
+        line = lines[line_id]
+        amount = line.price_cents if quantity == line.quantity else round(line.price_cents * quantity / line.quantity)
+        already = sum(r.amount_cents for r in db.session.scalars(
+            select(SaleRefundLine).where(SaleRefundLine.sale_line_id == line.id)))
+        if line.refunded_quantity + quantity == line.quantity:
+            amount = line.price_cents - already  # the last refund takes the rounding remainder
+        line.refunded_quantity += quantity
+        db.session.add(SaleRefundLine(refund_id=refund.id, sale_line_id=line.id, quantity=quantity,
+                                      amount_cents=amount))
+        refund.amount_cents += amount
+        refund.retail_cents += round(line.retail_cents * quantity / line.quantity)
+        record_movement(line.lot, quantity, "return", actor=actor, reason=reason[:200], reference=sale.uuid)
+    if sale.payment_method == "cash" and refund.amount_cents:
+        if refund.till_session_id is None:
+            raise TillClosed(_l("Open a till to give the cash back."))
+        refund.cash_returned_cents = refund.amount_cents
+    if all(line.refunded_quantity == line.quantity for line in sale.lines):
+        sale.status = "voided" if kind == "void" else sale.status
+    if refund.amount_cents:
+        household = db.session.get(Household, sale.household_id)
+        refund_budget(household, refund.amount_cents, day=day or local_today(), reference=sale.uuid, actor=actor,
+                      reason=reason[:200])
+    db.session.flush()
+    record_event(actor, f"sale.{kind}", sale, {"refund_id": refund.id, "amount_cents": refund.amount_cents,
+                                              "reason": reason[:200], "lines": {str(k): v for k, v in wanted.items()}})
+    return refund
+
+
+def mark_receipt_printed(actor, sale: Sale) -> int:
+    """Count a print of the receipt; prints after the first are reprints (shown on the receipt)."""
+    sale.receipt_prints += 1
+    db.session.flush()
+    if sale.receipt_prints > 1:
+        record_event(actor, "sale.receipt_reprint", sale, {"prints": sale.receipt_prints})
+    return sale.receipt_prints
+
+

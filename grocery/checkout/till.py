@@ -1,0 +1,158 @@
+"""Till session rules: one open session per till, a float, cash in and out with a reason, a blind closing count."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from grocery.audit.services import record_event
+from grocery.checkout.models import DENOMINATIONS, CashMovement, TillSession
+from grocery.errors import Conflict, GroceryError, ValidationError
+from grocery.extensions import db
+from grocery.money import format_money
+from grocery.settings.services import get_setting
+from grocery.timeutil import utcnow
+
+
+class TillClosed(GroceryError):
+    code = "till_closed"
+    status = 409
+    default_message = _l("The till is closed: open it with a float before selling.")
+
+
+def till_names() -> list[str]:
+    """The tills configured in the settings, one per line."""
+    names = [line.strip() for line in str(get_setting("checkout.till_names")).splitlines()]
+    return [name[:40] for name in names if name] or ["Caisse 1"]
+
+
+def count_total(detail: dict | None) -> tuple[int, dict[str, int]] | None:
+    """Total of a count by denomination ({cents: number of coins or notes}); None when nothing was counted."""
+    if not detail:
+        return None
+    clean: dict[str, int] = {}
+    for key, number in detail.items():
+        if number in (None, ""):
+            continue
+        try:
+            denomination, number = int(key), int(number)
+        except (TypeError, ValueError):
+            raise ValidationError("count", _l("Type whole numbers of coins and notes.")) from None
+        if denomination not in DENOMINATIONS:
+            raise ValidationError("count", _l("Unknown coin or note: %(value)s.", value=key))
+        if number < 0:
+            raise ValidationError("count", _l("A number of coins or notes cannot be negative."))
+        if number:
+            clean[str(denomination)] = number
+    if not clean:
+        return None
+    return sum(int(k) * n for k, n in clean.items()), clean
+
+
+def _amount(total_cents: int | None, detail: dict | None, field: str) -> tuple[int, dict | None]:
+    counted = count_total(detail)
+    if counted is not None:
+        return counted
+    if total_cents is None:
+        raise ValidationError(field, _l("Enter the amount, or count the coins and notes."))
+    if total_cents < 0:
+        raise ValidationError(field, _l("The amount cannot be negative."))
+    return total_cents, None
+
+
+def open_session_for(till_name: str) -> TillSession | None:
+    return db.session.scalar(select(TillSession).where(TillSession.till_name == till_name,
+                                                       TillSession.status == "open"))
+
+
+def open_till(actor, till_name: str, *, float_cents: int | None = None, float_detail: dict | None = None
+              ) -> TillSession:
+    """Open a till with its float (typed as a total or counted by denomination); one open session per till."""
+    if till_name not in till_names():
+        raise ValidationError("till_name", _l("Unknown till: choose one of the list."))
+    amount, detail = _amount(float_cents, float_detail, "float_cents")
+    current = open_session_for(till_name)
+    if current is not None:
+        raise Conflict(_l("%(till)s is already open (since %(time)s): close it first or continue it.",
+                          till=till_name, time=current.opened_at.strftime("%H:%M")))
+    session = TillSession(till_name=till_name, opened_by_id=actor.id, float_cents=amount, float_detail=detail,
+                          status="open")
+    db.session.add(session)
+    db.session.flush()
+    record_event(actor, "till.open", session, {"till": till_name, "float_cents": amount})
+    return session
+
+
+def _require_open(session: TillSession) -> None:
+    if not session.is_open:
+        raise TillClosed(_l("This till session is closed."))
+
+
+def expected_cash_cents(session: TillSession) -> int:
+    """Cash the drawer should hold now: float, plus cash brought in, minus cash taken out, plus cash sales net of
+    cash refunds."""
+    moved = db.session.scalar(
+        select(func.coalesce(func.sum(CashMovement.amount_cents), 0)).where(
+            CashMovement.session_id == session.id, CashMovement.kind == "cash_in")) or 0
+    taken = db.session.scalar(
+        select(func.coalesce(func.sum(CashMovement.amount_cents), 0)).where(
+            CashMovement.session_id == session.id, CashMovement.kind == "cash_out")) or 0
+    return session.float_cents + moved - taken + cash_sales_net_cents(session)
+
+
+def cash_sales_net_cents(session: TillSession) -> int:
+    """Cash received for sales in this session, minus cash given back for voids and refunds."""
+    from grocery.checkout.models import Sale, SaleRefund
+
+    received = db.session.scalar(
+        select(func.coalesce(func.sum(Sale.paid_cents), 0)).where(
+            Sale.till_session_id == session.id, Sale.payment_method == "cash")) or 0
+    returned = db.session.scalar(
+        select(func.coalesce(func.sum(SaleRefund.cash_returned_cents), 0)).where(
+            SaleRefund.till_session_id == session.id)) or 0
+    return received - returned
+
+
+def record_cash_movement(actor, session: TillSession, kind: str, amount_cents: int | None, reason: str | None
+                         ) -> CashMovement:
+    """Cash in or out of an open drawer needs a positive amount and a reason; never more out than is expected in."""
+    _require_open(session)
+    if kind not in {"cash_in", "cash_out"}:
+        raise ValidationError("kind", _l("Choose cash in or cash out."))
+    if amount_cents is None or amount_cents <= 0:
+        raise ValidationError("amount_cents", _l("The amount must be more than zero."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("reason", _l("Say why the cash moves (for example: change from the bank)."))
+    if kind == "cash_out" and amount_cents > expected_cash_cents(session):
+        raise ValidationError("amount_cents", _l("The drawer should hold only %(amount)s.",
+                                                 amount=format_money(expected_cash_cents(session))))
+    movement = CashMovement(session_id=session.id, kind=kind, amount_cents=amount_cents, reason=reason[:200],
+                            actor_id=actor.id)
+    db.session.add(movement)
+    db.session.flush()
+    record_event(actor, f"till.{kind}", session, {"amount_cents": amount_cents, "reason": reason[:200]})
+    return movement
+
+
+def close_till(actor, session: TillSession, *, counted_cents: int | None = None, count_detail: dict | None = None,
+               note: str | None = None) -> TillSession:
+    """Close with a blind count: the cashier counts first; the expected amount and the difference are computed
+    and recorded only then."""
+    _require_open(session)
+    amount, detail = _amount(counted_cents, count_detail, "counted_cents")
+    session.expected_cents = expected_cash_cents(session)
+    session.counted_cents = amount
+    session.count_detail = detail
+    session.difference_cents = amount - session.expected_cents
+    session.closing_note = (note or "").strip()[:2000] or None
+    session.status = "closed"
+    session.closed_at = utcnow()
+    session.closed_by_id = actor.id
+    db.session.flush()
+    record_event(actor, "till.close", session, {"expected_cents": session.expected_cents, "counted_cents": amount,
+                                                "difference_cents": session.difference_cents})
+    return session
+
+
+def difference_needs_attention(session: TillSession) -> bool:
+    return session.difference_cents is not None and abs(session.difference_cents) > int(
+        get_setting("checkout.max_cash_difference_cents"))

@@ -1,0 +1,206 @@
+"""Till pages: open, cash in and out, close (blind count), closing report, sessions list, the checkout screen."""
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from grocery.auth.roles import MANAGERS, Role, roles_required
+from grocery.checkout import bp
+from grocery.checkout.forms import CashMovementForm, CloseTillForm, OpenTillForm
+from grocery.checkout.models import TillSession
+from grocery.checkout.till import (
+    close_till,
+    difference_needs_attention,
+    expected_cash_cents,
+    open_session_for,
+    open_till,
+    record_cash_movement,
+    till_names,
+)
+from grocery.errors import GroceryError, ValidationError
+from grocery.extensions import db
+from grocery.forms import apply_service_error
+
+TILL_ROLES = {Role.CASHIER, *MANAGERS}
+
+
+def _session_or_404(session_id: int) -> TillSession:
+    return db.get_or_404(TillSession, session_id)
+
+
+@bp.route("/")
+@roles_required(TILL_ROLES)
+def index():
+    tills = [(name, open_session_for(name)) for name in till_names()]
+    return render_template("checkout/index.html", tills=tills)
+
+
+@bp.route("/open", methods=["GET", "POST"])
+@roles_required(TILL_ROLES)
+def open_form():
+    form = OpenTillForm()
+    if request.method == "GET" and request.args.get("till") in till_names():
+        form.till_name.data = request.args["till"]
+    if form.validate_on_submit():
+        try:
+            till = open_till(current_user, form.till_name.data, float_cents=form.float_cents.data,
+                             float_detail=form.count_detail())
+        except ValidationError as error:
+            db.session.rollback()
+            apply_service_error(form, error) or flash(error.message, "error")
+        except GroceryError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            session["till_session_id"] = till.id
+            flash(_("%(till)s is open.", till=till.till_name), "success")
+            return redirect(url_for("checkout.screen", session_id=till.id))
+    return render_template("checkout/open.html", form=form)
+
+
+@bp.route("/sessions/<int:session_id>/cash", methods=["GET", "POST"])
+@roles_required(TILL_ROLES)
+def cash(session_id: int):
+    till = _session_or_404(session_id)
+    form = CashMovementForm()
+    if form.validate_on_submit():
+        try:
+            record_cash_movement(current_user, till, form.kind.data, form.amount_cents.data, form.reason.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_service_error(form, error) or flash(error.message, "error")
+        except GroceryError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The cash movement is recorded."), "success")
+            return redirect(url_for("checkout.index"))
+    return render_template("checkout/cash.html", form=form, till=till)
+
+
+@bp.route("/sessions/<int:session_id>/close", methods=["GET", "POST"])
+@roles_required(TILL_ROLES)
+def close(session_id: int):
+    till = _session_or_404(session_id)
+    if not till.is_open:
+        return redirect(url_for("checkout.report", session_id=till.id))
+    form = CloseTillForm()
+    if form.validate_on_submit():
+        try:
+            close_till(current_user, till, counted_cents=form.counted_cents.data, count_detail=form.count_detail(),
+                       note=form.note.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_service_error(form, error) or flash(error.message, "error")
+        else:
+            db.session.commit()
+            if session.get("till_session_id") == till.id:
+                session.pop("till_session_id")
+            flash(_("%(till)s is closed.", till=till.till_name), "success")
+            return redirect(url_for("checkout.report", session_id=till.id))
+    return render_template("checkout/close.html", form=form, till=till)
+
+
+@bp.route("/sessions/<int:session_id>/report")
+@roles_required(TILL_ROLES)
+def report(session_id: int):
+    till = db.session.scalar(select(TillSession).where(TillSession.id == session_id).options(
+        selectinload(TillSession.cash_movements)))
+    if till is None:
+        abort(404)
+    from grocery.checkout.reporting import session_summary
+
+    return render_template("checkout/report.html", till=till, summary=session_summary(till),
+                           attention=difference_needs_attention(till),
+                           expected_now=expected_cash_cents(till) if till.is_open else None)
+
+
+@bp.route("/sessions")
+@roles_required(MANAGERS)
+def sessions():
+    page = db.paginate(select(TillSession).order_by(TillSession.opened_at.desc()), per_page=30, error_out=False)
+    return render_template("checkout/sessions.html", page=page)
+
+
+@bp.route("/sessions/<int:session_id>/screen")
+@roles_required(TILL_ROLES)
+def screen(session_id: int):
+    """The checkout screen of an open till session (this browser then sells in that session)."""
+    till = _session_or_404(session_id)
+    if not till.is_open:
+        flash(_("%(till)s is closed: open it with a float first.", till=till.till_name), "error")
+        return redirect(url_for("checkout.index"))
+    session["till_session_id"] = till.id
+    from grocery.checkout.messages import till_messages
+
+    return render_template("checkout/screen.html", till=till, messages=till_messages())
+
+
+def _sale_or_404(sale_id: int):
+    from grocery.checkout.models import Sale
+
+    sale = db.session.scalar(select(Sale).where(Sale.id == sale_id).options(
+        selectinload(Sale.lines), selectinload(Sale.refunds)))
+    if sale is None:
+        abort(404)
+    return sale
+
+
+@bp.route("/sales/<int:sale_id>/receipt")
+@roles_required(TILL_ROLES)
+def receipt(sale_id: int):
+    """The 80 mm receipt: lines (programme goods marked free), paid, retail value, savings, budget left."""
+    from grocery.checkout.receipts import receipt_data
+
+    sale = _sale_or_404(sale_id)
+    return render_template("checkout/receipt.html", sale=sale, receipt=receipt_data(sale))
+
+
+@bp.route("/sales/<int:sale_id>/printed", methods=["POST"])
+@roles_required(TILL_ROLES)
+def receipt_printed(sale_id: int):
+    from grocery.checkout.services import mark_receipt_printed
+
+    sale = _sale_or_404(sale_id)
+    prints = mark_receipt_printed(current_user, sale)
+    db.session.commit()
+    from flask import jsonify
+
+    return jsonify({"prints": prints})
+
+
+@bp.route("/sales/<int:sale_id>", methods=["GET", "POST"])
+@roles_required(TILL_ROLES)
+def sale(sale_id: int):
+    """A sale with its lines: cancel it or give some lines back, with a reason."""
+    from grocery.checkout.api import current_till_session
+    from grocery.checkout.services import can_void_or_refund, refund_sale
+
+    sale = _sale_or_404(sale_id)
+    till = current_till_session()
+    allowed = can_void_or_refund(current_user, sale, till)
+    if request.method == "POST":
+        action = request.form.get("action")
+        quantities = None
+        if action == "refund":
+            quantities = {}
+            for line in sale.lines:
+                raw = (request.form.get(f"line_{line.id}") or "0").strip()
+                if not raw.isdigit():
+                    flash(_("Type whole numbers of units to give back."), "error")
+                    return redirect(url_for("checkout.sale", sale_id=sale.id))
+                quantities[line.id] = int(raw)
+        try:
+            refund_sale(current_user, sale, quantities, reason=request.form.get("reason", ""), till_session=till)
+        except GroceryError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The sale is cancelled.") if action != "refund" else _("The refund is recorded."), "success")
+        return redirect(url_for("checkout.sale", sale_id=sale.id))
+    return render_template("checkout/sale.html", sale=sale, allowed=allowed)

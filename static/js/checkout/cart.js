@@ -1,0 +1,110 @@
+// The cart of the sale in progress, kept in localStorage so that a reload loses nothing; parked carts too.
+import { newUuid } from "./api.js";
+
+const CURRENT = "grocery.till.cart";
+const PARKED = "grocery.till.parked";
+
+function read(key, fallback) {
+  try {
+    const value = JSON.parse(localStorage.getItem(key));
+    return value ?? fallback;
+  } catch (error) {
+    return fallback;
+  }
+}
+
+export class Cart {
+  constructor(sessionId) {
+    this.sessionId = String(sessionId);
+    const saved = read(CURRENT, null);
+    if (saved && saved.sessionId === this.sessionId) {
+      Object.assign(this, { uuid: saved.uuid, household: saved.household, lines: saved.lines, startedAt: saved.startedAt });
+    } else {
+      this.reset();
+    }
+  }
+
+  reset() {
+    this.uuid = newUuid();
+    this.household = null;
+    this.lines = [];
+    this.startedAt = new Date().toISOString();
+    this.save();
+  }
+
+  save() {
+    localStorage.setItem(CURRENT, JSON.stringify({
+      sessionId: this.sessionId, uuid: this.uuid, household: this.household, lines: this.lines, startedAt: this.startedAt,
+    }));
+  }
+
+  get isEmpty() { return this.lines.length === 0; }
+
+  /** Add a product; a piece product already in the cart gets its quantity increased instead of a new line. */
+  add(product, quantity) {
+    const line = product.unit === "piece" ? this.lines.find((l) => l.product_id === product.id) : null;
+    if (line) {
+      line.quantity += quantity;
+    } else {
+      this.lines.push({
+        product_id: product.id, name: product.name, unit: product.unit, quantity,
+        price_cents: product.price_cents, retail_cents: product.retail_cents,
+      });
+    }
+    this.save();
+    return line || this.lines[this.lines.length - 1];
+  }
+
+  setQuantity(index, quantity) {
+    if (quantity <= 0) {
+      this.lines.splice(index, 1);
+    } else {
+      this.lines[index].quantity = quantity;
+    }
+    this.save();
+  }
+
+  remove(index) {
+    this.lines.splice(index, 1);
+    this.save();
+  }
+
+  /** Estimated amounts from the snapshot (the server's quote is the authority). */
+  estimate() {
+    let total = 0;
+    let retail = 0;
+    for (const line of this.lines) {
+      const factor = line.unit === "piece" ? line.quantity : line.quantity / 1000;
+      total += Math.round(line.price_cents * factor);
+      retail += Math.round(line.retail_cents * factor);
+    }
+    return { total, retail };
+  }
+
+  park() {
+    if (this.isEmpty && !this.household) return false;
+    const parked = read(PARKED, []);
+    parked.push({ sessionId: this.sessionId, uuid: this.uuid, household: this.household, lines: this.lines,
+      startedAt: this.startedAt, parkedAt: new Date().toISOString() });
+    localStorage.setItem(PARKED, JSON.stringify(parked));
+    this.reset();
+    return true;
+  }
+
+  static parked(sessionId) {
+    return read(PARKED, []).filter((p) => p.sessionId === String(sessionId));
+  }
+
+  resume(uuid) {
+    const parked = read(PARKED, []);
+    const index = parked.findIndex((p) => p.uuid === uuid && p.sessionId === this.sessionId);
+    if (index < 0) return false;
+    if (!this.isEmpty || this.household) this.park();
+    const [cart] = parked.splice(index, 1);
+    const remaining = read(PARKED, []).filter((p) => p.uuid !== uuid);
+    localStorage.setItem(PARKED, JSON.stringify(remaining));
+    Object.assign(this, { uuid: cart.uuid, household: cart.household, lines: cart.lines, startedAt: cart.startedAt });
+    this.save();
+    return true;
+  }
+}

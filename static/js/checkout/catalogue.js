@@ -1,0 +1,84 @@
+// The catalogue snapshot: every scan is looked up here, in the browser, without a request.
+import { gtinIsValid } from "./gtin.js";
+
+export function foldText(text) {
+  return text.toLocaleLowerCase("fr").normalize("NFD").replace(/\p{Diacritic}/gu, "");
+}
+
+export class Catalogue {
+  constructor(snapshot) {
+    this.products = new Map();
+    this.byItemRef = new Map();
+    const fields = snapshot.fields;
+    for (const row of snapshot.products) {
+      const product = {};
+      fields.forEach((name, index) => { product[name] = row[index]; });
+      product.search = foldText(product.name);
+      this.products.set(product.id, product);
+      if (product.item_ref !== null && product.item_ref !== undefined) this.byItemRef.set(product.item_ref, product);
+    }
+    this.barcodes = new Map(Object.entries(snapshot.barcodes).map(([code, id]) => [code, id]));
+    this.categories = snapshot.categories.map(([id, name]) => ({ id, name }));
+    this.prefixes = snapshot.prefixes;
+  }
+
+  /**
+   * What a scanned code is: {kind: "product", product, quantity, weight_g, price_cents} or
+   * {kind: "household_card" | "volunteer_badge" | "invalid" | "unknown", code}.
+   */
+  lookup(rawCode) {
+    const code = String(rawCode).trim();
+    if (!/^\d+$/.test(code) || !gtinIsValid(code)) return { kind: "invalid", code };
+    if (code.length === 13) {
+      const prefix = code.slice(0, 2);
+      if (prefix === this.prefixes.household_card) return { kind: "household_card", code };
+      if (prefix === this.prefixes.volunteer_badge) return { kind: "volunteer_badge", code };
+      if (prefix === this.prefixes.weight_label || prefix === this.prefixes.price_label) {
+        return this.lookupLabel(code, prefix);
+      }
+    }
+    let id = this.barcodes.get(code);
+    if (id === undefined && code.length === 12) id = this.barcodes.get("0" + code);
+    if (id === undefined && code.length === 13 && code.startsWith("0")) id = this.barcodes.get(code.slice(1));
+    const product = id === undefined ? undefined : this.products.get(id);
+    if (!product) return { kind: "unknown", code };
+    return { kind: "product", code, product, quantity: product.unit === "piece" ? 1 : null };
+  }
+
+  lookupLabel(code, prefix) {
+    // Variable-measure label: prefix, 5-digit item number, verifier digit, 4-digit value, check digit.
+    const itemRef = Number(code.slice(2, 7));
+    const value = Number(code.slice(8, 12));
+    const product = this.byItemRef.get(itemRef);
+    if (!product) return { kind: "unknown", code };
+    if (prefix === this.prefixes.weight_label) {
+      if (product.unit === "piece") return { kind: "invalid", code };
+      return { kind: "product", code, product, quantity: value, weight_g: value };
+    }
+    // A price label is put on a piece product: one piece (the till prices it by its lot).
+    if (product.unit !== "piece") return { kind: "invalid", code };
+    return { kind: "product", code, product, quantity: 1, price_cents: value };
+  }
+
+  search(text, limit = 24) {
+    const needle = foldText(text.trim());
+    if (needle.length < 2) return [];
+    const found = [];
+    for (const product of this.products.values()) {
+      if (product.search.includes(needle)) {
+        found.push(product);
+        if (found.length >= limit) break;
+      }
+    }
+    return found;
+  }
+
+  inCategory(categoryId, limit = 60) {
+    const found = [];
+    for (const product of this.products.values()) {
+      if (product.category_id === categoryId && product.available > 0) found.push(product);
+    }
+    found.sort((a, b) => a.name.localeCompare(b.name, "fr"));
+    return found.slice(0, limit);
+  }
+}

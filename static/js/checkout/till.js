@@ -1,0 +1,506 @@
+// The checkout screen: card first, then goods; scans are looked up in the catalogue snapshot (no request per
+// scan); "Total" asks the server for the authoritative quote; "Payer" commits the sale once (uuid per sale).
+import { api, ApiError } from "./api.js";
+import { CameraScanner } from "./camera.js";
+import { Cart } from "./cart.js";
+import { Catalogue } from "./catalogue.js";
+import { ScanCapture } from "./scanner.js";
+import { sounds } from "./sounds.js";
+
+const root = document.getElementById("till");
+const cfg = root.dataset;
+const T = JSON.parse(cfg.i18n);
+const locale = document.documentElement.lang === "en" ? "en-BE" : "fr-BE";
+const money = new Intl.NumberFormat(locale, { style: "currency", currency: "EUR" });
+const $ = (id) => document.getElementById(id);
+
+function fmt(cents) { return cents === null || cents === undefined ? "—" : money.format(cents / 100); }
+function t(key, values = {}) {
+  return (T[key] || key).replace(/%\((\w+)\)s/g, (_, name) => (values[name] ?? ""));
+}
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== null && value !== undefined && value !== false) node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+function quantityLabel(line) {
+  if (line.unit === "piece") return String(line.quantity);
+  const unit = line.unit === "kg" ? "kg" : "l";
+  return (line.quantity / 1000).toLocaleString(locale, { maximumFractionDigits: 3 }) + " " + unit;
+}
+
+const cart = new Cart(cfg.sessionId);
+let catalogue = null;
+let quote = null; // the last authoritative quote for the current lines
+let paying = false;
+
+// ---------- messages ----------
+function say(text, kind = "info") {
+  const box = $("scan-message");
+  box.textContent = text;
+  box.className = "scan-message " + kind;
+  box.hidden = !text;
+}
+
+// ---------- household ----------
+function renderHousehold() {
+  const h = cart.household;
+  $("household-empty").hidden = !!h;
+  $("household-ok").hidden = !h;
+  $("household-refused").hidden = true;
+  if (!h) return;
+  $("hh-name").textContent = h.display_name;
+  $("hh-valid").textContent = h.valid_until ? t("valid_until", { date: new Date(h.valid_until + "T12:00:00").toLocaleDateString(locale) }) : "";
+  $("hh-budget").textContent = fmt(h.budget_left_cents);
+  const proxies = $("hh-proxies");
+  proxies.textContent = h.proxies && h.proxies.length ? t("proxies", { names: h.proxies.join(", ") }) : "";
+  const quotas = $("hh-quotas");
+  quotas.replaceChildren(...(h.quotas || []).filter((q) => q.left <= q.limit / 2 || q.left === 0).map((q) =>
+    el("li", { class: q.left === 0 ? "quota-none" : "quota-low" }, t("quota_left", { name: q.name, left: q.left_label }))));
+}
+
+function showRefused(reason) {
+  $("household-empty").hidden = true;
+  $("household-ok").hidden = true;
+  $("household-refused").hidden = false;
+  $("hh-refused-reason").textContent = reason;
+  sounds.refused();
+}
+
+async function loadHousehold(code) {
+  if (cart.household && cart.household.card_code !== code && !cart.isEmpty) {
+    say(t("other_card"), "error");
+    sounds.warning();
+    return;
+  }
+  try {
+    const { data } = await api("GET", cfg.householdUrl + encodeURIComponent(code));
+    acceptHousehold(data);
+  } catch (error) {
+    if (error instanceof ApiError && error.code !== "network" && error.status < 500) {
+      cart.household = null;
+      cart.save();
+      showRefused(error.message);
+      say("", "info");
+    } else {
+      say(error.message, "error");
+      sounds.unknown();
+    }
+  }
+}
+
+function acceptHousehold(summary) {
+  if (!summary.eligible) {
+    cart.household = null;
+    cart.save();
+    showRefused(summary.reason);
+    return;
+  }
+  cart.household = summary;
+  cart.save();
+  quote = null;
+  renderHousehold();
+  renderTotals();
+  say(t("card_ok"), "ok");
+  sounds.ok();
+}
+
+// ---------- goods ----------
+function handleScan(code, multiplier = 1) {
+  if (!catalogue) {
+    say(t("catalogue_loading"), "error");
+    return;
+  }
+  const found = catalogue.lookup(code);
+  switch (found.kind) {
+    case "household_card":
+      loadHousehold(code);
+      return;
+    case "volunteer_badge":
+      say(t("badge_not_product", { code }), "error");
+      sounds.unknown();
+      return;
+    case "invalid":
+      say(t("invalid_code", { code }), "error");
+      sounds.unknown();
+      return;
+    case "unknown":
+      say(t("unknown_code", { code }), "error");
+      sounds.unknown();
+      return;
+    default:
+      break;
+  }
+  if (!cart.household) {
+    say(t("card_first"), "error");
+    sounds.warning();
+    return;
+  }
+  if (found.quantity === null) {
+    askWeight(found.product, multiplier);
+    return;
+  }
+  addProduct(found.product, found.quantity * multiplier);
+}
+
+function addProduct(product, quantity) {
+  cart.add(product, quantity);
+  quote = null;
+  renderLines();
+  const warning = product.available <= 0 ? " — " + t("no_stock") : "";
+  say(product.name + " × " + quantityLabel({ unit: product.unit, quantity }) + warning, product.available > 0 ? "ok" : "warning");
+  if (product.available > 0) sounds.ok(); else sounds.warning();
+}
+
+function renderLines() {
+  const list = $("lines");
+  list.replaceChildren(...cart.lines.map((line, index) => {
+    const priced = quote?.lines?.find((l) => l.product_id === line.product_id && l.quantity === line.quantity);
+    const factor = line.unit === "piece" ? line.quantity : line.quantity / 1000;
+    const amount = priced ? priced.price_cents : Math.round(line.price_cents * factor);
+    const flags = [];
+    if (priced?.free_programme_quantity) flags.push(el("span", { class: "flag free" }, t("free_programme")));
+    if (priced?.past_best_before) flags.push(el("span", { class: "flag ddm" }, t("past_best_before")));
+    return el("li", { class: "line", "data-product-id": line.product_id },
+      el("div", { class: "line-name" }, line.name, ...flags),
+      el("div", { class: "line-qty" },
+        el("button", { type: "button", class: "qty-btn", "aria-label": t("less"), onclick: () => changeQuantity(index, -1) }, "−"),
+        el("button", { type: "button", class: "qty-value", onclick: () => askQuantity(index) }, quantityLabel(line)),
+        el("button", { type: "button", class: "qty-btn", "aria-label": t("more"), onclick: () => changeQuantity(index, +1) }, "+")),
+      el("div", { class: "line-amount" + (priced ? "" : " estimate") }, (priced ? "" : "≈ ") + fmt(amount)),
+      el("button", { type: "button", class: "line-void", "aria-label": t("void_line"), onclick: () => voidLine(index) }, "×"));
+  }));
+  $("lines-empty").hidden = !cart.isEmpty;
+  renderTotals();
+}
+
+function changeQuantity(index, delta) {
+  const line = cart.lines[index];
+  const step = line.unit === "piece" ? 1 : 100;
+  cart.setQuantity(index, line.quantity + delta * step);
+  quote = null;
+  renderLines();
+}
+
+function voidLine(index) {
+  const [line] = cart.lines.slice(index, index + 1);
+  cart.remove(index);
+  quote = null;
+  renderLines();
+  say(t("line_voided", { name: line.name }), "info");
+}
+
+function renderTotals() {
+  const estimate = cart.estimate();
+  const total = quote ? quote.total_cents : estimate.total;
+  const retail = quote ? quote.retail_cents : estimate.retail;
+  $("total").textContent = (quote ? "" : "≈ ") + fmt(total);
+  $("retail").textContent = fmt(retail);
+  $("items").textContent = String(cart.lines.length);
+  const left = cart.household ? cart.household.budget_left_cents : null;
+  $("budget-after").textContent = left === null ? "—" : fmt(left - total);
+  $("budget-after").classList.toggle("negative", left !== null && left - total < 0);
+  $("btn-pay").disabled = !quote || quote.violations.length > 0 || cart.isEmpty || paying;
+  $("btn-total").disabled = cart.isEmpty || !cart.household;
+  const violations = $("violations");
+  violations.replaceChildren(...(quote?.violations || []).map((v) => el("li", {}, v.message)));
+  violations.hidden = !quote || quote.violations.length === 0;
+}
+
+// ---------- dialogs ----------
+function openDialog(id) {
+  scanner.enabled = id === "dlg-camera";
+  $(id).showModal();
+}
+function closeDialog(id) {
+  $(id).close();
+  scanner.enabled = true;
+}
+for (const dialog of document.querySelectorAll("dialog")) {
+  dialog.addEventListener("close", () => { scanner.enabled = true; });
+}
+for (const button of document.querySelectorAll("[data-close]")) {
+  button.addEventListener("click", () => closeDialog(button.dataset.close));
+}
+
+let weightTarget = null;
+function askWeight(product, multiplier = 1) {
+  weightTarget = { product, multiplier };
+  $("weight-product").textContent = product.name;
+  $("weight-input").value = "";
+  $("weight-error").textContent = "";
+  openDialog("dlg-weight");
+  $("weight-input").focus();
+}
+$("form-weight").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("weight-input").value.trim().replace(",", ".");
+  const kilos = Number(text);
+  if (!/^\d+(\.\d{1,3})?$/.test(text) || !(kilos > 0) || kilos > 100) {
+    $("weight-error").textContent = t("bad_weight");
+    return;
+  }
+  closeDialog("dlg-weight");
+  addProduct(weightTarget.product, Math.round(kilos * 1000) * weightTarget.multiplier);
+});
+
+let quantityTarget = null;
+function askQuantity(index) {
+  quantityTarget = index;
+  const line = cart.lines[index];
+  $("qty-product").textContent = line.name;
+  $("qty-input").value = line.unit === "piece" ? String(line.quantity) : String(line.quantity / 1000).replace(".", ",");
+  $("qty-error").textContent = "";
+  openDialog("dlg-qty");
+  $("qty-input").select();
+}
+$("form-qty").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const line = cart.lines[quantityTarget];
+  const text = $("qty-input").value.trim().replace(",", ".");
+  const ok = line.unit === "piece" ? /^\d{1,4}$/.test(text) : /^\d+(\.\d{1,3})?$/.test(text);
+  if (!ok) {
+    $("qty-error").textContent = t("bad_quantity");
+    return;
+  }
+  const quantity = line.unit === "piece" ? Number(text) : Math.round(Number(text) * 1000);
+  closeDialog("dlg-qty");
+  cart.setQuantity(quantityTarget, quantity);
+  quote = null;
+  renderLines();
+});
+
+// Forgotten card: last name + birth date giving exactly one household.
+$("btn-forgot").addEventListener("click", () => {
+  $("forgot-error").textContent = "";
+  openDialog("dlg-forgot");
+  $("forgot-name").focus();
+});
+$("form-forgot").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const { data } = await api("POST", cfg.lookupUrl, {
+      last_name: $("forgot-name").value, birth_date: $("forgot-birth").value,
+    });
+    closeDialog("dlg-forgot");
+    acceptHousehold(data);
+  } catch (error) {
+    $("forgot-error").textContent = error.message;
+  }
+});
+
+$("btn-change-household").addEventListener("click", () => {
+  if (!cart.isEmpty) {
+    say(t("other_card"), "error");
+    return;
+  }
+  cart.household = null;
+  cart.save();
+  renderHousehold();
+  renderTotals();
+});
+$("btn-refused-ok").addEventListener("click", () => { renderHousehold(); });
+
+// ---------- total and payment ----------
+function payloadLines() {
+  return cart.lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity }));
+}
+
+$("btn-total").addEventListener("click", async () => {
+  try {
+    const { data } = await api("POST", cfg.quoteUrl, { household_card: cart.household.card_code, lines: payloadLines() });
+    quote = data;
+    renderLines();
+    if (data.violations.length) {
+      sounds.warning();
+      say(t("fix_violations"), "error");
+    } else {
+      say(t("quote_ok"), "ok");
+    }
+  } catch (error) {
+    say(error.message, "error");
+    sounds.unknown();
+  }
+});
+
+let method = "cash";
+function renderPayment() {
+  const total = quote.total_cents;
+  $("pay-total").textContent = fmt(total);
+  for (const button of document.querySelectorAll("[data-method]")) {
+    button.classList.toggle("selected", button.dataset.method === method);
+    button.hidden = (button.dataset.method === "free") !== (total === 0);
+  }
+  $("cash-block").hidden = method !== "cash";
+  const tendered = parseTendered();
+  $("pay-change").textContent = tendered === null ? "—" : fmt(Math.max(0, tendered - total));
+  $("pay-confirm").disabled = paying || (method === "cash" && (tendered === null || tendered < total));
+}
+function parseTendered() {
+  const text = $("pay-tendered").value.trim();
+  if (!/^\d{1,5}([.,]\d{1,2})?$/.test(text)) return null;
+  const [units, cents = ""] = text.replace(",", ".").split(".");
+  return Number(units) * 100 + Number(cents.padEnd(2, "0"));
+}
+$("btn-pay").addEventListener("click", () => {
+  method = quote.total_cents === 0 ? "free" : "cash";
+  $("pay-tendered").value = "";
+  $("pay-error").textContent = "";
+  renderPayment();
+  openDialog("dlg-pay");
+});
+for (const button of document.querySelectorAll("[data-method]")) {
+  button.addEventListener("click", () => { method = button.dataset.method; renderPayment(); });
+}
+for (const button of document.querySelectorAll("[data-tender]")) {
+  button.addEventListener("click", () => {
+    const value = button.dataset.tender === "exact" ? quote.total_cents : Number(button.dataset.tender);
+    $("pay-tendered").value = (value / 100).toFixed(2).replace(".", ",");
+    renderPayment();
+  });
+}
+$("pay-tendered").addEventListener("input", renderPayment);
+
+$("form-pay").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (paying) return; // a double tap sends one request; the uuid makes a replay harmless anyway
+  paying = true;
+  renderPayment();
+  const payment = { method };
+  if (method === "cash") payment.tendered_cents = parseTendered();
+  try {
+    const { data } = await api("POST", cfg.salesUrl, {
+      uuid: cart.uuid, household_card: cart.household.card_code, lines: payloadLines(), payment,
+      client_created_at: cart.startedAt,
+    });
+    closeDialog("dlg-pay");
+    showDone(data);
+    sounds.paid();
+  } catch (error) {
+    $("pay-error").textContent = error.message;
+    sounds.unknown();
+    if (error instanceof ApiError && ["over_budget", "quota_exceeded", "insufficient_stock", "not_eligible"].includes(error.code)) {
+      quote = null;
+      renderLines();
+    }
+  } finally {
+    paying = false;
+    renderPayment();
+  }
+});
+
+function showDone(sale) {
+  $("done-paid").textContent = fmt(sale.paid_cents);
+  $("done-change").textContent = sale.change_cents ? fmt(sale.change_cents) : "—";
+  $("done-retail").textContent = fmt(sale.retail_cents);
+  $("done-savings").textContent = fmt(sale.savings_cents);
+  $("done-budget").textContent = fmt(sale.budget_left_cents);
+  $("done-receipt").href = sale.receipt_url;
+  cart.reset();
+  quote = null;
+  renderHousehold();
+  renderLines();
+  openDialog("dlg-done");
+}
+$("done-new").addEventListener("click", () => { closeDialog("dlg-done"); say("", "info"); });
+
+// ---------- park, resume, new sale ----------
+$("btn-park").addEventListener("click", () => {
+  if (cart.park()) {
+    quote = null;
+    renderHousehold();
+    renderLines();
+    say(t("parked"), "info");
+  }
+});
+$("btn-resume").addEventListener("click", () => {
+  const parked = Cart.parked(cfg.sessionId);
+  $("parked-list").replaceChildren(...(parked.length ? parked.map((p) => el("li", {},
+    el("button", { type: "button", class: "button big", onclick: () => resume(p.uuid) },
+      (p.household ? p.household.display_name : t("no_household")) + " — " + t("items_count", { n: p.lines.length }) +
+      " — " + new Date(p.parkedAt).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" })))) :
+    [el("li", { class: "empty" }, t("nothing_parked"))]));
+  openDialog("dlg-parked");
+});
+function resume(uuid) {
+  cart.resume(uuid);
+  closeDialog("dlg-parked");
+  quote = null;
+  renderHousehold();
+  renderLines();
+  if (cart.household) loadHousehold(cart.household.card_code); // refresh the budget and quotas
+}
+$("btn-new").addEventListener("click", () => {
+  if (!cart.isEmpty && !window.confirm(t("confirm_new"))) return;
+  cart.reset();
+  quote = null;
+  renderHousehold();
+  renderLines();
+  say("", "info");
+});
+
+// ---------- search and category tiles ----------
+function productButton(product) {
+  return el("button", { type: "button", class: "product-btn" + (product.available > 0 ? "" : " unavailable"),
+    onclick: () => {
+      if (!cart.household) { say(t("card_first"), "error"); sounds.warning(); return; }
+      if (product.unit === "piece") addProduct(product, 1); else askWeight(product);
+    } }, el("span", {}, product.name), el("small", {}, fmt(product.price_cents) + (product.unit === "piece" ? "" : " / " + product.unit)));
+}
+$("product-search").addEventListener("input", (event) => {
+  const results = catalogue ? catalogue.search(event.target.value) : [];
+  $("search-results").replaceChildren(...results.map(productButton));
+  $("category-tiles").hidden = event.target.value.trim().length >= 2;
+});
+function renderCategories() {
+  $("category-tiles").replaceChildren(...catalogue.categories.map((category) => el("button", {
+    type: "button", class: "category-tile",
+    onclick: () => {
+      $("search-results").replaceChildren(
+        el("button", { type: "button", class: "product-btn back", onclick: () => $("search-results").replaceChildren() }, "← " + category.name),
+        ...catalogue.inCategory(category.id).map(productButton));
+    } }, category.name)));
+}
+
+// ---------- camera ----------
+const camera = new CameraScanner({
+  video: $("camera-video"), zxingUrl: cfg.zxingUrl,
+  onScan: (code) => handleScan(code, 1),
+  onError: (reason) => { $("camera-error").textContent = t(reason === "denied" ? "camera_denied" : "camera_missing"); },
+});
+$("btn-camera").addEventListener("click", () => {
+  $("camera-error").textContent = "";
+  openDialog("dlg-camera");
+  camera.start();
+});
+$("dlg-camera").addEventListener("close", () => camera.stop());
+
+// ---------- start ----------
+const scanner = new ScanCapture({
+  onScan: handleScan,
+  onPending: (pending) => {
+    $("pending").textContent = pending ? t("pending", { n: pending }) : "";
+    $("pending").hidden = !pending;
+  },
+}).attach(document);
+
+async function start() {
+  renderHousehold();
+  renderLines();
+  say(t("catalogue_loading"), "info");
+  try {
+    const { data } = await api("GET", cfg.catalogueUrl);
+    catalogue = new Catalogue(data);
+    renderCategories();
+    root.dataset.ready = "1";
+    say(cart.household ? "" : t("scan_card"), "info");
+  } catch (error) {
+    say(t("catalogue_failed"), "error");
+  }
+}
+start();
