@@ -111,7 +111,8 @@ class Member(db.Model):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
-    #: Last name folded (lower case, no accents, no spaces or hyphens) to find duplicates.
+    #: Names folded (lower case, no accents, no spaces or hyphens) to search and find duplicates.
+    first_name_key: Mapped[str] = mapped_column(String(100), default="")
     last_name_key: Mapped[str] = mapped_column(String(100))
     birth_on: Mapped[date] = mapped_column(Date)
     #: Relation to the reference person of the household.

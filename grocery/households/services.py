@@ -164,8 +164,8 @@ def _clean_person(values: dict, *, today: date) -> dict:
     if number and not is_valid_national_number(number):
         raise ValidationError("national_number", _l("This national register number is not valid: check the 11 digits "
                                                     "(the last two are check digits)."))
-    return {"first_name": first, "last_name": last, "last_name_key": fold(last), "birth_on": birth_on,
-            "relation": relation, "national_number": number}
+    return {"first_name": first, "last_name": last, "first_name_key": fold(first), "last_name_key": fold(last),
+            "birth_on": birth_on, "relation": relation, "national_number": number}
 
 
 def find_possible_duplicates(person: dict, *, exclude_member_id: int | None = None) -> list[Member]:
@@ -184,7 +184,7 @@ def find_possible_duplicates(person: dict, *, exclude_member_id: int | None = No
 def _same_person(member: Member, person: dict) -> bool:
     if person.get("national_number") and member.national_number:
         return member.national_number == person["national_number"]
-    return (fold(member.first_name) == fold(person["first_name"]) and member.last_name_key == person["last_name_key"]
+    return (member.first_name_key == fold(person["first_name"]) and member.last_name_key == fold(person["last_name"])
             and member.birth_on == person["birth_on"])
 
 
@@ -272,7 +272,7 @@ def reopen_household(actor, household: Household) -> None:
 
 
 def _person_of(member: Member) -> dict:
-    return {"first_name": member.first_name, "last_name": member.last_name, "last_name_key": member.last_name_key,
+    return {"first_name": member.first_name, "last_name": member.last_name,
             "birth_on": member.birth_on, "national_number": member.national_number}
 
 
@@ -348,7 +348,7 @@ def search_households(text: str = "", birth_on: date | None = None, limit: int =
         if words:
             name_match = select(Member.household_id)
             for word in words:
-                name_match = name_match.where(or_(func.lower(Member.first_name).like(f"%{word}%"),
+                name_match = name_match.where(or_(Member.first_name_key.like(f"%{word}%"),
                                                   Member.last_name_key.like(f"%{word}%")))
             conditions.append(Household.id.in_(name_match))
         query = query.where(or_(*conditions))
@@ -923,7 +923,7 @@ def anonymise_household(actor, household: Household) -> None:
     for index, member in enumerate(household.members, start=1):
         member.first_name = _("Person %(n)d", n=index)
         member.last_name = _("Anonymised")
-        member.last_name_key = ""
+        member.first_name_key = member.last_name_key = ""
         member.national_number = None
         member.birth_on = member.birth_on.replace(month=1, day=1)
     for decision in household.decisions:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_households
 Revises: 0001_foundation
-Create Date: 2026-11-23 23:41:03.397857
+Create Date: 2026-11-23 23:44:42.089449
 
 """
 from alembic import op
@@ -136,6 +136,7 @@ def upgrade():
     sa.Column('household_id', sa.Integer(), nullable=False),
     sa.Column('first_name', sa.String(length=100), nullable=False),
     sa.Column('last_name', sa.String(length=100), nullable=False),
+    sa.Column('first_name_key', sa.String(length=100), nullable=False),
     sa.Column('last_name_key', sa.String(length=100), nullable=False),
     sa.Column('birth_on', sa.Date(), nullable=False),
     sa.Column('relation', sa.String(length=12), nullable=False),
