@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "grocery.settings",
     "grocery.checkout",
     "grocery.checkout.api",
+    "grocery.households",
 )
 
 

@@ -3,7 +3,7 @@
 import pytest
 from werkzeug.routing import Rule
 
-from grocery.auth.roles import ALL_ROLES, MANAGERS, PUBLIC, Role, declared_roles
+from grocery.auth.roles import ALL_ROLES, MANAGERS, PUBLIC, SOCIAL, Role, declared_roles
 
 A, C, S, K, X = Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.STOCK_MANAGER, Role.CASHIER
 ALL = ALL_ROLES
@@ -25,6 +25,21 @@ EXPECTED: dict[str, object] = {
     "settings.edit": MANAGERS,
     "settings.logo_delete": MANAGERS,
     "settings.logo": ALL,
+    "households.index": SOCIAL,
+    "households.create": SOCIAL,
+    "households.view": SOCIAL,
+    "households.edit": SOCIAL,
+    "households.close": SOCIAL,
+    "households.reopen": SOCIAL,
+    "households.member_add": SOCIAL,
+    "households.member_edit": SOCIAL,
+    "households.decide": SOCIAL,
+    "households.card_reissue": SOCIAL,
+    "households.card_print": SOCIAL,
+    "households.export": SOCIAL,
+    "households.anonymise": SOCIAL,
+    "households.criteria": MANAGERS,
+    "households.criterion_edit": MANAGERS,
 }
 
 

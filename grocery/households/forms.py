@@ -1,0 +1,85 @@
+"""Forms of the households domain (the services validate the business rules)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from grocery.forms import MoneyField, choices
+
+LANGUAGE_LABELS = {"fr": _l("French"), "nl": _l("Dutch"), "de": _l("German"), "en": _l("English"),
+                   "other": _l("Other")}
+RELATION_LABELS = {"reference": _l("Reference person"), "partner": _l("Partner"), "child": _l("Child"),
+                   "parent": _l("Parent"), "sibling": _l("Brother or sister"), "grandchild": _l("Grandchild"),
+                   "other": _l("Other")}
+OUTCOME_LABELS = {"granted": _l("Granted"), "refused": _l("Refused"), "suspended": _l("Suspended"),
+                  "ended": _l("Ended")}
+STATUS_LABELS = {"active": _l("Active"), "closed": _l("Closed"), "anonymised": _l("Anonymised")}
+PERIOD_LABELS = {"week": _l("week"), "month": _l("month")}
+CARD_REASON_LABELS = {"lost": _l("Lost"), "stolen": _l("Stolen"), "damaged": _l("Damaged"), "other": _l("Other"),
+                      "household_closed": _l("Household closed")}
+MOVEMENT_LABELS = {"sale": _l("Purchase"), "refund": _l("Refund"), "adjustment": _l("Adjustment")}
+
+
+class HouseholdFields(FlaskForm):
+    street = StringField(_l("Street and number"))
+    postcode = StringField(_l("Postcode"), render_kw={"inputmode": "numeric", "maxlength": 4})
+    municipality = StringField(_l("Municipality"))
+    phone = StringField(_l("Phone"), render_kw={"type": "tel"})
+    email = StringField(_l("E-mail (optional)"), render_kw={"type": "email"})
+    preferred_language = SelectField(_l("Preferred language"), choices=lambda: choices(LANGUAGE_LABELS.items()),
+                                     default="fr")
+    proxy_names = TextAreaField(_l("Authorised proxy shoppers"), description=_l("One name per line."),
+                                render_kw={"rows": 2})
+    consent_on = DateField(_l("Consent to data processing given on"), validators=[Optional()])
+    notes = TextAreaField(_l("Confidential notes"), description=_l("Seen by the social service only."))
+
+
+class PersonFields(FlaskForm):
+    first_name = StringField(_l("First name"))
+    last_name = StringField(_l("Last name"))
+    birth_on = DateField(_l("Birth date"), validators=[Optional()])
+    national_number = StringField(_l("National register number (optional)"),
+                                  description=_l("11 digits, for example 85.07.30-033.28."),
+                                  render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    confirm_duplicates = BooleanField(_l("I checked: this is another person"))
+
+
+class HouseholdCreateForm(HouseholdFields, PersonFields):
+    """A new household and its reference person."""
+
+
+class HouseholdEditForm(HouseholdFields):
+    """Contact details, consent, proxies and notes."""
+
+
+class MemberForm(PersonFields):
+    relation = SelectField(_l("Relation to the reference person"),
+                           choices=lambda: choices(RELATION_LABELS.items()), default="child")
+    is_active = BooleanField(_l("Lives in the household"), default=True)
+
+
+class DecisionForm(FlaskForm):
+    outcome = SelectField(_l("Outcome"), choices=lambda: choices(OUTCOME_LABELS.items()), default="granted")
+    valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()],
+                            description=_l("Left empty: the usual validity is proposed."))
+    income_cents = MoneyField(_l("Monthly income"), description=_l("All the household's income, in euros."))
+    charges_cents = MoneyField(_l("Monthly fixed charges"),
+                               description=_l("Rent, energy, water, insurance, debt repayments…"))
+    budget_cents = MoneyField(_l("Budget granted (leave empty to follow the scale)"))
+    budget_override_motive = StringField(_l("Why the budget differs from the scale"))
+    motive = TextAreaField(_l("Motive"), render_kw={"rows": 3})
+
+
+class CardReissueForm(FlaskForm):
+    reason = SelectField(_l("Why a new card?"), choices=lambda: choices(
+        (k, v) for k, v in CARD_REASON_LABELS.items() if k != "household_closed"))
+
+
+class CriterionForm(FlaskForm):
+    name = StringField(_l("Criterion"))
+    required_proof = StringField(_l("Required proof"))
+    proof_validity_days = IntegerField(_l("A proof stays valid (days)"), default=90, validators=[Optional()],
+                                       description=_l("0: no limit."))
+    is_active = BooleanField(_l("Proposed in decisions"), default=True)

@@ -1,0 +1,434 @@
+"""Screens of the social service: search, household page, create and edit, decisions, cards, export, criteria."""
+
+import json
+from datetime import date, timedelta
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from grocery.auth.roles import MANAGERS, SOCIAL, roles_required
+from grocery.barcodes import barcode_data_uri
+from grocery.errors import Conflict, GroceryError, ValidationError
+from grocery.extensions import db
+from grocery.forms import apply_service_error
+from grocery.households import bp
+from grocery.households import services as hs
+from grocery.households.forms import (
+    CARD_REASON_LABELS,
+    LANGUAGE_LABELS,
+    MOVEMENT_LABELS,
+    OUTCOME_LABELS,
+    PERIOD_LABELS,
+    RELATION_LABELS,
+    STATUS_LABELS,
+    CardReissueForm,
+    CriterionForm,
+    DecisionForm,
+    HouseholdCreateForm,
+    HouseholdEditForm,
+    MemberForm,
+)
+from grocery.households.models import Criterion, Member
+from grocery.timeutil import local_today
+
+LABELS = {"relation": RELATION_LABELS, "outcome": OUTCOME_LABELS, "status": STATUS_LABELS, "period": PERIOD_LABELS,
+          "card_reason": CARD_REASON_LABELS, "movement": MOVEMENT_LABELS, "language": LANGUAGE_LABELS}
+
+
+@bp.context_processor
+def _labels():
+    return {"labels": LABELS}
+
+
+def _household_values(form) -> dict:
+    return {name: getattr(form, name).data for name in hs.HOUSEHOLD_FIELDS}
+
+
+def _person_values(form) -> dict:
+    values = {name: getattr(form, name).data for name in ("first_name", "last_name", "birth_on", "national_number")}
+    values["relation"] = form.relation.data if hasattr(form, "relation") else "reference"
+    return values
+
+
+def _service_error(form, error: GroceryError) -> None:
+    db.session.rollback()
+    if isinstance(error, ValidationError) and apply_service_error(form, error):
+        flash(_("Some values need correcting: see the messages in red."), "error")
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/")
+@roles_required(SOCIAL)
+def index():
+    text = request.args.get("q", "").strip()
+    birth_text = request.args.get("birth_on", "").strip()
+    birth_on = None
+    if birth_text:
+        try:
+            birth_on = date.fromisoformat(birth_text)
+        except ValueError:
+            flash(_("The birth date is not a date: use the calendar."), "error")
+    today = local_today()
+    searched = bool(text or birth_on)
+    results = hs.search_households(text, birth_on) if searched else []
+    if searched and len(results) == 1 and text and text.isdigit():
+        return redirect(url_for("households.view", household_id=results[0].id))
+    return render_template(
+        "households/index.html", text=text, birth_text=birth_text, searched=searched, results=results,
+        today=today, eligibility=hs.eligibility_on,
+        expiring=[] if searched else hs.expiring_soon(today),
+        suspended=[] if searched else hs.suspended_households(today),
+        refused=[] if searched else hs.refused_in_month(today))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(SOCIAL)
+def create():
+    form = HouseholdCreateForm()
+    matches, conflict = [], None
+    if form.validate_on_submit():
+        try:
+            household = hs.create_household(current_user, household=_household_values(form),
+                                             person=_person_values(form),
+                                             confirm_duplicates=form.confirm_duplicates.data)
+        except hs.PossibleDuplicate as error:
+            db.session.rollback()
+            matches = error.matches
+            flash(error.message, "warning")
+        except hs.AlreadyMember as error:
+            db.session.rollback()
+            conflict = error
+            flash(error.message, "error")
+        except GroceryError as error:
+            _service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Household %(reference)s is created, with its card.", reference=household.reference), "success")
+            return redirect(url_for("households.view", household_id=household.id))
+    elif form.is_submitted():
+        flash(_("Some values need correcting: see the messages in red."), "error")
+    return render_template("households/create.html", form=form, matches=matches, conflict=conflict)
+
+
+@bp.route("/<int:household_id>")
+@roles_required(SOCIAL)
+def view(household_id: int):
+    household = hs.get_household(household_id)
+    today = local_today()
+    eligibility = hs.eligibility_on(household, today)
+    budget = None
+    if eligibility.eligible:
+        start, end = hs.budget_period(household, today)
+        budget = {"granted": eligibility.decision.budget_cents, "left": hs.budget_left(household, today),
+                  "start": start, "end": end}
+    card = household.active_card
+    return render_template(
+        "households/view.html", household=household, today=today, eligibility=eligibility, budget=budget,
+        counts=hs.composition(household, today), card=card,
+        card_image=barcode_data_uri(card.code) if card else None, reissue_form=CardReissueForm(),
+        movements=hs.spending_history(household), proof_warnings=hs.proof_warnings,
+        ages={m.id: hs.age_on(m.birth_on, today) for m in household.members})
+
+
+@bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
+@roles_required(SOCIAL)
+def edit(household_id: int):
+    household = hs.get_household(household_id)
+    if household.status == "anonymised":
+        abort(404)
+    form = HouseholdEditForm(obj=household)
+    if request.method == "GET":
+        form.proxy_names.data = "\n".join(household.proxy_names or [])
+    if form.validate_on_submit():
+        try:
+            changed = hs.update_household(current_user, household, _household_values(form))
+        except GroceryError as error:
+            _service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The household is updated.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("households.view", household_id=household.id))
+    elif form.is_submitted():
+        flash(_("Some values need correcting: see the messages in red."), "error")
+    return render_template("households/edit.html", form=form, household=household)
+
+
+@bp.route("/<int:household_id>/close", methods=["POST"])
+@roles_required(SOCIAL)
+def close(household_id: int):
+    household = hs.get_household(household_id)
+    _post_action(lambda: hs.close_household(current_user, household), _("The household is closed; its card no "
+                                                                         "longer works."))
+    return redirect(url_for("households.view", household_id=household.id))
+
+
+@bp.route("/<int:household_id>/reopen", methods=["POST"])
+@roles_required(SOCIAL)
+def reopen(household_id: int):
+    household = hs.get_household(household_id)
+    _post_action(lambda: hs.reopen_household(current_user, household),
+                 _("The household is reopened with a new card. Record a decision to give access."))
+    return redirect(url_for("households.view", household_id=household.id))
+
+
+def _post_action(action, success: str) -> bool:
+    from flask_wtf.csrf import validate_csrf
+    from wtforms.validators import ValidationError as CSRFValidationError
+
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except CSRFValidationError:
+        flash(_("The form has expired or was sent twice. Reload the page and try again."), "error")
+        return False
+    try:
+        action()
+    except GroceryError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+@bp.route("/<int:household_id>/members/new", methods=["GET", "POST"])
+@roles_required(SOCIAL)
+def member_add(household_id: int):
+    household = hs.get_household(household_id)
+    if household.status == "anonymised":
+        abort(404)
+    form = MemberForm()
+    matches, conflict = [], None
+    if form.validate_on_submit():
+        try:
+            member = hs.add_member(current_user, household, _person_values(form),
+                                   confirm_duplicates=form.confirm_duplicates.data)
+        except hs.PossibleDuplicate as error:
+            db.session.rollback()
+            matches = error.matches
+            flash(error.message, "warning")
+        except hs.AlreadyMember as error:
+            db.session.rollback()
+            conflict = error
+            flash(error.message, "error")
+        except GroceryError as error:
+            _service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is added to the household.", name=member.full_name), "success")
+            return redirect(url_for("households.view", household_id=household.id))
+    elif form.is_submitted():
+        flash(_("Some values need correcting: see the messages in red."), "error")
+    return render_template("households/member_form.html", form=form, household=household, member=None,
+                           matches=matches, conflict=conflict)
+
+
+@bp.route("/<int:household_id>/members/<int:member_id>", methods=["GET", "POST"])
+@roles_required(SOCIAL)
+def member_edit(household_id: int, member_id: int):
+    household = hs.get_household(household_id)
+    member = db.get_or_404(Member, member_id)
+    if member.household_id != household.id or household.status == "anonymised":
+        abort(404)
+    form = MemberForm(obj=member)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            changed = hs.update_member(current_user, member, _person_values(form), is_active=form.is_active.data)
+        except hs.AlreadyMember as error:
+            db.session.rollback()
+            conflict = error
+            flash(error.message, "error")
+        except GroceryError as error:
+            _service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The member is updated.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("households.view", household_id=household.id))
+    elif form.is_submitted():
+        flash(_("Some values need correcting: see the messages in red."), "error")
+    return render_template("households/member_form.html", form=form, household=household, member=member,
+                           matches=[], conflict=conflict)
+
+
+def _criteria_from_request(criteria: list[Criterion]) -> list[dict]:
+    """The criteria ticked on the decision form, each with the proof seen and its date."""
+    items = []
+    for raw in request.form.getlist("criterion"):
+        if not raw.isdigit():
+            raise ValidationError("criteria", _("Unknown criterion: choose one from the list."))
+        proof_text = request.form.get(f"proof_on_{raw}", "").strip()
+        try:
+            proof_on = date.fromisoformat(proof_text) if proof_text else None
+        except ValueError:
+            raise ValidationError("criteria", _("The date of a proof is not a date: use the calendar.")) from None
+        items.append({"criterion_id": int(raw), "proof_seen": request.form.get(f"proof_seen_{raw}", ""),
+                      "proof_dated_on": proof_on})
+    return items
+
+
+@bp.route("/<int:household_id>/decide", methods=["GET", "POST"])
+@roles_required(SOCIAL)
+def decide(household_id: int):
+    household = hs.get_household(household_id)
+    if household.status != "active":
+        flash(_("This household is closed: reopen it before deciding."), "error")
+        return redirect(url_for("households.view", household_id=household.id))
+    today = local_today()
+    current = hs.eligibility_on(household, today)
+    latest = household.decisions[0] if household.decisions else None
+    form = DecisionForm()
+    if request.method == "GET":
+        outcome = request.args.get("outcome", "granted")
+        form.outcome.data = outcome if outcome in OUTCOME_LABELS else "granted"
+        form.valid_from.data = today
+        if outcome == "granted" and current.eligible and current.valid_until >= today:
+            form.valid_from.data = current.valid_until + timedelta(days=1) if request.args.get("renew") else today
+        if latest is not None and latest.income_cents is not None:
+            form.income_cents.data, form.charges_cents.data = latest.income_cents, latest.charges_cents
+    criteria = hs.active_criteria()
+    checked = {int(v) for v in request.form.getlist("criterion") if v.isdigit()}
+    if latest is not None and request.method == "GET":
+        checked = {line.criterion_id for line in latest.criteria}
+    criteria_error = None
+    preview = None
+    valid_from = form.valid_from.data or today
+    if form.income_cents.data is not None and not form.income_cents.errors:
+        preview = hs.remaining_preview(household, form.income_cents.data, form.charges_cents.data, valid_from)
+    period_kind, scale = hs.scale_budget(household, valid_from)
+    if form.validate_on_submit() and request.form.get("action") != "preview":
+        try:
+            decision = hs.decide_eligibility(
+                current_user, household, outcome=form.outcome.data, motive=form.motive.data,
+                valid_from=form.valid_from.data, valid_until=form.valid_until.data,
+                income_cents=form.income_cents.data, charges_cents=form.charges_cents.data,
+                criteria=_criteria_from_request(criteria), budget_cents=form.budget_cents.data,
+                budget_override_motive=form.budget_override_motive.data)
+        except ValidationError as error:
+            if error.field == "criteria":
+                db.session.rollback()
+                criteria_error = error.message
+                flash(_("Some values need correcting: see the messages in red."), "error")
+            else:
+                _service_error(form, error)
+        except GroceryError as error:
+            _service_error(form, error)
+        else:
+            warnings = hs.proof_warnings(decision)
+            db.session.commit()
+            flash(_("The decision is recorded: %(outcome)s from %(start)s to %(end)s.",
+                    outcome=OUTCOME_LABELS[decision.outcome], start=decision.valid_from.strftime("%d/%m/%Y"),
+                    end=decision.valid_until.strftime("%d/%m/%Y")), "success")
+            for warning in warnings:
+                flash(warning, "warning")
+            return redirect(url_for("households.view", household_id=household.id))
+    elif form.is_submitted() and request.form.get("action") != "preview":
+        flash(_("Some values need correcting: see the messages in red."), "error")
+    return render_template(
+        "households/decide.html", form=form, household=household, current=current, criteria=criteria,
+        checked=checked, criteria_error=criteria_error, preview=preview, scale=scale, period_kind=period_kind,
+        counts=hs.composition(household, valid_from), today=today,
+        default_until=hs.default_valid_until(valid_from))
+
+
+@bp.route("/<int:household_id>/card/reissue", methods=["POST"])
+@roles_required(SOCIAL)
+def card_reissue(household_id: int):
+    household = hs.get_household(household_id)
+    form = CardReissueForm()
+    if not form.validate_on_submit():
+        flash(_("Choose why the card is replaced."), "error")
+        return redirect(url_for("households.view", household_id=household.id))
+    try:
+        hs.issue_card(current_user, household, reason=form.reason.data)
+    except GroceryError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("A new card is issued; the previous card no longer works. Print the new card."), "success")
+    return redirect(url_for("households.view", household_id=household.id))
+
+
+@bp.route("/<int:household_id>/card")
+@roles_required(SOCIAL)
+def card_print(household_id: int):
+    household = hs.get_household(household_id)
+    card = household.active_card
+    if card is None:
+        flash(_("This household has no active card."), "error")
+        return redirect(url_for("households.view", household_id=household.id))
+    eligibility = hs.eligibility_on(household, local_today())
+    person = household.reference_person
+    return render_template("households/card_print.html", household=household, card=card,
+                           card_image=barcode_data_uri(card.code), eligibility=eligibility,
+                           first_name=person.first_name if person else "")
+
+
+@bp.route("/<int:household_id>/export")
+@roles_required(SOCIAL)
+def export(household_id: int):
+    household = hs.get_household(household_id)
+    data = hs.export_household(current_user, household)
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="menage-{household.reference}.json"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/<int:household_id>/anonymise", methods=["POST"])
+@roles_required(SOCIAL)
+def anonymise(household_id: int):
+    household = hs.get_household(household_id)
+
+    def action():
+        if household.status != "closed":
+            raise Conflict(_("Close the household before anonymising it."))
+        hs.anonymise_household(current_user, household)
+
+    _post_action(action, _("The household is anonymised: names, address, contact and notes are erased."))
+    return redirect(url_for("households.view", household_id=household.id))
+
+
+@bp.route("/criteria", methods=["GET", "POST"])
+@roles_required(MANAGERS)
+def criteria():
+    form = CriterionForm()
+    if form.validate_on_submit():
+        try:
+            hs.save_criterion(current_user, None, name=form.name.data, required_proof=form.required_proof.data,
+                              proof_validity_days=form.proof_validity_days.data, is_active=form.is_active.data)
+        except GroceryError as error:
+            _service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The criterion is added."), "success")
+            return redirect(url_for("households.criteria"))
+    elif form.is_submitted():
+        flash(_("Some values need correcting: see the messages in red."), "error")
+    rows = db.session.scalars(select(Criterion).order_by(Criterion.is_active.desc(), Criterion.name)).all()
+    return render_template("households/criteria.html", form=form, criteria=rows)
+
+
+@bp.route("/criteria/<int:criterion_id>", methods=["GET", "POST"])
+@roles_required(MANAGERS)
+def criterion_edit(criterion_id: int):
+    criterion = db.get_or_404(Criterion, criterion_id)
+    form = CriterionForm(obj=criterion)
+    if form.validate_on_submit():
+        try:
+            hs.save_criterion(current_user, criterion, name=form.name.data, required_proof=form.required_proof.data,
+                              proof_validity_days=form.proof_validity_days.data, is_active=form.is_active.data)
+        except GroceryError as error:
+            _service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The criterion is saved."), "success")
+            return redirect(url_for("households.criteria"))
+    elif form.is_submitted():
+        flash(_("Some values need correcting: see the messages in red."), "error")
+    return render_template("households/criterion_edit.html", form=form, criterion=criterion)

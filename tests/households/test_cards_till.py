@@ -1,0 +1,87 @@
+"""Cards and the till summary: what the till may know, and nothing else."""
+
+import json
+from datetime import date
+
+from sqlalchemy import select
+
+from grocery.audit.models import AuditEvent
+from grocery.barcodes import is_valid_gtin
+from grocery.households import services as hs
+from tests.factories import make_decision, make_household, make_member
+
+DAY = date(2026, 11, 25)
+KEYS = {"card_code", "household_id", "display_name", "eligible", "reason_code", "reason", "valid_until",
+        "budget_cents", "budget_left_cents", "period_start", "period_end", "quota_basis", "proxies"}
+
+
+def _private_household(db):
+    household = make_household(person={"first_name": "Fatima", "last_name": "Benali", "birth_on": date(1984, 2, 2),
+                                       "national_number": "85073003328"},
+                               street="Rue Secrète 12", postcode="5020", municipality="Jambes",
+                               phone="0470 99 88 77", email="fatima@example.org", notes="Dettes de loyer",
+                               proxy_names=["Josiane Collin"])
+    make_member(household, birth_on=date(2025, 1, 1), first_name="Ilyas", last_name="Benali")
+    make_decision(household, valid_from=date(2026, 11, 1), decided_on=date(2026, 11, 1), income_cents=143210,
+                  charges_cents=98765, motive="Motif très personnel")
+    return household
+
+
+def test_card_code_is_random_ean13_with_household_prefix(db):
+    household = make_household()
+    code = household.active_card.code
+    assert len(code) == 13 and code.startswith("25") and is_valid_gtin(code)
+    assert household.reference.replace("-", "") not in code
+
+
+def test_till_summary_has_exactly_the_allowed_keys_and_no_private_data(db):
+    """Does the till get only name-to-greet, access, budget, quota basis and proxies: no income, charges, notes,
+    address, national number or motive anywhere in the output?"""
+    household = _private_household(db)
+    hs.consume_budget(household, 400, day=DAY, reference="s1", actor=None)
+    summary = hs.till_summary(household.active_card.code, DAY)
+    assert set(summary) == KEYS
+    assert summary["display_name"] == "Fatima B."
+    assert summary["eligible"] is True and summary["reason_code"] is None
+    assert summary["valid_until"] == "2027-01-31"
+    assert (summary["budget_cents"], summary["budget_left_cents"]) == (1500, 1100)
+    assert (summary["period_start"], summary["period_end"]) == ("2026-11-23", "2026-11-29")
+    assert summary["quota_basis"] == {"adults": 1, "children": 1, "children_under_3": 1}
+    assert summary["proxies"] == ["Josiane Collin"]
+    dumped = json.dumps({k: v for k, v in summary.items() if k != "card_code"}, ensure_ascii=False)
+    for secret in ("143210", "1432", "98765", "Dettes", "Secrète", "5020", "Jambes", "0470", "example.org",
+                   "85073003328", "Motif", "Benali", "1984", "M-"):
+        assert secret not in dumped, secret
+
+
+def test_unknown_card(db):
+    make_household()
+    for code in ("2500000000000", "5410000000000", "abc", ""):
+        summary = hs.till_summary(code, DAY)
+        assert set(summary) == KEYS
+        assert summary["reason_code"] == "unknown_card" and summary["eligible"] is False
+        assert summary["display_name"] is None and summary["household_id"] is None
+        assert summary["quota_basis"] is None and summary["proxies"] == []
+        assert summary["reason"].startswith("Carte inconnue")
+
+
+def test_reissue_deactivates_the_old_card_at_once_and_is_logged(db):
+    household = _private_household(db)
+    old_code = household.active_card.code
+    new = hs.issue_card(None, household, reason="stolen")
+    assert new.code != old_code and household.active_card is new
+    old = hs.till_summary(old_code, DAY)
+    assert old["reason_code"] == "card_replaced" and old["reason"].startswith("Carte remplacée")
+    assert old["eligible"] is False and old["budget_left_cents"] is None and old["household_id"] is None
+    assert hs.till_summary(new.code, DAY)["eligible"] is True
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "card.reissue")).one()
+    assert event.details["reason"] == "stolen"
+
+
+def test_not_eligible_card_shows_reason_without_budget(db):
+    household = make_household()
+    summary = hs.till_summary(household.active_card.code, DAY)
+    assert summary["reason_code"] == "no_decision" and summary["budget_cents"] is None
+    assert summary["reason"] == "Aucune décision d'accès : voir le service social."
+    hs.close_household(None, household)
+    assert hs.till_summary(household.cards[0].code, DAY)["reason_code"] == "household_closed"
