@@ -25,9 +25,8 @@ def make_user(role: Role | str = Role.CASHIER, **overrides):
 
 
 def make_category(**overrides):
-    from grocery.stock.models import ProductCategory
-
     from grocery.extensions import db
+    from grocery.stock.models import ProductCategory
 
     n = next_id()
     values = {"name": f"Catégorie {n}", "default_social_percent": 20, "sort_order": n}

@@ -105,6 +105,26 @@ def parse_quantity(product: Product, text: str | int | None, *, field: str = "qu
     return value
 
 
+def parse_whole(text: str | None, *, field: str = "quantity") -> int | None:
+    """A whole number typed by a person (None when empty); the services check that it is more than zero."""
+    raw = (text or "").strip().replace(" ", "")
+    if not raw:
+        return None
+    if not re.fullmatch(r"-?\d{1,9}", raw):
+        raise ValidationError(field, _l("Enter a whole number."))
+    return int(raw)
+
+
+def parse_measure(text: str | None, *, field: str = "measure") -> int | None:
+    """A weight in kg or a volume in litres typed by a person ("1,250"), in grams or millilitres; None if empty."""
+    raw = (text or "").strip().replace(" ", "")
+    if not raw:
+        return None
+    if not re.fullmatch(r"-?\d{1,6}([.,]\d{1,3})?", raw):
+        raise ValidationError(field, _l("Enter a weight or volume such as 1,250 (at most three decimals)."))
+    return int(Decimal(raw.replace(",", ".")) * 1000)
+
+
 # --- categories ---------------------------------------------------------------------------------------------------
 
 

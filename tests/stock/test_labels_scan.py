@@ -68,9 +68,8 @@ def test_every_generated_label_parses_back_to_its_product_and_value(db):
 
 def test_weight_label_on_a_piece_product_is_refused(db, app):
     """Can a weight label be printed for a product counted by the piece? No."""
-    with pytest.raises(ValidationError) as error:
-        with app.test_request_context():
-            measure_label_code(make_product(), "weight", 500)
+    with pytest.raises(ValidationError) as error, app.test_request_context():
+        measure_label_code(make_product(), "weight", 500)
     assert "pièce" in str(error.value.message)
 
 
