@@ -24,9 +24,10 @@ BLUEPRINTS = (
     "grocery.admin",
     "grocery.audit",
     "grocery.settings",
+    "grocery.households",
+    "grocery.stock",
     "grocery.checkout",
     "grocery.checkout.api",
-    "grocery.households",
 )
 
 

@@ -67,3 +67,82 @@ def make_decision(household, actor=None, **overrides):
     values = {"outcome": "granted", "motive": "Enquête sociale"}
     values.update(overrides)
     return decide_eligibility(actor, household, **values)
+# --- stock ---------------------------------------------------------------------------------------------------------
+
+
+def make_category(**overrides):
+    from grocery.extensions import db
+    from grocery.stock.models import ProductCategory
+
+    n = next_id()
+    values = {"name": f"Catégorie {n}", "default_social_percent": 20, "sort_order": n}
+    values.update(overrides)
+    category = ProductCategory(**values)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def make_product(**overrides):
+    """A product counted by the piece (retail 2,00 €, category rule 20 %) unless overridden."""
+    from grocery.stock.services import create_product
+
+    n = next_id()
+    values = {"name": f"Produit {n}", "unit_kind": "piece", "net_weight_g": 500, "retail_price_cents": 200,
+              "price_rule": "category"}
+    values.update(overrides)
+    if "category" not in values:
+        values["category"] = make_category()
+    return create_product(None, **values)
+
+
+def make_donor(**overrides):
+    from grocery.stock.services import save_donor
+
+    n = next_id()
+    values = {"name": f"Donateur {n}", "kind": "supermarket", "contact": ""}
+    values.update(overrides)
+    return save_donor(None, None, **values)
+
+
+def make_lot(product=None, quantity=10, *, source="supermarket", received_on=None, use_by_on=None,
+             best_before_on=None, lot_number=""):
+    """A lot with `quantity` base units on hand, written through the ledger (receipt movement)."""
+    from datetime import date
+
+    from grocery.extensions import db
+    from grocery.stock.models import Lot
+    from grocery.stock.services import record_movement
+
+    product = product or make_product()
+    lot = Lot(product_id=product.id, source=source, received_on=received_on or date(2026, 11, 1),
+              use_by_on=use_by_on, best_before_on=best_before_on, lot_number=lot_number,
+              quantity_received=quantity, quantity_on_hand=0)
+    db.session.add(lot)
+    db.session.flush()
+    if quantity:
+        record_movement(lot, quantity, "receipt", actor=None)
+    return lot
+
+
+# --- checkout ------------------------------------------------------------------------------------------------------
+
+
+def make_till(user=None, *, till_name="Caisse 1", float_cents=5000):
+    """An open till session (float 50,00 €) opened by `user` (a new cashier by default)."""
+    from grocery.checkout.till import open_till
+
+    return open_till(user or make_user(Role.CASHIER), till_name, float_cents=float_cents)
+
+
+def make_shopper(*, budget_cents=5000, children_under_3=0, children=0):
+    """An eligible household with a granted budget; returns (household, card code)."""
+    from datetime import date
+
+    household = make_household()
+    for _ in range(children_under_3):
+        make_member(household, birth_on=date.today().replace(year=date.today().year - 1))
+    for _ in range(children):
+        make_member(household)
+    make_decision(household, budget_cents=budget_cents, budget_override_motive="Test")
+    return household, household.active_card.code
