@@ -110,7 +110,7 @@ def load_households() -> str:
                    motive="Reste à vivre sous le seuil après enquête sociale.")
             counts["granted"] += 1
         elif kind == 5:  # expiring within two weeks
-            start = hs.add_months(today, -3) + timedelta(days=rng.randint(1, 12))
+            start = hs.add_months(today, -3) + timedelta(days=2 + 3 * (index // 10))
             decide(household, "granted", start, income=income, charges=charges, motive="Revenu d'intégration.")
             counts["expiring"] += 1
         elif kind == 6:  # expired
@@ -150,8 +150,8 @@ def load_households() -> str:
     for household in households[:5]:
         day = today - timedelta(days=today.weekday() % 3)
         left = hs.budget_left(household, day)
-        if left >= 1500:
-            sale = hs.consume_budget(household, rng.randint(800, min(left, 3000)), day=day,
+        if left >= 500:
+            sale = hs.consume_budget(household, rng.randint(300, min(left, 3000)), day=day,
                                      reference=f"demo-sale-{household.id}", actor=None)
             if household is households[0]:
                 hs.refund_budget(household, 250, day=day, reference=sale.reference, actor=None,

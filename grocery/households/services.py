@@ -493,7 +493,7 @@ def remaining_per_day(income_cents: int, charges_cents: int, persons: int, days:
 def remaining_explanation(income_cents, charges_cents, persons, days, result, threshold) -> str:
     """The computation in words, e.g. "(1 200,00 € − 850,00 €) / 3 persons / 30 days = 3,89 € (threshold 7,00 €)"."""
     below = _("below the threshold") if result < threshold else _("above the threshold")
-    return _("(%(income)s income − %(charges)s charges) / %(persons)d persons / %(days)d days = %(result)s per "
+    return _("(%(income)s income − %(charges)s charges) / %(persons)d person(s) / %(days)d days = %(result)s per "
              "person per day: %(position)s of %(threshold)s.", income=format_money(income_cents),
              charges=format_money(charges_cents), persons=persons, days=days, result=format_money(result),
              position=below, threshold=format_money(threshold))
