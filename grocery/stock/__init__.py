@@ -45,6 +45,18 @@ def _quantity_filter(quantity, product):
     return format_quantity(product, quantity)
 
 
+@bp.app_template_filter("kg")
+def _kg_filter(grams, digits: int = 1):
+    """Grams as kilograms in the current locale: 21600 -> "21,6 kg"."""
+    from decimal import Decimal
+
+    from flask_babel import format_decimal
+
+    if grams is None:
+        return "—"
+    return f"{format_decimal(Decimal(grams) / 1000, format='#,##0.' + '0' * digits)} kg"
+
+
 @bp.cli.command("stock-check")
 def stock_check_command():
     """Check that each lot's cached quantity equals the sum of its movements (exit code 1 if not)."""
