@@ -25,7 +25,7 @@ from grocery.errors import (
 )
 from grocery.extensions import db
 from grocery.money import format_money
-from grocery.timeutil import local_day_bounds, local_today, utcnow
+from grocery.timeutil import local_day_bounds, local_today
 
 MAX_LINES = 200
 MAX_QUANTITY = 100_000

@@ -32,7 +32,7 @@ def _post(client, url, body, raw=None):
 
 
 def test_sale_201_then_200_on_replay(client, db, till):
-    household, card = make_shopper(budget_cents=3000)
+    _household, card = make_shopper(budget_cents=3000)
     product = make_product(retail_price_cents=250, price_rule="fixed", social_price_cents=50)
     make_lot(product, 10)
     db.session.commit()
@@ -49,7 +49,7 @@ def test_sale_201_then_200_on_replay(client, db, till):
 
 def test_every_error_code(client, db, till):
     """Is each documented error code reachable, with a 4xx status and a French message?"""
-    household, card = make_shopper(budget_cents=100)
+    _household, card = make_shopper(budget_cents=100)
     replaced_household, replaced_card = make_shopper()
     issue_card(None, replaced_household, reason="lost")
     expired = make_household()
@@ -131,7 +131,8 @@ def test_quote_returns_prices_and_violations(client, db, till):
                                                 "lines": [{"product_id": product.id, "quantity": 3}]})
     assert response.status_code == 200
     assert [v["code"] for v in response.json["violations"]] == ["insufficient_stock"]
-    ok = _post(client, "/api/till/quote", {"household_card": card, "lines": [{"product_id": product.id, "quantity": 2}]})
+    ok = _post(client, "/api/till/quote",
+               {"household_card": card, "lines": [{"product_id": product.id, "quantity": 2}]})
     assert ok.json["violations"] == [] and ok.json["total_cents"] == 80  # food bank: capped at 10 % of retail
 
 

@@ -1,9 +1,10 @@
 // Scanner keystroke capture for the till.
-// A USB/Bluetooth scanner "types" the code very fast (a few ms between keys), usually followed by Enter or Tab.
-// People type slowly. Keys are read wherever the focus is: a fast burst becomes a scan (even inside a text field,
-// which gets its value back); slow digits typed outside fields become a pending number that multiplies the next
-// scan (never glued to the scanned digits). On an AZERTY layout without Shift, scanners type "&é\"'(-è_çà" for
-// 1234567890: those characters are mapped back to digits.
+// A USB/Bluetooth scanner "types" the code fast, usually followed by Enter or Tab; people type slowly.
+// Outside text fields every digit is captured (wherever the focus is): the keys typed in one fast run form the
+// scanned code; digits typed by a person before it form a number that multiplies that scan (never glued to the
+// scanned digits). In a text field, a person types freely; a field holding only digits when Enter or Tab comes
+// (a scanner's suffix) is taken as a scan and emptied. On an AZERTY layout without Shift, scanners type
+// "&é\"'(-è_çà" for 1234567890: those characters are mapped back to digits.
 
 export const AZERTY_DIGITS = {
   "&": "1", "é": "2", '"': "3", "'": "4", "(": "5", "-": "6", "è": "7", "_": "8", "ç": "9", "à": "0",
@@ -15,37 +16,55 @@ export function keyToDigit(key) {
   return Object.prototype.hasOwnProperty.call(AZERTY_DIGITS, key) ? AZERTY_DIGITS[key] : null;
 }
 
+/** Digits of a text typed by a scanner into a field (AZERTY characters mapped back), or null. */
+export function textToDigits(text) {
+  let digits = "";
+  for (const ch of text.trim()) {
+    const digit = keyToDigit(ch);
+    if (digit === null) return null;
+    digits += digit;
+  }
+  return digits;
+}
+
 function isEditable(element) {
   if (!element || !(element instanceof HTMLElement)) return false;
-  if (element.isContentEditable) return true;
-  if (element instanceof HTMLTextAreaElement) return true;
+  if (element.isContentEditable || element instanceof HTMLTextAreaElement) return true;
   if (element instanceof HTMLInputElement) {
     return !["button", "submit", "checkbox", "radio", "reset", "file", "image", "range", "color"].includes(element.type);
   }
   return false;
 }
 
+/**
+ * Split typed digits into (what a person typed first, the fast run at the end).
+ * @param {{digit: string, at: number}[]} keys
+ * @param {number} splitGapMs  a silence this long separates a person's typing from a scanner's run
+ */
+export function splitRun(keys, splitGapMs) {
+  let start = keys.length - 1;
+  while (start > 0 && keys[start].at - keys[start - 1].at < splitGapMs) start -= 1;
+  const digits = keys.map((k) => k.digit).join("");
+  return { typed: digits.slice(0, Math.max(start, 0)), run: digits.slice(Math.max(start, 0)) };
+}
+
 export class ScanCapture {
   /**
    * @param {object} options
    * @param {(code: string, multiplier: number) => void} options.onScan  a complete code (in order of arrival)
-   * @param {(pending: string) => void} [options.onPending]  the number typed so far (shown on screen)
-   * @param {number} [options.burstGapMs]  keys closer than this belong to one scan
+   * @param {(pending: string) => void} [options.onPending]  the number typed by a person so far
+   * @param {number} [options.splitGapMs]  a longer silence separates typing from a scanner's run
    * @param {number} [options.pauseMs]  silence that ends a scan sent without Enter
-   * @param {number} [options.minLength]  shorter bursts are typing, not scans
+   * @param {number} [options.minLength]  shorter runs are a number typed by a person, not a scan
    */
-  constructor({ onScan, onPending = () => {}, burstGapMs = 40, pauseMs = 90, minLength = 6 }) {
+  constructor({ onScan, onPending = () => {}, splitGapMs = 200, pauseMs = 250, minLength = 6 }) {
     this.onScan = onScan;
     this.onPending = onPending;
-    this.burstGapMs = burstGapMs;
+    this.splitGapMs = splitGapMs;
     this.pauseMs = pauseMs;
     this.minLength = minLength;
-    this.pending = "";
-    this.burst = null;
-    this.lastKeyAt = -Infinity;
-    this.lastKeyWasDigit = false;
+    this.keys = [];
     this.timer = null;
-    this.fieldSnapshot = null; // {element, value} before the last key typed in an editable field
     this.enabled = true;
     this.handleKeydown = this.handleKeydown.bind(this);
   }
@@ -55,105 +74,77 @@ export class ScanCapture {
     return this;
   }
 
-  detach(target = document) {
-    target.removeEventListener("keydown", this.handleKeydown, true);
+  clearPending() {
+    this.keys = [];
+    this.onPending("");
   }
 
-  clearPending() {
-    this.pending = "";
-    this.onPending(this.pending);
+  pendingText() {
+    return this.keys.map((k) => k.digit).join("");
   }
 
   handleKeydown(event) {
     if (!this.enabled || event.ctrlKey || event.altKey || event.metaKey) return;
-    const now = event.timeStamp || performance.now();
-    const gap = now - this.lastKeyAt;
     const target = event.target;
-    const editable = isEditable(target);
+    const isEnd = event.key === "Enter" || event.key === "Tab";
 
-    if (event.key === "Enter" || event.key === "Tab") {
-      if (this.burst !== null) {
-        event.preventDefault();
-        this.finishBurst();
-      } else if (!editable && this.pending) {
-        event.preventDefault();
-        const typed = this.pending;
-        if (typed.length >= this.minLength) {
-          this.pending = "";
-          this.onPending("");
-          this.onScan(typed, 1);
+    if (isEditable(target)) {
+      if (isEnd) {
+        const digits = textToDigits(target.value);
+        if (digits !== null && digits.length >= this.minLength) {
+          event.preventDefault();
+          target.value = "";
+          target.dispatchEvent(new Event("input", { bubbles: true }));
+          this.onScan(digits, 1);
         }
       }
-      this.lastKeyAt = now;
-      this.lastKeyWasDigit = false;
       return;
     }
-    if (event.key === "Backspace" && !editable && this.pending) {
+    if (isEnd) {
+      if (this.keys.length) {
+        event.preventDefault();
+        this.complete(true);
+      }
+      return;
+    }
+    if (event.key === "Backspace" && this.keys.length) {
       event.preventDefault();
-      this.pending = this.pending.slice(0, -1);
-      this.onPending(this.pending);
+      this.keys.pop();
+      this.onPending(this.pendingText());
       return;
     }
-    if (event.key === "Escape" && !editable && this.pending) {
+    if (event.key === "Escape" && this.keys.length) {
       this.clearPending();
       return;
     }
     const digit = keyToDigit(event.key);
-    if (digit === null) {
-      this.lastKeyWasDigit = false;
-      this.lastKeyAt = now;
-      return;
-    }
-
-    if (this.burst !== null && gap < this.burstGapMs) {
-      event.preventDefault();
-      this.burst += digit;
-    } else if (this.burst === null && this.lastKeyWasDigit && gap < this.burstGapMs) {
-      // The second fast key: the previous one was the start of a scan, not typing.
-      event.preventDefault();
-      if (editable && this.fieldSnapshot && this.fieldSnapshot.element === target) {
-        target.value = this.fieldSnapshot.value;
-        this.burst = this.fieldSnapshot.digit + digit;
-      } else {
-        this.burst = this.pending.slice(-1) + digit;
-        this.pending = this.pending.slice(0, -1);
-      }
-    } else {
-      if (this.burst !== null) this.finishBurst();
-      if (editable) {
-        this.fieldSnapshot = { element: target, value: target.value, digit };
-      } else {
-        event.preventDefault();
-        this.fieldSnapshot = null;
-        if (this.pending.length < 13) this.pending += digit;
-        this.onPending(this.pending);
-      }
-    }
-    this.lastKeyAt = now;
-    this.lastKeyWasDigit = true;
+    if (digit === null) return;
+    event.preventDefault();
+    this.keys.push({ digit, at: event.timeStamp || performance.now() });
+    if (this.keys.length > 40) this.keys.splice(0, this.keys.length - 40);
+    this.onPending(this.pendingText());
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      if (this.burst !== null) this.finishBurst();
-    }, this.pauseMs);
+    this.timer = setTimeout(() => this.complete(false), this.pauseMs);
   }
 
-  finishBurst() {
+  /** A run ended (Enter/Tab, or a pause): a long fast run is a scan; otherwise the digits wait as a number. */
+  complete(byEnter) {
     clearTimeout(this.timer);
-    const code = this.burst;
-    this.burst = null;
-    this.fieldSnapshot = null;
-    if (code.length < this.minLength) {
-      // Fast typing of a short number, not a scanner.
-      this.pending = (this.pending + code).slice(0, 13);
-      this.onPending(this.pending);
+    if (!this.keys.length) return;
+    const { typed, run } = splitRun(this.keys, this.splitGapMs);
+    if (run.length >= this.minLength) {
+      this.keys = [];
+      this.onPending("");
+      const multiplier = typed.length > 0 && typed.length <= 3 && Number(typed) > 0 ? Number(typed) : 1;
+      this.onScan(run, multiplier);
       return;
     }
-    let multiplier = 1;
-    if (this.pending && this.pending.length <= 3 && Number(this.pending) > 0) {
-      multiplier = Number(this.pending);
+    const all = typed + run;
+    if (byEnter && all.length >= this.minLength) {
+      // A code typed by hand (a damaged barcode), confirmed with Enter.
+      this.keys = [];
+      this.onPending("");
+      this.onScan(all, 1);
     }
-    this.pending = "";
-    this.onPending("");
-    this.onScan(code, multiplier);
   }
 }

@@ -330,6 +330,7 @@ $("btn-total").addEventListener("click", async () => {
 
 let method = "cash";
 function renderPayment() {
+  if (!quote) return; // the sale is done and the cart reset
   const total = quote.total_cents;
   $("pay-total").textContent = fmt(total);
   for (const button of document.querySelectorAll("[data-method]")) {
@@ -484,8 +485,9 @@ $("dlg-camera").addEventListener("close", () => camera.stop());
 const scanner = new ScanCapture({
   onScan: handleScan,
   onPending: (pending) => {
-    $("pending").textContent = pending ? t("pending", { n: pending }) : "";
-    $("pending").hidden = !pending;
+    const shown = pending && pending.length <= 3 ? pending : "";
+    $("pending").textContent = shown ? t("pending", { n: shown }) : "";
+    $("pending").hidden = !shown;
   },
 }).attach(document);
 
