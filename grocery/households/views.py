@@ -175,14 +175,7 @@ def reopen(household_id: int):
 
 
 def _post_action(action, success: str) -> bool:
-    from flask_wtf.csrf import validate_csrf
-    from wtforms.validators import ValidationError as CSRFValidationError
-
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except CSRFValidationError:
-        flash(_("The form has expired or was sent twice. Reload the page and try again."), "error")
-        return False
+    """Run one service for a button form (CSRF is checked by CSRFProtect), commit and flash."""
     try:
         action()
     except GroceryError as error:
@@ -201,6 +194,8 @@ def member_add(household_id: int):
     if household.status == "anonymised":
         abort(404)
     form = MemberForm()
+    if request.method == "GET" and household.reference_person is not None:
+        form.last_name.data = household.reference_person.last_name
     matches, conflict = [], None
     if form.validate_on_submit():
         try:
