@@ -97,11 +97,9 @@ def create():
         except hs.PossibleDuplicate as error:
             db.session.rollback()
             matches = error.matches
-            flash(error.message, "warning")
         except hs.AlreadyMember as error:
             db.session.rollback()
             conflict = error
-            flash(error.message, "error")
         except GroceryError as error:
             _service_error(form, error)
         else:
@@ -204,11 +202,9 @@ def member_add(household_id: int):
         except hs.PossibleDuplicate as error:
             db.session.rollback()
             matches = error.matches
-            flash(error.message, "warning")
         except hs.AlreadyMember as error:
             db.session.rollback()
             conflict = error
-            flash(error.message, "error")
         except GroceryError as error:
             _service_error(form, error)
         else:
@@ -236,7 +232,6 @@ def member_edit(household_id: int, member_id: int):
         except hs.AlreadyMember as error:
             db.session.rollback()
             conflict = error
-            flash(error.message, "error")
         except GroceryError as error:
             _service_error(form, error)
         else:
