@@ -289,6 +289,9 @@ def decide(household_id: int):
     if form.income_cents.data is not None and not form.income_cents.errors:
         preview = hs.remaining_preview(household, form.income_cents.data, form.charges_cents.data, valid_from)
     period_kind, scale = hs.scale_budget(household, valid_from)
+    default_until = hs.default_valid_until(valid_from)
+    if form.outcome.data in {"suspended", "ended"} and current.eligible:
+        default_until = current.valid_until
     if form.validate_on_submit() and request.form.get("action") != "preview":
         try:
             decision = hs.decide_eligibility(
@@ -321,7 +324,20 @@ def decide(household_id: int):
         "households/decide.html", form=form, household=household, current=current, criteria=criteria,
         checked=checked, criteria_error=criteria_error, preview=preview, scale=scale, period_kind=period_kind,
         counts=hs.composition(household, valid_from), today=today,
-        default_until=hs.default_valid_until(valid_from))
+        default_until=default_until, old_proofs=_old_proofs(criteria, today))
+
+
+def _old_proofs(criteria: list[Criterion], day: date) -> set[int]:
+    """Ids of the criteria whose proof date, as typed on the form, is already too old (warned before saving)."""
+    old = set()
+    for criterion in criteria:
+        try:
+            proof_on = date.fromisoformat(request.form.get(f"proof_on_{criterion.id}", ""))
+        except ValueError:
+            continue
+        if hs.is_proof_too_old(criterion, proof_on, day):
+            old.add(criterion.id)
+    return old
 
 
 @bp.route("/<int:household_id>/card/reissue", methods=["POST"])

@@ -199,3 +199,15 @@ def test_household_page_shows_status_budget_and_history(client, login, db):
     assert "Ne peut pas faire ses courses aujourd'hui" in page and "Accès suspendu depuis" in page
     assert "Documents manquants" in page and "Note confidentielle" in page
     assert page.count("hh-decision ") == 2
+
+
+def test_decide_preview_warns_about_an_old_proof_before_saving(client, login, db):
+    household = make_household()
+    criterion = make_criterion(proof_validity_days=30)
+    db.session.commit()
+    login(Role.SOCIAL_WORKER)
+    page = text_of(client.post_form(f"/households/{household.id}/decide", {
+        "outcome": "granted", "valid_from": "2026-11-01", "criterion": str(criterion.id),
+        f"proof_on_{criterion.id}": "2020-01-01", "action": "preview"}))
+    assert "preuve trop ancienne" in page
+    assert db.session.scalar(select(func.count(Decision.id))) == 0
