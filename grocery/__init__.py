@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "grocery.admin",
     "grocery.audit",
     "grocery.settings",
+    "grocery.volunteers",
 )
 
 
