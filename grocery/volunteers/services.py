@@ -44,6 +44,8 @@ from grocery.volunteers.models import (
 )
 
 MAX_GENERATE_DAYS = 93
+#: A check-out scan is accepted until this long after the end of the shift; later, the check-out stays forgotten.
+CHECK_OUT_GRACE = timedelta(hours=2)
 
 
 class ShiftFull(GroceryError):
@@ -459,7 +461,8 @@ def kiosk_scan(code: str, now: datetime | None = None) -> dict:
     early = timedelta(minutes=int(get_setting("volunteers.checkin_early_minutes")))
     late = timedelta(minutes=int(get_setting("volunteers.late_after_minutes")))
     for assignment in assignments:
-        if assignment.checked_in_at is not None and assignment.checked_out_at is None:
+        still_open = now < shift_bounds(assignment.shift)[1] + CHECK_OUT_GRACE
+        if assignment.checked_in_at is not None and assignment.checked_out_at is None and still_open:
             assignment.checked_out_at = max(now, assignment.checked_in_at + timedelta(minutes=1))
             result.update(action="check_out", assignment=assignment)
             break
@@ -855,3 +858,32 @@ def record_workshop_attendance(actor, session: WorkshopSession, participant_ids:
     db.session.flush()
     record_event(actor, "volunteers.workshop_attendance", session, {"people": len(ids)})
     return len(ids)
+
+
+#: The default competence framework and the activities that practise each competence (seeded in French).
+DEFAULT_COMPETENCES = [
+    "Accueil du public", "Tenue de caisse", "Gestion de stock", "Hygiène alimentaire", "Travail en équipe",
+    "Ponctualité et régularité", "Communication", "Autonomie", "Animation de groupe", "Respect des consignes",
+]
+DEFAULT_ACTIVITIES = {
+    "Caisse": ["Tenue de caisse", "Accueil du public", "Communication", "Ponctualité et régularité"],
+    "Accueil": ["Accueil du public", "Communication", "Travail en équipe"],
+    "Stock et dons": ["Gestion de stock", "Hygiène alimentaire", "Travail en équipe", "Respect des consignes"],
+    "Nettoyage": ["Hygiène alimentaire", "Autonomie", "Respect des consignes"],
+    "Animation d'atelier": ["Animation de groupe", "Communication", "Autonomie"],
+}
+
+
+def seed_framework(actor) -> int:
+    """Create the default French competence framework and activities, when none exist yet; returns how many
+    activities were created."""
+    if db.session.scalar(select(func.count(Competence.id))):
+        return 0
+    competences = {name: Competence(name=name) for name in DEFAULT_COMPETENCES}
+    db.session.add_all(competences.values())
+    for name, practised in DEFAULT_ACTIVITIES.items():
+        if db.session.scalar(select(Activity.id).where(Activity.name == name)) is None:
+            db.session.add(Activity(name=name, competences=[competences[c] for c in practised]))
+    db.session.flush()
+    record_event(actor, "volunteers.framework_seed", "volunteer_competences")
+    return len(DEFAULT_ACTIVITIES)

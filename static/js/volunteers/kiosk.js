@@ -1,0 +1,119 @@
+// Kiosk: captures the badge scanner's keystrokes (digits then Enter) wherever focus is, posts the code, shows the
+// result; a participant may then sign up for a shift with room. Nothing is kept once the screen goes back to rest.
+import { csrfToken } from "../app.js";
+
+const body = document.body;
+const welcome = document.getElementById("welcome");
+const result = document.getElementById("result");
+const message = document.getElementById("message");
+const mine = document.getElementById("mine");
+const open = document.getElementById("open");
+const RESET_AFTER_MS = 25000;
+let buffer = "";
+let lastKey = 0;
+let lastCode = "";
+let resetTimer = null;
+
+async function post(url, payload) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify(payload),
+    credentials: "same-origin",
+  });
+  return response.json();
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function rest() {
+  result.hidden = true;
+  welcome.hidden = false;
+  lastCode = "";
+  mine.replaceChildren();
+  open.replaceChildren();
+}
+
+function show(text, isError) {
+  welcome.hidden = true;
+  result.hidden = false;
+  message.textContent = text;
+  message.classList.toggle("error", Boolean(isError));
+  clearTimeout(resetTimer);
+  resetTimer = setTimeout(rest, RESET_AFTER_MS);
+}
+
+function render(data) {
+  mine.replaceChildren();
+  open.replaceChildren();
+  if (data.shifts && data.shifts.length) {
+    mine.append(element("h3", "", body.dataset.labelMine));
+    for (const shift of data.shifts) {
+      const line = element("div", "kiosk-line");
+      line.append(element("span", "", `${shift.start}–${shift.end} · ${shift.activity}`));
+      const state = shift.checked_out ? body.dataset.labelOut : shift.checked_in ? body.dataset.labelIn : "";
+      if (state) line.append(element("span", "badge ok", state));
+      mine.append(line);
+    }
+  }
+  if (data.open_shifts && data.open_shifts.length) {
+    open.append(element("h3", "", body.dataset.labelOpen));
+    for (const shift of data.open_shifts) {
+      const line = element("div", "kiosk-line");
+      line.append(element("span", "", `${shift.day}, ${shift.start}–${shift.end} · ${shift.activity}`));
+      const button = element("button", "button primary", body.dataset.labelSignup);
+      button.type = "button";
+      button.addEventListener("click", () => signUp(shift.id, button));
+      line.append(button);
+      open.append(line);
+    }
+  }
+}
+
+async function scan(code) {
+  try {
+    const data = await post(body.dataset.scanUrl, { code });
+    show(data.message, !data.ok);
+    if (data.ok) {
+      lastCode = code;
+      render(data);
+    }
+  } catch {
+    show(body.dataset.labelError, true);
+  }
+}
+
+async function signUp(shiftId, button) {
+  button.disabled = true;
+  try {
+    const data = await post(body.dataset.signupUrl, { code: lastCode, shift_id: shiftId });
+    show(data.message, !data.ok);
+    if (data.ok) button.closest(".kiosk-line").remove();
+    else button.disabled = false;
+  } catch {
+    show(body.dataset.labelError, true);
+    button.disabled = false;
+  }
+}
+
+document.addEventListener("keydown", (event) => {
+  const now = Date.now();
+  if (now - lastKey > 500) buffer = "";  // a scanner types fast; a pause starts a new code
+  lastKey = now;
+  if (/^[0-9]$/.test(event.key)) {
+    buffer += event.key;
+    event.preventDefault();
+  } else if (event.key === "Enter" && buffer.length >= 8) {
+    event.preventDefault();
+    const code = buffer;
+    buffer = "";
+    scan(code);
+  }
+});
+
+document.getElementById("done").addEventListener("click", rest);
