@@ -2,7 +2,7 @@
 
 The PDF uses fpdf2's core Helvetica font (no font file to ship). Core fonts cover Latin-1, which has every French
 accent and the middle dot of "assistant·e"; the few typographic characters outside it (’ “ ” œ – …) are replaced
-by their plain equivalents before printing.
+by their plain equivalents before printing (« » are Latin-1 and stay).
 """
 
 from flask_babel import format_date
@@ -13,7 +13,7 @@ from grocery.settings.services import get_setting
 from grocery.timeutil import to_local
 from grocery.volunteers.models import AttestationIssue, Participant
 
-_PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-",
+_PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-",
                         "…": "...", "œ": "oe", "Œ": "OE", "€": "EUR", "\u202f": " ", "\u00a0": " "})
 
 
@@ -136,7 +136,7 @@ def render_attestation(participant: Participant, issue: AttestationIssue, summar
     if summary.get("own_words"):
         heading(_("In the participant's own words"))
         pdf.set_font("Helvetica", "I", 11)
-        pdf.multi_cell(width, 6, plain(f"« {summary['own_words']} »").replace('"', ""), new_x="LMARGIN",
+        pdf.multi_cell(width, 6, plain(f"« {summary['own_words']} »"), new_x="LMARGIN",
                        new_y="NEXT")
         pdf.set_font("Helvetica", "", 11)
 

@@ -43,7 +43,7 @@ TEMPLATES = [  # weekday, start, end, activity, capacity, capability
 
 @register_demo(40, "volunteers")
 def load_volunteers_demo() -> str:
-    rng = random.Random(2026)  # noqa: S311 - demo data only
+    rng = random.Random(2026)  # demo data only
     coordinator = db.session.scalar(select(User).where(User.username == "coordination"))
     social = db.session.scalar(select(User).where(User.username == "social"))
     services.seed_framework(coordinator)
@@ -66,7 +66,7 @@ def load_volunteers_demo() -> str:
     for weekday, begin, end, name, capacity, capability in TEMPLATES:
         services.create_template(coordinator, weekday=weekday, start_time=begin, end_time=end,
                                  activity=activities[name], capacity=capacity, required_capability=capability)
-    shifts = services.generate_shifts(coordinator, start, start + timedelta(days=27))
+    shifts = services.generate_shifts(coordinator, start, start + timedelta(days=34))  # 3 past weeks, 2 to come
 
     for shift in shifts:
         candidates = [p for p in people if not shift.required_capability

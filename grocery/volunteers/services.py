@@ -714,11 +714,11 @@ def path_summary(participant: Participant, date_from: date | None = None, date_t
     """What the participant page and the attestation show: validated hours by month and activity, attendance
     counts, competences with hours and confirmations, goals with the hours linked to them (consent only)."""
     rows = _counted_rows(participant.id, date_from, date_to)
-    by_month: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_month: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_activity: dict[str, int] = defaultdict(int)
     for day, name, minutes, kind, _ident, _act in rows:
         label = name if kind == "shift" else str(_l("Workshop: %(title)s", title=name))
-        by_month[day.strftime("%Y-%m")][label] += minutes
+        by_month[day.replace(day=1)][label] += minutes
         by_activity[label] += minutes
     total = sum(by_activity.values())
 

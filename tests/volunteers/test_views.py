@@ -71,7 +71,7 @@ def test_social_worker_sees_the_path(client, login, db):
 
 
 def test_social_worker_reads_planning_but_cannot_assign(client, login, db):
-    person, shift = _social_fixture(db)
+    _person, shift = _social_fixture(db)
     login(Role.SOCIAL_WORKER)
     assert client.get(f"/volunteers/shifts/{shift.id}").status_code == 200
     other = make_participant()
@@ -283,7 +283,7 @@ def test_attestation_without_hours_on_the_screen(client, login, db):
 
 
 def test_plain_keeps_accents_and_middle_dot():
-    assert plain("assistant·e sociale « élevé » – œuvre’s") == "assistant·e sociale \" élevé \" - oeuvre's"
+    assert plain("assistant·e sociale « élevé » – œuvre’s “ok”") == "assistant·e sociale « élevé » - oeuvre's \"ok\""
 
 
 # --------------------------------------------------------------------------- no sanction

@@ -31,12 +31,16 @@ function element(tag, className, text) {
   return node;
 }
 
-function rest() {
-  result.hidden = true;
-  welcome.hidden = false;
+function clear() {
   lastCode = "";
   mine.replaceChildren();
   open.replaceChildren();
+}
+
+function rest() {
+  clear();
+  result.hidden = true;
+  welcome.hidden = false;
 }
 
 function show(text, isError) {
@@ -49,8 +53,6 @@ function show(text, isError) {
 }
 
 function render(data) {
-  mine.replaceChildren();
-  open.replaceChildren();
   if (data.shifts && data.shifts.length) {
     mine.append(element("h3", "", body.dataset.labelMine));
     for (const shift of data.shifts) {
@@ -78,12 +80,14 @@ function render(data) {
 async function scan(code) {
   try {
     const data = await post(body.dataset.scanUrl, { code });
+    clear();  // nothing of the previous person stays on screen
     show(data.message, !data.ok);
     if (data.ok) {
       lastCode = code;
       render(data);
     }
   } catch {
+    clear();
     show(body.dataset.labelError, true);
   }
 }
