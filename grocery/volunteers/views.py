@@ -525,12 +525,12 @@ def attestation(participant_id: int):
 @bp.route("/workshops", methods=["GET", "POST"])
 @roles_required(PLANNING_READERS)
 def workshops():
+    if request.method == "POST" and current_user.role not in PLANNERS:
+        abort(403)
     form = WorkshopForm()
     form.proposed_by_id.choices = choices([(0, _("The team")), *((p.id, p.full_name) for p in _participants())])
     form.competences.choices = _competence_choices()
     if form.validate_on_submit():
-        if current_user.role not in PLANNERS:
-            abort(403)
         proposer = db.session.get(Participant, form.proposed_by_id.data) if form.proposed_by_id.data else None
         try:
             workshop = services.create_workshop(current_user, title=form.title.data,
