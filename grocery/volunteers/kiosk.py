@@ -16,6 +16,7 @@ from grocery.volunteers.models import Shift
 SESSION_KEY = "volunteers_kiosk"
 #: What a session in kiosk mode may reach.
 KIOSK_ENDPOINTS = frozenset({"volunteers.kiosk", "volunteers.kiosk_scan", "volunteers.kiosk_signup",
+                             "volunteers.kiosk_competences",
                              "volunteers.kiosk_leave", "static", "main.health", "auth.set_language"})
 
 
@@ -89,6 +90,9 @@ def kiosk_scan():
         "shifts": [{**_shift_json(a.shift), "checked_in": a.checked_in_at is not None,
                     "checked_out": a.checked_out_at is not None} for a in result["assignments"]],
         "open_shifts": [_shift_json(s) for s in services.open_shifts_for(participant)],
+        "competences": {"assignment_id": assignment.id,
+                        "choices": [{"id": c.id, "name": c.name} for c in assignment.shift.activity.competences]}
+        if result["action"] == "check_out" else None,
     })
 
 
@@ -129,3 +133,24 @@ def kiosk_leave():
             return redirect(url_for("volunteers.planning"))
         error = _("Wrong password. Only the coordinator who opened the kiosk can close it.")
     return render_template("volunteers/kiosk_leave.html", error=error), 422 if error else 200
+
+
+@bp.route("/kiosk/competences", methods=["POST"])
+@roles_required(PLANNERS)
+def kiosk_competences():
+    """After checking out, the participant confirms the competences they practised (and may leave a comment)."""
+    if not in_kiosk_mode():
+        return jsonify({"ok": False, "message": _("Kiosk mode is not open on this tablet.")}), 403
+    payload = request.get_json(silent=True) or {}
+    try:
+        ids = [int(i) for i in payload.get("competence_ids") or []]
+        assignment_id = int(payload.get("assignment_id") or 0)
+    except (TypeError, ValueError):
+        return jsonify({"ok": False, "message": _("Choose one to three competences.")}), 422
+    try:
+        services.confirm_own_competences(str(payload.get("code", "")), assignment_id, ids,
+                                         str(payload.get("comment") or ""))
+    except GroceryError as error:
+        return _refusal(error)
+    db.session.commit()
+    return jsonify({"ok": True, "message": _("Thank you! Your competences are recorded.")})

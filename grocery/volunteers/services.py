@@ -600,6 +600,33 @@ def confirm_competences(actor, assignment: Assignment, *, supervisor_ids: list[i
                  {"supervisor": len(supervisor), "participant": len(mine)})
 
 
+def confirm_own_competences(code: str, assignment_id: int, competence_ids: list[int], comment: str = "",
+                            now: datetime | None = None) -> Assignment:
+    """At the kiosk, after checking out, the participant confirms one to three competences of the activity and may
+    add a comment; only their own confirmations are replaced (the supervisor's stay)."""
+    participant = find_participant_by_badge(code)
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.participant_id != participant.id:
+        raise NotFound(_l("This shift is not yours. Scan your badge again."))
+    today = to_local(now or utcnow()).date()
+    if assignment.shift.held_on != today or assignment.checked_out_at is None:
+        raise Conflict(_l("Competences are confirmed after checking out, on the day of the shift."))
+    _check_not_validated(assignment)
+    ids = sorted({int(i) for i in competence_ids})
+    if not 1 <= len(ids) <= 3:
+        raise ValidationError("competence_ids", _l("Choose one to three competences."))
+    allowed = {c.id for c in assignment.shift.activity.competences}
+    if not set(ids) <= allowed:
+        raise ValidationError("competence_ids", _l("Choose among the competences of this activity."))
+    assignment.confirmations = [c for c in assignment.confirmations if c.confirmed_by != "participant"] + [
+        CompetenceConfirmation(competence=c, confirmed_by="participant") for c in _competences(ids)]
+    if comment and comment.strip():
+        assignment.participant_comment = comment.strip()[:1000]
+    db.session.flush()
+    record_event(None, "volunteers.competences_confirm_own", assignment, {"participant": len(ids)})
+    return assignment
+
+
 # --------------------------------------------------------------------------- insertion path
 
 

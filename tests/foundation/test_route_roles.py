@@ -61,6 +61,7 @@ EXPECTED: dict[str, object] = {
     "volunteers.kiosk_open": {C, A},
     "volunteers.kiosk_scan": {C, A},
     "volunteers.kiosk_signup": {C, A},
+    "volunteers.kiosk_competences": {C, A},
     "volunteers.kiosk_leave": {C, A},
 }
 

@@ -319,3 +319,37 @@ def test_no_show_writes_nothing_outside_volunteer_tables(db):
     services.validate_day(None, shift.held_on)
     assert counts() == before
     assert db.session.get(Participant, person.id).ended_on is None
+
+
+def test_participant_confirms_own_competences_at_the_kiosk(client, login, db):
+    """After checking out, can the participant confirm 1 to 3 competences of the activity with a comment?"""
+    caisse, accueil, autre = make_competence("Tenue de caisse"), make_competence("Accueil"), make_competence("X")
+    person = make_participant(first_name="Awa")
+    shift = make_shift(activity=make_activity("Caisse", [caisse, accueil]), start_time=time(0, 1),
+                       end_time=time(23, 59))
+    assignment = services.book_shift(None, shift, person)
+    db.session.commit()
+    _open_kiosk(client, login)
+    _scan(client, person.badge_code)
+    data = _scan(client, person.badge_code).get_json()
+    assert data["action"] == "check_out"
+    assert {c["name"] for c in data["competences"]["choices"]} == {"Tenue de caisse", "Accueil"}
+    token = client.csrf_token("/volunteers/kiosk")
+
+    def send(ids, code=person.badge_code):
+        return client.post("/volunteers/kiosk/competences", headers={"X-CSRFToken": token},
+                           json={"code": code, "assignment_id": assignment.id, "competence_ids": ids,
+                                 "comment": "J'ai aimé"})
+
+    assert send([autre.id]).status_code == 422
+    assert send([]).status_code == 422
+    other = make_participant()
+    db.session.commit()
+    assert send([caisse.id], code=other.badge_code).status_code == 404
+    response = send([caisse.id, accueil.id])
+    assert response.get_json()["ok"], response.get_json()
+    db.session.expire_all()
+    saved = db.session.get(Assignment, assignment.id)
+    assert {c.competence_id for c in saved.confirmations if c.confirmed_by == "participant"} == {caisse.id,
+                                                                                                 accueil.id}
+    assert saved.participant_comment == "J'ai aimé"

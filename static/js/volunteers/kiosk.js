@@ -8,6 +8,7 @@ const result = document.getElementById("result");
 const message = document.getElementById("message");
 const mine = document.getElementById("mine");
 const open = document.getElementById("open");
+const own = document.getElementById("own");
 const RESET_AFTER_MS = 25000;
 let buffer = "";
 let lastKey = 0;
@@ -35,6 +36,7 @@ function clear() {
   lastCode = "";
   mine.replaceChildren();
   open.replaceChildren();
+  own.replaceChildren();
 }
 
 function rest() {
@@ -52,7 +54,52 @@ function show(text, isError) {
   resetTimer = setTimeout(rest, RESET_AFTER_MS);
 }
 
+function renderCompetences(offer) {
+  if (!offer || !offer.choices.length) return;
+  const chosen = new Set();
+  own.append(element("h3", "", body.dataset.labelCompetences));
+  const grid = element("div", "kiosk-choices");
+  for (const competence of offer.choices) {
+    const button = element("button", "button secondary", competence.name);
+    button.type = "button";
+    button.setAttribute("aria-pressed", "false");
+    button.addEventListener("click", () => {
+      if (chosen.has(competence.id)) chosen.delete(competence.id);
+      else if (chosen.size < 3) chosen.add(competence.id);
+      const on = chosen.has(competence.id);
+      button.setAttribute("aria-pressed", String(on));
+      button.classList.toggle("primary", on);
+      button.classList.toggle("secondary", !on);
+    });
+    grid.append(button);
+  }
+  own.append(grid);
+  const label = element("label", "kiosk-comment", body.dataset.labelComment);
+  const comment = element("textarea");
+  comment.maxLength = 1000;
+  label.append(comment);
+  own.append(label);
+  const send = element("button", "button primary big", body.dataset.labelSend);
+  send.type = "button";
+  send.addEventListener("click", async () => {
+    send.disabled = true;
+    try {
+      const data = await post(body.dataset.competencesUrl, {
+        code: lastCode, assignment_id: offer.assignment_id, competence_ids: [...chosen], comment: comment.value,
+      });
+      show(data.message, !data.ok);
+      if (data.ok) own.replaceChildren();
+      else send.disabled = false;
+    } catch {
+      show(body.dataset.labelError, true);
+      send.disabled = false;
+    }
+  });
+  own.append(send);
+}
+
 function render(data) {
+  renderCompetences(data.competences);
   if (data.shifts && data.shifts.length) {
     mine.append(element("h3", "", body.dataset.labelMine));
     for (const shift of data.shifts) {
@@ -106,6 +153,11 @@ async function signUp(shiftId, button) {
 }
 
 document.addEventListener("keydown", (event) => {
+  if (event.target instanceof HTMLTextAreaElement) {  // the participant is writing a comment
+    clearTimeout(resetTimer);
+    resetTimer = setTimeout(rest, RESET_AFTER_MS);
+    return;
+  }
   const now = Date.now();
   if (now - lastKey > 500) buffer = "";  // a scanner types fast; a pause starts a new code
   lastKey = now;
