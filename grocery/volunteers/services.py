@@ -704,6 +704,7 @@ def evaluations_due(within_days: int = 30) -> list[dict]:
                                    .group_by(Evaluation.participant_id)).all())
     with_goals = set(db.session.scalars(select(Goal.participant_id).where(Goal.status == "open")))
     participants = db.session.scalars(select(Participant).where(Participant.id.in_(with_goals))
+                                      .options(selectinload(Participant.referent))
                                       .order_by(Participant.last_name)).all()
     due = []
     for participant in participants:

@@ -36,6 +36,7 @@ from grocery.volunteers.models import (
     GOAL_STATUSES,
     Activity,
     Assignment,
+    AttestationIssue,
     Competence,
     Evaluation,
     Goal,
@@ -69,7 +70,8 @@ def _parse_time(value: str | None):
 
 
 def _participants(active_only: bool = True) -> list[Participant]:
-    query = select(Participant).order_by(Participant.last_name, Participant.first_name)
+    query = (select(Participant).options(selectinload(Participant.referent))
+             .order_by(Participant.last_name, Participant.first_name))
     if active_only:
         query = query.where((Participant.ended_on.is_(None)) | (Participant.ended_on >= local_today()))
     return list(db.session.scalars(query))
@@ -378,6 +380,8 @@ def participant(participant_id: int):
                Shift.held_on >= local_today())
         .options(selectinload(Assignment.shift).selectinload(Shift.activity))
         .order_by(Shift.held_on, Shift.start_time).limit(10)).all()
+    attestations = db.session.scalars(select(AttestationIssue).where(AttestationIssue.participant_id == participant.id)
+                                      .order_by(AttestationIssue.issued_at.desc())).all()
     goal_form = GoalForm(formdata=None)
     goal_form.competences.choices = _competence_choices()
     evaluation_form = EvaluationForm(formdata=None, held_on=local_today())
@@ -385,7 +389,7 @@ def participant(participant_id: int):
                            sees_path=sees_path, evaluations=evaluations, upcoming=upcoming,
                            formality_statuses=FORMALITY_STATUSES, capabilities=CAPABILITIES,
                            goal_form=goal_form, evaluation_form=evaluation_form,
-                           attendance_labels=ATTENDANCE, today=local_today())
+                           attendance_labels=ATTENDANCE, today=local_today(), attestations=attestations)
 
 
 @bp.route("/participants/<int:participant_id>/badge")
