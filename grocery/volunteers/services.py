@@ -356,8 +356,8 @@ def book_shift(actor, shift: Shift, participant: Participant, *, source: str = "
         db.session.add(existing)
     existing.status, existing.source, existing.cancel_reason = status, source, ""
     existing.is_walk_in = walk_in
-    if walk_in:
-        existing.attendance = "present"
+    existing.attendance = "present" if walk_in else None  # a booking taken again starts afresh
+    existing.checked_in_at = existing.checked_out_at = None
     db.session.flush()
     record_event(actor, "volunteers.shift_book", existing, {"shift": shift.id, "status": status, "source": source})
     return existing
@@ -511,7 +511,10 @@ def kiosk_sign_up(code: str, shift: Shift) -> Assignment:
     participant = find_participant_by_badge(code)
     if shift.held_on < local_today():
         raise ValidationError("shift_id", _l("This shift is over. Choose a shift to come."))
-    return book_shift(None, shift, participant, source="kiosk")
+    try:
+        return book_shift(None, shift, participant, source="kiosk")
+    except ShiftFull:
+        raise ShiftFull(_l("This shift has just been filled. Choose another shift.")) from None
 
 
 def mark_attendance(actor, assignment: Assignment, attendance: str | None,

@@ -267,3 +267,13 @@ def test_naive_now_is_never_used(db):
     services.book_shift(None, shift, person)
     now = datetime.combine(shift.held_on, time(8, 0), tzinfo=UTC)
     assert services.kiosk_scan(person.badge_code, now=now)["action"] in {"check_in", "nothing_now"}
+
+
+def test_a_booking_taken_again_starts_afresh(db):
+    """Is a cancelled then re-taken booking cleared of its old attendance?"""
+    shift, person = make_shift(), make_participant()
+    assignment = services.book_shift(None, shift, person)
+    services.mark_attendance(None, assignment, "excused")
+    services.cancel_assignment(None, assignment, "erreur")
+    again = services.book_shift(None, shift, person)
+    assert again is assignment and again.status == "booked" and again.attendance is None
