@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "grocery.audit",
     "grocery.settings",
     "grocery.households",
+    "grocery.volunteers",
 )
 
 
