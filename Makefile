@@ -46,21 +46,21 @@ lint: install-dev
 
 # Extract messages, merge them into the French catalogs and compile them (the .mo files are committed).
 i18n: install-dev
-	$(PYBABEL) extract --sort-output -F grocery/translations/babel.cfg $(BABEL_KEYWORDS) --no-location \
+	$(PYBABEL) extract --sort-output -w 110 -F grocery/translations/babel.cfg $(BABEL_KEYWORDS) --no-location \
 		-o grocery/translations/messages.pot $(FOUNDATION_SOURCES)
 	@for d in $(DOMAINS); do \
 		if [ -d grocery/$$d ]; then \
 			mkdir -p grocery/$$d/translations; \
-			$(PYBABEL) extract --sort-output -F grocery/translations/babel.cfg $(BABEL_KEYWORDS) --no-location \
+			$(PYBABEL) extract --sort-output -w 110 -F grocery/translations/babel.cfg $(BABEL_KEYWORDS) --no-location \
 				-o grocery/$$d/translations/messages.pot grocery/$$d $$( [ -d templates/$$d ] && echo templates/$$d ); \
 		fi; \
 	done
 	@for pot in grocery/translations/messages.pot grocery/*/translations/messages.pot; do \
 		[ -f $$pot ] || continue; dir=$$(dirname $$pot); \
 		if [ -f $$dir/fr/LC_MESSAGES/messages.po ]; then \
-			$(PYBABEL) update --no-fuzzy-matching -i $$pot -d $$dir -l fr; \
+			$(PYBABEL) update -w 110 --no-fuzzy-matching -i $$pot -d $$dir -l fr; \
 		else \
-			$(PYBABEL) init -i $$pot -d $$dir -l fr; \
+			$(PYBABEL) init -w 110 -i $$pot -d $$dir -l fr; \
 		fi; \
 		$(PYBABEL) compile -d $$dir -l fr; \
 	done

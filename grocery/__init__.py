@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "grocery.stock",
     "grocery.checkout",
     "grocery.checkout.api",
+    "grocery.volunteers",
 )
 
 

@@ -101,8 +101,8 @@ def load_households() -> str:
                                      charges_cents=charges, criteria=items)
 
     for index, household in enumerate(households):
-        income = rng.randint(95000, 210000)
-        charges = int(income * rng.uniform(0.6, 0.95))
+        income = rng.randint(95000, 190000)
+        charges = int(income * rng.uniform(0.8, 0.97))
         kind = index % 10
         if kind in (0, 1, 2, 3, 4):  # granted, running
             start = today - timedelta(days=rng.randint(5, 60))
@@ -145,6 +145,15 @@ def load_households() -> str:
     counts["none"] -= 1
     hs.close_household(social, households[28], day=today - timedelta(days=10))
     counts["closed"] += 1
+    hs.close_household(social, households[38], day=today - timedelta(days=30))
+    hs.anonymise_household(None, households[38])
+    counts["none"] -= 1
+    overridden = households[11]
+    hs.decide_eligibility(social, overridden, outcome="granted", valid_from=today - timedelta(days=2),
+                          decided_on=today - timedelta(days=2), income_cents=98000, charges_cents=91000,
+                          motive="Renouvellement anticipé : naissance attendue.",
+                          budget_cents=hs.scale_budget(overridden, today)[1] + 1500,
+                          budget_override_motive="Régime sans gluten prescrit (certificat médical).")
     old_card = households[1]
     hs.issue_card(social, old_card, reason="lost")
     for household in households[:5]:
@@ -158,4 +167,4 @@ def load_households() -> str:
                                  reason="Article retourné")
     return (f"{len(households)} ménages : {counts['granted']} accès en cours, {counts['expiring']} à renouveler "
             f"sous 14 jours, {counts['expired']} expirés, {counts['suspended']} suspendu, {counts['refused']} refusé, "
-            f"{counts['closed']} clôturé, {counts['none']} sans décision ; critères : {len(criteria)}")
+            f"{counts['closed']} clôturé, 1 anonymisé, {counts['none']} sans décision ; critères : {len(criteria)}")

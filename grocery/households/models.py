@@ -12,6 +12,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,6 +66,7 @@ class Household(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    consent_recorded_by = relationship("User", foreign_keys=[consent_recorded_by_id])
     members: Mapped[list["Member"]] = relationship(
         back_populates="household", order_by="Member.id", cascade="all, delete-orphan")
     decisions: Mapped[list["Decision"]] = relationship(
@@ -199,6 +202,20 @@ class Decision(db.Model):
     @property
     def is_budget_overridden(self) -> bool:
         return self.budget_cents != self.scale_budget_cents
+
+
+#: The only columns of a saved decision that may change: anonymisation erases the free-text motives.
+_DECISION_ERASABLE = {"motive", "budget_override_motive"}
+
+
+@event.listens_for(Decision, "before_update")
+def _decisions_are_never_edited(_mapper, _connection, target: Decision) -> None:
+    """A saved decision is never edited (a new decision supersedes it); only its motives may be erased."""
+    state = inspect(target)
+    changed = {attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.has_changes()}
+    erased = all(getattr(target, key) == "" for key in changed & _DECISION_ERASABLE)
+    if changed - _DECISION_ERASABLE or not erased:
+        raise RuntimeError(f"eligibility decisions are never edited (changed: {sorted(changed)})")
 
 
 class DecisionCriterion(db.Model):

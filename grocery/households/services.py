@@ -572,8 +572,7 @@ def decide_eligibility(actor, household: Household, *, outcome: str, motive: str
         proof_on = item.get("proof_dated_on")
         if proof_on and proof_on > decided_on:
             raise ValidationError("criteria", _l("A proof cannot be dated after the decision."))
-        too_old = bool(proof_on and criterion.proof_validity_days
-                       and (decided_on - proof_on).days > criterion.proof_validity_days)
+        too_old = is_proof_too_old(criterion, proof_on, decided_on)
         if any(line.criterion_id == criterion.id for line in lines):
             continue
         lines.append(DecisionCriterion(criterion_id=criterion.id, criterion=criterion,
@@ -597,6 +596,11 @@ def decide_eligibility(actor, household: Household, *, outcome: str, motive: str
         "valid_until": valid_until.isoformat(), "budget_cents": granted, "budget_period": period_kind,
         "budget_overridden": granted != scale, "old_proofs": sum(1 for line in lines if line.is_proof_too_old)})
     return decision
+
+
+def is_proof_too_old(criterion: Criterion, proof_on: date | None, day: date) -> bool:
+    """A proof is too old when it is dated more than the criterion's validity (in days) before the day."""
+    return bool(proof_on and criterion.proof_validity_days and (day - proof_on).days > criterion.proof_validity_days)
 
 
 def proof_warnings(decision: Decision) -> list[str]:

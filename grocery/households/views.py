@@ -97,11 +97,9 @@ def create():
         except hs.PossibleDuplicate as error:
             db.session.rollback()
             matches = error.matches
-            flash(error.message, "warning")
         except hs.AlreadyMember as error:
             db.session.rollback()
             conflict = error
-            flash(error.message, "error")
         except GroceryError as error:
             _service_error(form, error)
         else:
@@ -175,14 +173,7 @@ def reopen(household_id: int):
 
 
 def _post_action(action, success: str) -> bool:
-    from flask_wtf.csrf import validate_csrf
-    from wtforms.validators import ValidationError as CSRFValidationError
-
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except CSRFValidationError:
-        flash(_("The form has expired or was sent twice. Reload the page and try again."), "error")
-        return False
+    """Run one service for a button form (CSRF is checked by CSRFProtect), commit and flash."""
     try:
         action()
     except GroceryError as error:
@@ -201,6 +192,8 @@ def member_add(household_id: int):
     if household.status == "anonymised":
         abort(404)
     form = MemberForm()
+    if request.method == "GET" and household.reference_person is not None:
+        form.last_name.data = household.reference_person.last_name
     matches, conflict = [], None
     if form.validate_on_submit():
         try:
@@ -209,11 +202,9 @@ def member_add(household_id: int):
         except hs.PossibleDuplicate as error:
             db.session.rollback()
             matches = error.matches
-            flash(error.message, "warning")
         except hs.AlreadyMember as error:
             db.session.rollback()
             conflict = error
-            flash(error.message, "error")
         except GroceryError as error:
             _service_error(form, error)
         else:
@@ -241,7 +232,6 @@ def member_edit(household_id: int, member_id: int):
         except hs.AlreadyMember as error:
             db.session.rollback()
             conflict = error
-            flash(error.message, "error")
         except GroceryError as error:
             _service_error(form, error)
         else:
@@ -299,6 +289,9 @@ def decide(household_id: int):
     if form.income_cents.data is not None and not form.income_cents.errors:
         preview = hs.remaining_preview(household, form.income_cents.data, form.charges_cents.data, valid_from)
     period_kind, scale = hs.scale_budget(household, valid_from)
+    default_until = hs.default_valid_until(valid_from)
+    if form.outcome.data in {"suspended", "ended"} and current.eligible:
+        default_until = current.valid_until
     if form.validate_on_submit() and request.form.get("action") != "preview":
         try:
             decision = hs.decide_eligibility(
@@ -331,7 +324,20 @@ def decide(household_id: int):
         "households/decide.html", form=form, household=household, current=current, criteria=criteria,
         checked=checked, criteria_error=criteria_error, preview=preview, scale=scale, period_kind=period_kind,
         counts=hs.composition(household, valid_from), today=today,
-        default_until=hs.default_valid_until(valid_from))
+        default_until=default_until, old_proofs=_old_proofs(criteria, today))
+
+
+def _old_proofs(criteria: list[Criterion], day: date) -> set[int]:
+    """Ids of the criteria whose proof date, as typed on the form, is already too old (warned before saving)."""
+    old = set()
+    for criterion in criteria:
+        try:
+            proof_on = date.fromisoformat(request.form.get(f"proof_on_{criterion.id}", ""))
+        except ValueError:
+            continue
+        if hs.is_proof_too_old(criterion, proof_on, day):
+            old.add(criterion.id)
+    return old
 
 
 @bp.route("/<int:household_id>/card/reissue", methods=["POST"])

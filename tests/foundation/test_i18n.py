@@ -50,10 +50,14 @@ def test_every_message_is_translated_in_french():
         assert missing == [], f"{po_path}: run `make i18n` and translate: {missing[:10]}"
 
 
+def _key(value):
+    return value if isinstance(value, str) else tuple(value)  # plural entries have a list of ids and strings
+
+
 def test_compiled_catalogs_match_their_sources():
     for po_path in _catalogs():
         with po_path.open("rb") as handle:
-            po = {m.id: m.string for m in read_po(handle) if m.id and m.string and "fuzzy" not in m.flags}
+            po = {_key(m.id): _key(m.string) for m in read_po(handle) if m.id and m.string and "fuzzy" not in m.flags}
         with po_path.with_suffix(".mo").open("rb") as handle:
-            mo = {m.id: m.string for m in read_mo(handle) if m.id}
+            mo = {_key(m.id): _key(m.string) for m in read_mo(handle) if m.id}
         assert po == mo, f"{po_path.with_suffix('.mo')} is stale: run `make i18n`"

@@ -163,3 +163,45 @@ def test_follow_up_lists(db):
     assert [h for h, _d in hs.expiring_soon(today)] == [expiring]
     assert [h for h, _d in hs.suspended_households(today)] == [suspended]
     assert [d.household for d in hs.refused_in_month(today)] == [refused]
+
+
+def test_a_saved_decision_cannot_be_edited(db):
+    """Is editing a saved decision refused (a new decision must supersede it)?"""
+    decision = make_decision(make_household(), valid_from=D, decided_on=D)
+    db.session.commit()
+    decision.valid_until = D + timedelta(days=365)
+    with pytest.raises(RuntimeError):
+        db.session.flush()
+    db.session.rollback()
+    decision.motive = "Autre motif"
+    with pytest.raises(RuntimeError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_every_change_is_in_the_audit_log(db):
+    """Do household, member, decision and card changes all reach the audit log?"""
+    from grocery.audit.models import AuditEvent
+
+    household = make_household()
+    member = make_member(household)
+    hs.update_member(None, member, {**hs._person_of(member), "relation": "child", "first_name": "Autre"})
+    decision = make_decision(household)
+    hs.issue_card(None, household, reason="lost")
+    hs.update_household(None, household, {"phone": "081 00 00 00"})
+    hs.close_household(None, household)
+    hs.reopen_household(None, household)
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"household.create", "card.issue", "member.add", "member.update", "decision.create", "card.reissue",
+            "household.update", "household.close", "household.reopen"} <= actions
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "decision.create")).one().target_id \
+        == str(decision.id)
+
+
+def test_criterion_bad_input(db):
+    with pytest.raises(ValidationError) as caught:
+        make_criterion(proof_validity_days=-1)
+    assert caught.value.field == "proof_validity_days"
+    with pytest.raises(ValidationError) as caught:
+        make_criterion(name="  ")
+    assert caught.value.field == "name"

@@ -154,3 +154,60 @@ def test_coordinator_adds_a_criterion(client, login, db):
     assert "Médiation de dettes" in page
     response = client.post_form("/households/criteria", {"name": "médiation de dettes", "proof_validity_days": "1"})
     assert "existe déjà" in text_of(response)
+
+
+def test_edit_household_refuses_bad_postcode_and_keeps_the_old_one(client, login, db):
+    household = make_household()
+    db.session.commit()
+    login(Role.SOCIAL_WORKER)
+    response = client.post_form(f"/households/{household.id}/edit", {"postcode": "ABCD", "preferred_language": "fr"})
+    assert "Un code postal belge a 4 chiffres" in text_of(response)
+    db.session.expire_all()
+    assert db.session.get(Household, household.id).postcode == "5000"
+
+
+def test_add_member_with_future_birth_date_is_refused(client, login, db):
+    household = make_household()
+    db.session.commit()
+    login(Role.SOCIAL_WORKER)
+    before = len(household.members)
+    page = text_of(client.post_form(f"/households/{household.id}/members/new", {
+        "first_name": "Bébé", "last_name": "Futur", "birth_on": "2099-01-01", "relation": "child"}))
+    assert "La date de naissance ne peut pas être dans le futur" in page
+    db.session.expire_all()
+    assert len(db.session.get(Household, household.id).members) == before
+
+
+def test_member_in_another_household_is_explained_with_a_link(client, login, db):
+    other = make_household(person={"first_name": "Marie", "last_name": "Dubois", "birth_on": date(1980, 1, 1)})
+    household = make_household()
+    db.session.commit()
+    login(Role.SOCIAL_WORKER)
+    page = text_of(client.post_form(f"/households/{household.id}/members/new", {
+        "first_name": "Marie", "last_name": "Dubois", "birth_on": "1980-01-01", "relation": "partner",
+        "confirm_duplicates": "y"}))
+    assert "déjà membre actif du ménage" in page and f"/households/{other.id}" in page
+
+
+def test_household_page_shows_status_budget_and_history(client, login, db):
+    household = make_household(notes="Note confidentielle")
+    make_decision(household, income_cents=100000, charges_cents=80000)
+    make_decision(household, outcome="suspended", motive="Documents manquants")
+    db.session.commit()
+    login(Role.SOCIAL_WORKER)
+    page = text_of(client.get(f"/households/{household.id}"))
+    assert "Ne peut pas faire ses courses aujourd'hui" in page and "Accès suspendu depuis" in page
+    assert "Documents manquants" in page and "Note confidentielle" in page
+    assert page.count("hh-decision ") == 2
+
+
+def test_decide_preview_warns_about_an_old_proof_before_saving(client, login, db):
+    household = make_household()
+    criterion = make_criterion(proof_validity_days=30)
+    db.session.commit()
+    login(Role.SOCIAL_WORKER)
+    page = text_of(client.post_form(f"/households/{household.id}/decide", {
+        "outcome": "granted", "valid_from": "2026-11-01", "criterion": str(criterion.id),
+        f"proof_on_{criterion.id}": "2020-01-01", "action": "preview"}))
+    assert "preuve trop ancienne" in page
+    assert db.session.scalar(select(func.count(Decision.id))) == 0
