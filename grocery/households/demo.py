@@ -1,5 +1,5 @@
 """Demo households: about 40 households of varied composition with granted, expiring, expired, suspended and
-refused decisions, and a few purchases in the budget ledger."""
+refused decisions (purchases come from the checkout demo)."""
 
 import random
 from datetime import date, timedelta
@@ -156,15 +156,6 @@ def load_households() -> str:
                           budget_override_motive="Régime sans gluten prescrit (certificat médical).")
     old_card = households[1]
     hs.issue_card(social, old_card, reason="lost")
-    for household in households[:5]:
-        day = today - timedelta(days=today.weekday() % 3)
-        left = hs.budget_left(household, day)
-        if left >= 500:
-            sale = hs.consume_budget(household, rng.randint(300, min(left, 3000)), day=day,
-                                     reference=f"demo-sale-{household.id}", actor=None)
-            if household is households[0]:
-                hs.refund_budget(household, 250, day=day, reference=sale.reference, actor=None,
-                                 reason="Article retourné")
     return (f"{len(households)} ménages : {counts['granted']} accès en cours, {counts['expiring']} à renouveler "
             f"sous 14 jours, {counts['expired']} expirés, {counts['suspended']} suspendu, {counts['refused']} refusé, "
             f"{counts['closed']} clôturé, 1 anonymisé, {counts['none']} sans décision ; critères : {len(criteria)}")

@@ -13,7 +13,7 @@ import grocery.types
 
 # revision identifiers, used by Alembic.
 revision = '0003_stock'
-down_revision = '0001_foundation'
+down_revision = '0002_households'
 branch_labels = None
 depends_on = None
 
