@@ -52,6 +52,10 @@ def _sqlite_copy(source_path: Path, target_path: Path) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from grocery.largedata import register_largedata_cli
+
+    register_largedata_cli(app)
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", required=True, help="admin, coordinator, social_worker, stock_manager or cashier")

@@ -1,0 +1,236 @@
+"""A generated multi-year history for benchmarks and load tests: `flask --app grocery generate-large`.
+
+Rows are written with bulk inserts (not through the services) so that a million sale lines take a minute or two;
+the result stays consistent with the rules the services keep: every lot's cached quantity equals the sum of its
+movements, every sale consumes the budget of its period, prices follow the lot's source."""
+
+import random
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+
+import click
+from sqlalchemy import func, insert, select
+
+from grocery.barcodes import PREFIX_HOUSEHOLD_CARD, gtin_check_digit, make_ean13
+from grocery.extensions import db
+
+BATCH = 20_000
+FIRST_NAMES = ["Fatima", "Jean", "Marie", "Mohamed", "Aïcha", "Luc", "Sofia", "Pierre", "Nadia", "Olivier", "Inès",
+               "Youssef", "Julie", "Ahmed", "Sarah", "Marc", "Leïla", "Thomas", "Amina", "David"]
+LAST_NAMES = ["Dubois", "Peeters", "Janssens", "El Amrani", "Lambert", "Dupont", "Maes", "Benali", "Martin",
+              "Jacobs", "Diallo", "Leroy", "Willems", "Haddad", "Simon", "Claes", "Nowak", "Mertens"]
+CATEGORIES = [("Fruits et légumes", 20), ("Frais", 20), ("Épicerie sèche", 20), ("Conserves", 20),
+              ("Boissons", 20), ("Hygiène", 25), ("Entretien", 25), ("Bébé", 15)]
+SOURCES = ["food_bank", "fead", "supermarket", "private", "collection", "purchase"]
+
+
+def _chunks(rows, size=BATCH):
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _insert(model, rows, bar=None) -> None:
+    for chunk in _chunks(rows):
+        db.session.execute(insert(model), chunk)
+        if bar is not None:
+            bar.update(len(chunk))
+
+
+def _next_id(model) -> int:
+    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def generate_history(*, households: int = 2000, products: int = 5000, sale_lines: int = 1_000_000,
+                     years: int = 3, seed: int = 42, echo=click.echo) -> dict:
+    """Add households with decisions and cards, products with barcodes and lots, and `years` of till sessions
+    with sales, their stock movements and budget consumption. Flushes; the caller commits."""
+    from grocery.auth.models import User
+    from grocery.checkout.models import Sale, SaleLine, TillSession
+    from grocery.households.models import BudgetMovement, Decision, Household, HouseholdCard, Member
+    from grocery.stock.models import Donation, Donor, Lot, Product, ProductBarcode, ProductCategory, StockMovement
+
+    rng = random.Random(seed)
+    today = date.today()
+    start_day = today - timedelta(days=365 * years)
+    now = datetime.now(UTC)
+    cashier = db.session.scalar(select(User).where(User.role == "cashier").order_by(User.id))
+    if cashier is None:
+        raise click.ClickException("create a cashier account first (flask demo, or create-user --role cashier)")
+
+    # --- households, members, decisions (six months each, renewed), cards -------------------------------------
+    echo(f"Ménages : {households}")
+    first_household = _next_id(Household)
+    first_member = _next_id(Member)
+    year = today.year
+    household_rows, member_rows, decision_rows, card_rows = [], [], [], []
+    cards: dict[int, str] = {}
+    for n in range(households):
+        hid = first_household + n
+        household_rows.append({"id": hid, "reference": f"G-{year}-{hid:06d}", "postcode": f"{rng.randint(1000, 9999)}",
+                               "municipality": "Namur", "status": "active", "proxy_names": []})
+        adults = rng.choice([1, 1, 2, 2, 3])
+        children = rng.choice([0, 0, 1, 2, 3, 4])
+        for person in range(adults + children):
+            born = date(rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28)) if person < adults else \
+                today - timedelta(days=rng.randint(100, 17 * 365))
+            last = rng.choice(LAST_NAMES)
+            member_rows.append({"id": first_member + len(member_rows), "household_id": hid,
+                                "first_name": rng.choice(FIRST_NAMES), "last_name": last,
+                                "first_name_key": "", "last_name_key": last.lower(), "birth_on": born,
+                                "relation": "reference" if person == 0 else ("partner" if person < adults else "child"),
+                                "is_active": True})
+        budget = 1000 * adults + 500 * children
+        valid_from = start_day
+        while valid_from <= today:
+            valid_until = valid_from + timedelta(days=182)
+            decision_rows.append({"household_id": hid, "decided_on": valid_from, "valid_from": valid_from,
+                                  "valid_until": valid_until, "outcome": "granted", "motive": "Enquête sociale",
+                                  "persons": adults + children, "budget_period": "week", "budget_cents": budget,
+                                  "scale_budget_cents": budget})
+            valid_from = valid_until + timedelta(days=1)
+        body = f"{PREFIX_HOUSEHOLD_CARD}{9_000_000_000 + hid:010d}"
+        cards[hid] = body + gtin_check_digit(body)
+        card_rows.append({"code": cards[hid], "household_id": hid, "is_active": True, "issued_at": now})
+    with click.progressbar(length=len(household_rows) + len(member_rows) + len(decision_rows) + len(card_rows),
+                           label="Ménages, membres, décisions, cartes") as bar:
+        _insert(Household, household_rows, bar)
+        _insert(Member, member_rows, bar)
+        _insert(Decision, decision_rows, bar)
+        _insert(HouseholdCard, card_rows, bar)
+
+    # --- catalogue, donors, one lot per product ----------------------------------------------------------------
+    categories = []
+    for name, percent in CATEGORIES:
+        category = db.session.scalar(select(ProductCategory).where(ProductCategory.name == name))
+        if category is None:
+            category = ProductCategory(name=name, default_social_percent=percent)
+            db.session.add(category)
+            db.session.flush()
+        categories.append(category.id)
+    donors = {}
+    for kind in SOURCES:
+        donor = db.session.scalar(select(Donor).where(Donor.name == f"Donateur généré ({kind})"))
+        if donor is None:
+            donor = Donor(name=f"Donateur généré ({kind})", kind=kind)
+            db.session.add(donor)
+            db.session.flush()
+        donors[kind] = donor.id
+    donation_ids = {}
+    for kind, donor_id in donors.items():
+        donation = Donation(donor_id=donor_id, received_on=start_day, status="confirmed")
+        db.session.add(donation)
+        db.session.flush()
+        donation_ids[kind] = donation.id
+    first_product = _next_id(Product)
+    first_lot = _next_id(Lot)
+    product_rows, barcode_rows, lot_rows = [], [], []
+    prices: dict[int, tuple[int, int, str, int]] = {}  # product id -> (retail, social, source, lot id)
+    for n in range(products):
+        pid = first_product + n
+        retail = rng.randint(50, 1500)
+        source = rng.choices(SOURCES, weights=[30, 15, 25, 10, 10, 10])[0]
+        percent = rng.choice([10, 20, 30])
+        social = 0 if source == "fead" else min((retail * percent + 50) // 100,
+                                                 (retail * 10 + 50) // 100 if source == "food_bank" else retail)
+        product_rows.append({"id": pid, "name": f"Produit généré {pid:05d}", "category_id": rng.choice(categories),
+                             "unit_kind": "piece", "net_weight_g": rng.choice([250, 500, 1000]),
+                             "retail_price_cents": retail, "price_rule": "percent", "social_percent": percent,
+                             "low_stock_threshold": 5, "is_active": True})
+        barcode_rows.append({"product_id": pid, "code": make_ean13("54", 10**8 + pid),
+                             "is_instore": False})
+        lot_id = first_lot + n
+        prices[pid] = (retail, social, source, lot_id)
+        lot_rows.append({"id": lot_id, "product_id": pid, "donation_id": donation_ids[source], "source": source,
+                         "received_on": start_day, "use_by_on": None,
+                         "best_before_on": today + timedelta(days=rng.randint(30, 400)),
+                         "quantity_received": 0, "quantity_on_hand": 0})
+
+    # --- sales over the years ------------------------------------------------------------------------------------
+    open_days = [start_day + timedelta(days=d) for d in range((today - start_day).days)
+                 if (start_day + timedelta(days=d)).weekday() in (1, 3, 5)]
+    lines_per_sale = 10
+    sale_count = max(1, sale_lines // lines_per_sale)
+    first_session = _next_id(TillSession)
+    session_rows = []
+    for index, day in enumerate(open_days):
+        session_rows.append({"id": first_session + index, "till_name": "Caisse 1", "status": "closed",
+                             "opened_at": datetime.combine(day, time(8, 30), tzinfo=UTC),
+                             "opened_by_id": cashier.id, "float_cents": 5000,
+                             "closed_at": datetime.combine(day, time(12, 30), tzinfo=UTC), "closed_by_id": cashier.id,
+                             "counted_cents": 5000, "expected_cents": 5000, "difference_cents": 0})
+    first_sale = _next_id(Sale)
+    household_ids = list(cards)
+    product_ids = list(prices)
+    sold: dict[int, int] = dict.fromkeys(product_ids, 0)
+    sale_rows, line_rows, movement_rows, budget_rows = [], [], [], []
+    with click.progressbar(length=sale_count, label="Ventes") as bar:
+        for n in range(sale_count):
+            sid = first_sale + n
+            day_index = n * len(open_days) // sale_count
+            day = open_days[day_index]
+            hid = rng.choice(household_ids)
+            at = datetime.combine(day, time(9, 0), tzinfo=UTC) + timedelta(seconds=rng.randint(0, 3 * 3600))
+            sale_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            total = retail_total = 0
+            for pid in rng.sample(product_ids, lines_per_sale):
+                retail, social, source, lot_id = prices[pid]
+                quantity = rng.choice([1, 1, 1, 2, 3])
+                sold[pid] += quantity
+                total += social * quantity
+                retail_total += retail * quantity
+                line_rows.append({"sale_id": sid, "product_id": pid, "lot_id": lot_id, "quantity": quantity,
+                                  "price_cents": social * quantity, "retail_cents": retail * quantity,
+                                  "source": source, "is_free_programme": source == "fead",
+                                  "past_best_before": False, "refunded_quantity": 0})
+                movement_rows.append({"lot_id": lot_id, "kind": "sale", "quantity": -quantity, "occurred_at": at,
+                                      "reference": sale_uuid, "actor_id": cashier.id})
+            sale_rows.append({"id": sid, "uuid": sale_uuid, "till_session_id": first_session + day_index,
+                              "household_id": hid, "card_code": cards[hid], "cashier_id": cashier.id,
+                              "created_at": at, "budget_period_start": day - timedelta(days=day.weekday()),
+                              "total_cents": total, "retail_cents": retail_total, "paid_cents": total,
+                              "payment_method": "cash" if total else "free", "tendered_cents": None,
+                              "change_cents": None, "status": "completed", "receipt_prints": 1})
+            if total:
+                budget_rows.append({"household_id": hid, "period_start": day - timedelta(days=day.weekday()),
+                                     "amount_cents": -total, "kind": "sale", "reference": sale_uuid,
+                                     "actor_id": cashier.id, "created_at": at})
+            bar.update(1)
+    remaining = 500
+    receipt_rows = []
+    for row in lot_rows:
+        received = sold[row["product_id"]] + remaining
+        row["quantity_received"] = received
+        row["quantity_on_hand"] = remaining
+        receipt_rows.append({"lot_id": row["id"], "kind": "receipt", "quantity": received,
+                             "occurred_at": datetime.combine(start_day, time(8, 0), tzinfo=UTC),
+                             "donation_id": donation_ids[row["source"]]})
+    total_rows = (len(product_rows) * 2 + len(lot_rows) + len(receipt_rows) + len(session_rows) + len(sale_rows)
+                  + len(line_rows) + len(movement_rows) + len(budget_rows))
+    with click.progressbar(length=total_rows, label="Écriture") as bar:
+        _insert(Product, product_rows, bar)
+        _insert(ProductBarcode, barcode_rows, bar)
+        _insert(Lot, lot_rows, bar)
+        _insert(StockMovement, receipt_rows, bar)
+        _insert(TillSession, session_rows, bar)
+        _insert(Sale, sale_rows, bar)
+        _insert(SaleLine, line_rows, bar)
+        _insert(StockMovement, movement_rows, bar)
+        _insert(BudgetMovement, budget_rows, bar)
+    db.session.flush()
+    return {"households": households, "products": products, "sales": len(sale_rows), "sale_lines": len(line_rows),
+            "till_sessions": len(session_rows)}
+
+
+def register_largedata_cli(app) -> None:
+    @app.cli.command("generate-large")
+    @click.option("--households", default=2000, show_default=True)
+    @click.option("--products", default=5000, show_default=True)
+    @click.option("--sale-lines", default=1_000_000, show_default=True)
+    @click.option("--years", default=3, show_default=True)
+    @click.option("--seed", default=42, show_default=True)
+    def generate_large(households, products, sale_lines, years, seed):
+        """Generate a multi-year history (benchmarks, load tests); run `flask demo` first for the accounts."""
+        result = generate_history(households=households, products=products, sale_lines=sale_lines, years=years,
+                                  seed=seed)
+        db.session.commit()
+        click.echo(", ".join(f"{key} : {value}" for key, value in result.items()))
