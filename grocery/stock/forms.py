@@ -45,7 +45,7 @@ class ProductFieldsMixin:
 
 
 class ProductForm(ProductFieldsMixin, FlaskForm):
-    price_rule = SelectField(_l("Social price"), choices=choices(PRICE_RULE_LABELS.items()), default="category")
+    price_rule = SelectField(_l("Rule"), choices=choices(PRICE_RULE_LABELS.items()), default="category")
     social_percent = IntegerField(_l("Percentage of retail"), validators=[Optional()],
                                   render_kw={"inputmode": "numeric"})
     social_price_cents = MoneyField(_l("Fixed social price (€)"), render_kw={"inputmode": "decimal"})
