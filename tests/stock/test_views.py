@@ -196,3 +196,30 @@ def test_receipt_needs_a_confirmed_reception(db, client, reception):
     confirm_donation(None, db.session.get(Donation, reception.id))
     db.session.commit()
     assert client.get(f"/stock/receptions/{reception.id}/receipt").status_code == 200
+
+
+def test_a_weight_label_scan_prefills_the_weight(db, client, reception):
+    """Scanning a weight label at reception picks its product and fills in the weight (1,25 kg)."""
+    from grocery.stock.services import measure_label_code
+
+    apples = make_product(name="Pommes Jonagold", unit_kind="kg", net_weight_g=None)
+    code = measure_label_code(apples, "weight", 1250)
+    db.session.commit()
+    page = text_of(client.get(f"/stock/receptions/{reception.id}", query_string={"code": code}))
+    assert "Pommes Jonagold" in page and 'value="1,25"' in page
+
+
+def test_confirmation_is_in_the_audit_log(db, client, reception):
+    from grocery.audit.models import AuditEvent
+    from grocery.stock.services import add_donation_line
+
+    add_donation_line(db.session.get(Donation, reception.id), make_product(), quantity=2)
+    db.session.commit()
+    assert client.post_form(f"/stock/receptions/{reception.id}/confirm").status_code == 302
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "stock.donation_confirm"))
+    assert event is not None and event.details["lines"] == 1
+
+
+def test_a_household_card_scanned_at_reception_is_refused_plainly(db, client, reception):
+    response = client.get(f"/stock/receptions/{reception.id}", query_string={"code": make_ean13("25", 77)})
+    assert response.status_code == 422 and "carte de ménage" in text_of(response)
