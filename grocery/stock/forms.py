@@ -72,7 +72,7 @@ class CategoryForm(FlaskForm):
     default_social_percent = IntegerField(_l("Default social price (% of retail)"),
                                           validators=[DataRequired(), NumberRange(0, 100)], default=20)
     sort_order = IntegerField(_l("Order"), validators=[Optional()], default=0)
-    is_active = BooleanField(_l("Active"), default=True)
+    is_active = BooleanField(_l("Category in use"), default=True)
 
 
 class DonorForm(FlaskForm):

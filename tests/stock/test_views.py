@@ -223,3 +223,15 @@ def test_confirmation_is_in_the_audit_log(db, client, reception):
 def test_a_household_card_scanned_at_reception_is_refused_plainly(db, client, reception):
     response = client.get(f"/stock/receptions/{reception.id}", query_string={"code": make_ean13("25", 77)})
     assert response.status_code == 422 and "carte de ménage" in text_of(response)
+
+
+def test_an_unknown_product_sold_by_weight_is_created_inline_with_its_weight(db, client, reception):
+    code = make_ean13("54", 5005)
+    category_id = make_category().id
+    db.session.commit()
+    response = client.post_form(f"/stock/receptions/{reception.id}/lines", {
+        "code": code, "name": "Carottes en vrac", "category": category_id, "unit_kind": "kg",
+        "retail_price_cents": "1,60", "measure": "2,5"})
+    assert response.status_code == 302, text_of(response)
+    line = db.session.scalar(select(DonationLine))
+    assert (line.product.name, line.product.unit_kind, line.quantity) == ("Carottes en vrac", "kg", 2500)
