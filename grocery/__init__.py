@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "grocery.settings",
     "grocery.households",
     "grocery.volunteers",
+    "grocery.stock",
 )
 
 

@@ -13,7 +13,7 @@ import grocery.types
 
 # revision identifiers, used by Alembic.
 revision = '0004_volunteers'
-down_revision = '0002_households'
+down_revision = '0003_stock'
 branch_labels = None
 depends_on = None
 

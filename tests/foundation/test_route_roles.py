@@ -7,6 +7,7 @@ from grocery.auth.roles import ALL_ROLES, MANAGERS, PUBLIC, SOCIAL, Role, declar
 
 A, C, S, K, X = Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.STOCK_MANAGER, Role.CASHIER
 ALL = ALL_ROLES
+STOCK = {K, C, A}
 
 #: endpoint -> PUBLIC or the set of roles that may call it. A new route must be added here.
 EXPECTED: dict[str, object] = {
@@ -78,6 +79,35 @@ EXPECTED: dict[str, object] = {
     "volunteers.kiosk_signup": {C, A},
     "volunteers.kiosk_competences": {C, A},
     "volunteers.kiosk_leave": {C, A},
+    "stock.index": STOCK,
+    "stock.near_expiry": STOCK,
+    "stock.expired": STOCK,
+    "stock.discard_expired": STOCK,
+    "stock.low_stock": STOCK,
+    "stock.products": STOCK,
+    "stock.product_new": STOCK,
+    "stock.product_edit": STOCK,
+    "stock.barcode_add": STOCK,
+    "stock.barcode_generate": STOCK,
+    "stock.barcode_remove": STOCK,
+    "stock.categories": STOCK,
+    "stock.category_edit": STOCK,
+    "stock.donors": STOCK,
+    "stock.donor_new": STOCK,
+    "stock.donor_edit": STOCK,
+    "stock.receptions": STOCK,
+    "stock.reception_new": STOCK,
+    "stock.reception": STOCK,
+    "stock.reception_line": STOCK,
+    "stock.reception_line_remove": STOCK,
+    "stock.reception_confirm": STOCK,
+    "stock.reception_receipt": STOCK,
+    "stock.lot": STOCK,
+    "stock.counts": STOCK,
+    "stock.count": STOCK,
+    "stock.count_post": STOCK,
+    "stock.labels": STOCK,
+    "stock.measure_labels": STOCK,
 }
 
 

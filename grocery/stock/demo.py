@@ -1,0 +1,111 @@
+"""Demo data for the stock: about 150 products, 5 donors (food bank, FEAD), receptions with varied expiry dates."""
+
+import random
+from datetime import timedelta
+
+from grocery.barcodes import make_ean13
+from grocery.demo import register_demo
+from grocery.extensions import db
+from grocery.stock import services as svc
+from grocery.timeutil import local_today
+
+#: category -> (unit, net weight g, retail cents, days of shelf life (use-by if "dlc" else best-before), names)
+CATALOGUE = {
+    "Fruits et légumes": ("kg", None, 280, ("dlc", 8), [
+        "Pommes Jonagold", "Poires Conférence", "Bananes", "Carottes", "Pommes de terre", "Oignons", "Tomates",
+        "Poireaux", "Courgettes", "Oranges", "Clémentines", "Chicons", "Choux-fleurs", "Céleri-rave", "Potiron",
+        "Navets", "Betteraves rouges", "Kiwis", "Raisins blancs"]),
+    "Frais": ("piece", 500, 189, ("dlc", 12), [
+        "Lait demi-écrémé 1 l", "Yaourt nature x4", "Yaourt aux fruits x4", "Fromage Gouda tranches", "Beurre 250 g",
+        "Jambon cuit 4 tranches", "Œufs x6", "Crème fraîche 20 cl", "Fromage blanc 500 g", "Emmental râpé",
+        "Boudin blanc", "Filet de poulet 400 g", "Hachis porc et bœuf 500 g", "Saucisses de Francfort",
+        "Herve 200 g", "Pâté de campagne", "Margarine 500 g", "Riz au lait x4", "Salade de carottes"]),
+    "Épicerie sèche": ("piece", 500, 149, ("ddm", 300), [
+        "Pâtes spaghetti 500 g", "Pâtes penne 500 g", "Riz long grain 1 kg", "Farine 1 kg", "Sucre 1 kg",
+        "Café moulu 250 g", "Thé noir x25", "Céréales corn flakes", "Flocons d'avoine 500 g", "Biscuits petits-beurre",
+        "Confiture de fraises", "Pâte à tartiner", "Huile de tournesol 1 l", "Sel fin", "Lentilles vertes 500 g",
+        "Semoule 500 g", "Chapelure", "Cacao en poudre", "Speculoos 250 g"]),
+    "Conserves": ("piece", 400, 119, ("ddm", 500), [
+        "Haricots verts 400 g", "Petits pois carottes", "Tomates pelées", "Thon au naturel", "Sardines à l'huile",
+        "Maïs doux", "Pois chiches", "Haricots blancs à la tomate", "Raviolis bolognaise", "Soupe tomate",
+        "Soupe légumes", "Compote de pommes", "Pêches au sirop", "Ananas tranches", "Champignons de Paris",
+        "Cassoulet", "Boulettes sauce tomate", "Concentré de tomate", "Lait concentré"]),
+    "Boissons": ("piece", 1000, 99, ("ddm", 200), [
+        "Eau plate 1,5 l", "Eau pétillante 1,5 l", "Jus d'orange 1 l", "Jus de pomme 1 l", "Limonade 1,5 l",
+        "Sirop de grenadine", "Lait chocolaté 1 l", "Thé glacé 1,5 l", "Jus multifruits 1 l", "Soda cola 1,5 l",
+        "Eau plate 6 x 50 cl", "Boisson soja 1 l", "Café soluble", "Chicorée", "Tisane camomille",
+        "Jus de raisin 1 l", "Nectar abricot 1 l", "Eau aromatisée citron", "Sirop de menthe"]),
+    "Hygiène": ("piece", 300, 249, (None, 0), [
+        "Savon de Marseille", "Gel douche 250 ml", "Shampooing 250 ml", "Dentifrice", "Brosse à dents",
+        "Déodorant", "Papier toilette x8", "Mouchoirs x10", "Serviettes hygiéniques", "Tampons",
+        "Rasoirs jetables", "Coton-tiges", "Crème hydratante", "Mousse à raser", "Lingettes",
+        "Gel hydroalcoolique", "Coton démaquillant", "Baume à lèvres", "Peigne"]),
+    "Entretien": ("piece", 1000, 299, (None, 0), [
+        "Liquide vaisselle", "Lessive liquide 1,5 l", "Nettoyant sol", "Eau de Javel", "Éponges x3",
+        "Sacs poubelle 30 l", "Essuie-tout x2", "Nettoyant vitres", "Vinaigre ménager", "Pastilles lave-vaisselle",
+        "Adoucissant", "Savon noir", "Serpillière", "Gants de ménage", "Détartrant",
+        "Allumettes", "Piles AA x4", "Bougies", "Sel régénérant"]),
+    "Bébé": ("piece", 800, 899, ("ddm", 250), [
+        "Langes taille 3", "Langes taille 4", "Langes taille 5", "Lait 1er âge 800 g", "Lait 2e âge 800 g",
+        "Petits pots légumes", "Petits pots fruits", "Céréales bébé", "Lingettes bébé", "Liniment",
+        "Crème pour le change", "Biberon", "Tétine", "Gel lavant bébé", "Coton bébé",
+        "Compote bébé x4", "Biscuits bébé", "Sérum physiologique", "Thermomètre de bain"]),
+}
+
+DONORS = [
+    ("Banque alimentaire Namur-Luxembourg", "food_bank", "Entrepôt de Naninne\nlogistique@banque-alimentaire.be"),
+    ("Programme FSE+ (ex-FEAD)", "fead", "Via la banque alimentaire, colis du SPP Intégration sociale"),
+    ("Delhaize Jambes", "supermarket", "Responsable invendus : 081 00 00 00"),
+    ("Collecte école Saint-Joseph", "collection", "Mme Lambert, directrice"),
+    ("Dons de particuliers", "private", ""),
+]
+
+
+@register_demo(30, "stock")
+def load_stock_demo() -> str:
+    rng = random.Random(2026)
+    today = local_today()
+    categories = {c.name: c for c in svc.ensure_default_categories()}
+    products = []
+    serial = 1000
+    for category_name, (unit, weight, retail, shelf, names) in CATALOGUE.items():
+        for index, name in enumerate(names):
+            serial += 1
+            without_barcode = unit == "kg" or index % 9 == 4
+            quota = {"quota_quantity": 2, "quota_scope": "per_child_under_3", "quota_period": "week"} \
+                if name.startswith("Langes") else {}
+            product = svc.create_product(
+                None, name=name, category=categories[category_name], unit_kind=unit,
+                net_weight_g=weight if unit == "piece" else None,
+                retail_price_cents=retail + rng.randrange(-40, 120, 10), price_rule="category",
+                low_stock_threshold=(3000 if unit == "kg" else rng.choice((0, 5, 10, 12))),
+                barcode=None if without_barcode else make_ean13("54", 2026_000 + serial), **quota)
+            if without_barcode:
+                svc.generate_instore_code(None, product)
+            if unit == "kg":
+                svc.ensure_item_number(product)
+            products.append((product, shelf))
+    donors = [svc.save_donor(None, None, name=name, kind=kind, contact=contact) for name, kind, contact in DONORS]
+    receptions = 0
+    for days_ago, donor in ((40, donors[0]), (25, donors[1]), (12, donors[2]), (6, donors[0]), (3, donors[3]),
+                            (1, donors[4])):
+        received = today - timedelta(days=days_ago)
+        donation = svc.start_donation(None, donor, received, "Arrivage du " + received.strftime("%d/%m"))
+        for product, (kind, days) in rng.sample(products, 45):
+            expiry = received + timedelta(days=max(1, days + rng.randrange(-days // 2 - 1, days // 3 + 2))) \
+                if kind else None
+            if product.unit_kind == "kg":
+                amount = {"measure": rng.randrange(2000, 15000, 250)}
+            else:
+                amount = {"quantity": rng.randrange(2, 24)}
+            svc.add_donation_line(donation, product, use_by_on=expiry if kind == "dlc" else None,
+                                  best_before_on=expiry if kind == "ddm" else None,
+                                  lot_number=f"L{rng.randrange(10000, 99999)}" if kind else "", **amount)
+        svc.confirm_donation(None, donation)
+        receptions += 1
+    draft = svc.start_donation(None, donors[2], today, "Invendus du jour")
+    for product, _shelf in rng.sample([p for p in products if p[0].category.name == "Frais"], 3):
+        svc.add_donation_line(draft, product, quantity=rng.randrange(2, 8), use_by_on=today + timedelta(days=3))
+    db.session.flush()
+    return (f"{len(products)} produits, {len(donors)} donateurs, {receptions} réceptions confirmées "
+            f"et 1 en cours")

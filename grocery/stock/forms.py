@@ -1,0 +1,126 @@
+"""Stock forms: products, categories, donors, receptions, waste, counts and labels; labels of the code values."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from grocery.forms import MoneyField, choices
+
+UNIT_LABELS = {"piece": _l("Piece"), "kg": _l("Kilogram"), "litre": _l("Litre")}
+PRICE_RULE_LABELS = {"category": _l("Category default"), "percent": _l("Percentage of retail"),
+                     "fixed": _l("Fixed price")}
+QUOTA_SCOPE_LABELS = {"household": _l("per household"), "per_adult": _l("per adult"),
+                      "per_child": _l("per child"), "per_child_under_3": _l("per child under 3")}
+QUOTA_PERIOD_LABELS = {"week": _l("per week"), "month": _l("per month")}
+DONOR_KIND_LABELS = {"food_bank": _l("Food bank"), "fead": _l("FEAD / FSE+ programme"),
+                     "supermarket": _l("Supermarket surplus"), "private": _l("Private donor"),
+                     "collection": _l("Collection"), "purchase": _l("Purchase"), "other": _l("Other")}
+WASTE_REASON_LABELS = {"expired": _l("Expired"), "damaged": _l("Damaged"), "recalled": _l("Recalled"),
+                       "other": _l("Other")}
+MOVEMENT_KIND_LABELS = {"receipt": _l("Receipt"), "sale": _l("Sale"), "return": _l("Return"), "waste": _l("Waste"),
+                        "adjustment": _l("Adjustment"), "count": _l("Count")}
+LABELS = {"unit": UNIT_LABELS, "price_rule": PRICE_RULE_LABELS, "quota_scope": QUOTA_SCOPE_LABELS,
+          "quota_period": QUOTA_PERIOD_LABELS, "donor_kind": DONOR_KIND_LABELS, "waste_reason": WASTE_REASON_LABELS,
+          "movement_kind": MOVEMENT_KIND_LABELS}
+
+
+def category_choices(categories, blank=None):
+    pairs = [(str(c.id), c.name) for c in categories]
+    return choices(([("", blank)] if blank else []) + pairs)
+
+
+class ProductFieldsMixin:
+    """The catalogue fields shared by the product form and the inline form of the reception screen."""
+
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=160)])
+    category = SelectField(_l("Category"), validate_choice=False)
+    unit_kind = SelectField(_l("Sold by"), choices=choices(UNIT_LABELS.items()), default="piece")
+    net_weight_g = IntegerField(_l("Net weight of one piece (g)"), validators=[Optional()],
+                                description=_l("For the reports in kilograms."),
+                                render_kw={"inputmode": "numeric"})
+    retail_price_cents = MoneyField(_l("Retail price (€)"),
+                                    description=_l("Per piece, per kg or per litre, as sold in a shop."),
+                                    render_kw={"inputmode": "decimal"})
+
+
+class ProductForm(ProductFieldsMixin, FlaskForm):
+    price_rule = SelectField(_l("Rule"), choices=choices(PRICE_RULE_LABELS.items()), default="category")
+    social_percent = IntegerField(_l("Percentage of retail"), validators=[Optional()],
+                                  render_kw={"inputmode": "numeric"})
+    social_price_cents = MoneyField(_l("Fixed social price (€)"), render_kw={"inputmode": "decimal"})
+    quota_quantity = IntegerField(_l("Quota: at most"), validators=[Optional()],
+                                  description=_l("Leave empty for no limit."), render_kw={"inputmode": "numeric"})
+    quota_scope = SelectField(_l("Quota applies"), choices=choices(QUOTA_SCOPE_LABELS.items()))
+    quota_period = SelectField(_l("Quota period"), choices=choices(QUOTA_PERIOD_LABELS.items()))
+    low_stock_threshold = IntegerField(_l("Low-stock threshold"), validators=[Optional()], default=0,
+                                       description=_l("In pieces, grams or millilitres."),
+                                       render_kw={"inputmode": "numeric"})
+    barcode = StringField(_l("Barcode"), validators=[Optional()],
+                          description=_l("Scan it, or leave empty and generate an in-store code."),
+                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    is_active = BooleanField(_l("Active"), default=True)
+
+
+class BarcodeForm(FlaskForm):
+    barcode = StringField(_l("Add a barcode"), validators=[DataRequired()],
+                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    default_social_percent = IntegerField(_l("Default social price (% of retail)"),
+                                          validators=[DataRequired(), NumberRange(0, 100)], default=20)
+    sort_order = IntegerField(_l("Order"), validators=[Optional()], default=0)
+    is_active = BooleanField(_l("Category in use"), default=True)
+
+
+class DonorForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    kind = SelectField(_l("Type"), choices=choices(DONOR_KIND_LABELS.items()),
+                       description=_l("Decides the price of the goods: FEAD goods are free, food-bank goods "
+                                      "capped."))
+    contact = TextAreaField(_l("Contact"), validators=[Optional(), Length(max=1000)])
+    is_active = BooleanField(_l("Active"), default=True)
+
+
+class ReceptionForm(FlaskForm):
+    donor_id = SelectField(_l("Donor"), validate_choice=False)
+    received_on = DateField(_l("Date"), validators=[Optional()])
+    programme = StringField(_l("Programme or campaign"), validators=[Optional(), Length(max=120)])
+
+
+class ReceptionLineForm(ProductFieldsMixin, FlaskForm):
+    """One line: a known product (product_id) or a new one from the scanned code (inline product fields)."""
+
+    product_id = HiddenField()
+    code = HiddenField()
+    quantity = StringField(_l("Quantity (pieces or packs)"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    measure = StringField(_l("Weight or volume (kg / l)"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    use_by_on = DateField(_l("Use-by date (DLC)"), validators=[Optional()])
+    best_before_on = DateField(_l("Best-before date (DDM)"), validators=[Optional()])
+    lot_number = StringField(_l("Lot number"), validators=[Optional(), Length(max=40)])
+
+
+class WasteForm(FlaskForm):
+    quantity = StringField(_l("Quantity"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    reason = SelectField(_l("Reason"), choices=choices(WASTE_REASON_LABELS.items()))
+    weight_g = IntegerField(_l("Weight (g)"), validators=[Optional()],
+                            description=_l("Leave empty to compute it from the product's net weight."),
+                            render_kw={"inputmode": "numeric"})
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class CountOpenForm(FlaskForm):
+    category = SelectField(_l("What to count"), validate_choice=False)
+
+
+class CountPostForm(FlaskForm):
+    reason = StringField(_l("Reason of the differences"), validators=[Optional(), Length(max=200)],
+                         default=_l("Stock count"))
+
+
+class MeasureLabelForm(FlaskForm):
+    product_id = SelectField(_l("Product"), validate_choice=False)
+    value = StringField(_l("Weight (kg) or price (€)"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    copies = IntegerField(_l("Number of labels"), validators=[Optional(), NumberRange(1, 60)], default=1)
