@@ -45,7 +45,7 @@ class ProductFieldsMixin:
 
 
 class ProductForm(ProductFieldsMixin, FlaskForm):
-    price_rule = SelectField(_l("Social price"), choices=choices(PRICE_RULE_LABELS.items()), default="category")
+    price_rule = SelectField(_l("Rule"), choices=choices(PRICE_RULE_LABELS.items()), default="category")
     social_percent = IntegerField(_l("Percentage of retail"), validators=[Optional()],
                                   render_kw={"inputmode": "numeric"})
     social_price_cents = MoneyField(_l("Fixed social price (€)"), render_kw={"inputmode": "decimal"})
@@ -72,7 +72,7 @@ class CategoryForm(FlaskForm):
     default_social_percent = IntegerField(_l("Default social price (% of retail)"),
                                           validators=[DataRequired(), NumberRange(0, 100)], default=20)
     sort_order = IntegerField(_l("Order"), validators=[Optional()], default=0)
-    is_active = BooleanField(_l("Active"), default=True)
+    is_active = BooleanField(_l("Category in use"), default=True)
 
 
 class DonorForm(FlaskForm):

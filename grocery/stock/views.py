@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -43,6 +44,9 @@ from grocery.stock.models import (
 from grocery.timeutil import local_today
 
 PAGE_SIZE = 50
+#: What the quantity fields expect, by unit kind.
+_UNIT_HINTS = {"piece": _l("In pieces."), "kg": _l("In kg, for example 1,250."),
+               "litre": _l("In litres, for example 0,75.")}
 
 
 @bp.context_processor
@@ -386,7 +390,7 @@ def reception(donation_id: int):
             new_code = svc.validate_barcode(code, field="code")
         except ValidationError:
             return _render_reception(donation, scan_error=error.message, status=422)
-        if svc.find_product_by_code(new_code) is None and not new_code.startswith(("21", "22")):
+        if svc.find_product_by_code(new_code) is None:
             form.code.data = new_code
             return _render_reception(donation, form, new_code=new_code)
         return _render_reception(donation, scan_error=error.message, status=422)
@@ -488,6 +492,7 @@ def lot(lot_id: int):
     """A lot, its movements, and the form to record waste."""
     lot = db.get_or_404(Lot, lot_id)
     form = WasteForm()
+    form.quantity.description = _UNIT_HINTS[lot.product.unit_kind]
     if form.validate_on_submit():
         try:
             quantity = svc.parse_quantity(lot.product, form.quantity.data)
@@ -533,7 +538,6 @@ def count(count_id: int):
     lots = svc.count_lots(count)
     errors: dict[int, str] = {}
     if request.method == "POST" and count.status == "open":
-        CountPostForm().validate_on_submit() or abort(400)
         try:
             saved = 0
             for lot in lots:

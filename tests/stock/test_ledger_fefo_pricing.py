@@ -155,21 +155,23 @@ def test_concurrent_decrements_never_oversell(app, db):
         pytest.skip("PostgreSQL only")
     lot_id = make_lot(quantity=5).id
     db.session.commit()
-    barrier = threading.Barrier(20)
+    barrier = threading.Barrier(20, timeout=30)
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def sell():
+        barrier.wait()  # before taking a pooled connection: the pool holds fewer than 20
         with app.app_context():
-            lot = db.session.get(Lot, lot_id)
-            barrier.wait()
             try:
+                lot = db.session.get(Lot, lot_id)
                 record_movement(lot, -1, "sale", actor=None, reference="thread")
                 db.session.commit()
                 result = "ok"
             except InsufficientStock:
                 db.session.rollback()
                 result = "refused"
+            except Exception as error:  # reported in the assertion below
+                result = repr(error)
             finally:
                 db.session.remove()
             with lock:
@@ -180,7 +182,7 @@ def test_concurrent_decrements_never_oversell(app, db):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes).count("ok") == 5 and outcomes.count("refused") == 15
+    assert sorted(outcomes) == ["ok"] * 5 + ["refused"] * 15, outcomes
     db.session.expire_all()
     lot = db.session.get(Lot, lot_id)
     assert lot.quantity_on_hand == 0 == _movement_sum(db, lot)

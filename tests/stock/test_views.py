@@ -196,3 +196,42 @@ def test_receipt_needs_a_confirmed_reception(db, client, reception):
     confirm_donation(None, db.session.get(Donation, reception.id))
     db.session.commit()
     assert client.get(f"/stock/receptions/{reception.id}/receipt").status_code == 200
+
+
+def test_a_weight_label_scan_prefills_the_weight(db, client, reception):
+    """Scanning a weight label at reception picks its product and fills in the weight (1,25 kg)."""
+    from grocery.stock.services import measure_label_code
+
+    apples = make_product(name="Pommes Jonagold", unit_kind="kg", net_weight_g=None)
+    code = measure_label_code(apples, "weight", 1250)
+    db.session.commit()
+    page = text_of(client.get(f"/stock/receptions/{reception.id}", query_string={"code": code}))
+    assert "Pommes Jonagold" in page and 'value="1,25"' in page
+
+
+def test_confirmation_is_in_the_audit_log(db, client, reception):
+    from grocery.audit.models import AuditEvent
+    from grocery.stock.services import add_donation_line
+
+    add_donation_line(db.session.get(Donation, reception.id), make_product(), quantity=2)
+    db.session.commit()
+    assert client.post_form(f"/stock/receptions/{reception.id}/confirm").status_code == 302
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "stock.donation_confirm"))
+    assert event is not None and event.details["lines"] == 1
+
+
+def test_a_household_card_scanned_at_reception_is_refused_plainly(db, client, reception):
+    response = client.get(f"/stock/receptions/{reception.id}", query_string={"code": make_ean13("25", 77)})
+    assert response.status_code == 422 and "carte de ménage" in text_of(response)
+
+
+def test_an_unknown_product_sold_by_weight_is_created_inline_with_its_weight(db, client, reception):
+    code = make_ean13("54", 5005)
+    category_id = make_category().id
+    db.session.commit()
+    response = client.post_form(f"/stock/receptions/{reception.id}/lines", {
+        "code": code, "name": "Carottes en vrac", "category": category_id, "unit_kind": "kg",
+        "retail_price_cents": "1,60", "measure": "2,5"})
+    assert response.status_code == 302, text_of(response)
+    line = db.session.scalar(select(DonationLine))
+    assert (line.product.name, line.product.unit_kind, line.quantity) == ("Carottes en vrac", "kg", 2500)
