@@ -116,7 +116,8 @@ def test_admin_creates_edits_and_deactivates_an_account(client, db, login):
     db.session.expire_all()
     user = db.session.get(User, user.id)
     assert (user.display_name, user.role, user.is_active_account) == ("Nina N.", "stock_manager", False)
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_id == str(user.id))).all()
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_id == str(user.id))
+                                 .order_by(AuditEvent.id)).all()
     assert actions == ["user.create", "user.update"]
 
 
