@@ -149,7 +149,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
     open_days = [start_day + timedelta(days=d) for d in range((today - start_day).days)
                  if (start_day + timedelta(days=d)).weekday() in (1, 3, 5)]
     lines_per_sale = 10
-    sale_count = max(1, sale_lines // lines_per_sale)
+    sale_count = sale_lines // lines_per_sale
     first_session = _next_id(TillSession)
     session_rows = []
     for index, day in enumerate(open_days):
@@ -172,7 +172,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
             at = datetime.combine(day, time(9, 0), tzinfo=UTC) + timedelta(seconds=rng.randint(0, 3 * 3600))
             sale_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             total = retail_total = 0
-            for pid in rng.sample(product_ids, lines_per_sale):
+            for pid in rng.sample(product_ids, min(lines_per_sale, len(product_ids))):
                 retail, social, source, lot_id = prices[pid]
                 quantity = rng.choice([1, 1, 1, 2, 3])
                 sold[pid] += quantity

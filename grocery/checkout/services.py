@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -247,12 +247,29 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
                 *, strict: bool) -> tuple[list[PricedLine], list[dict]]:
     """Allocate each line FEFO, price it by its lots' sources, and check quotas. With strict, the first
     violation is raised; otherwise violations are collected for the cashier."""
-    from grocery.stock.services import allocate_fefo, format_quantity, price_for_quantity_cents, retail_value_cents
+    from grocery.stock.services import (
+        allocate_fefo_many,
+        format_quantity,
+        price_for_quantity_cents,
+        retail_value_cents,
+    )
 
     products = _products([product_id for product_id, _q in lines])
     violations: list[dict] = []
     quota_products = [products[pid] for pid, _q in lines if products[pid].quota_quantity is not None]
     used = quota_used(household_id, quota_products, day) if household_id and quota_products else {}
+    allocations_by_product: dict[int, list] = {}
+    to_allocate = [(products[product_id], quantity) for product_id, quantity in lines]
+    while to_allocate:
+        try:
+            allocations_by_product.update(allocate_fefo_many(to_allocate, day))
+            break
+        except InsufficientStock as error:
+            if strict:
+                raise
+            short_id = error.details["product_id"]
+            violations.append({"code": "insufficient_stock", "product_id": short_id, "message": error.message})
+            to_allocate = [(p, q) for p, q in to_allocate if p.id != short_id]
     priced: list[PricedLine] = []
     for product_id, quantity in lines:
         product = products[product_id]
@@ -265,13 +282,9 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
                 if strict:
                     raise QuotaExceeded(message, product_id=product_id)
                 violations.append({"code": "quota_exceeded", "product_id": product_id, "message": str(message)})
-        try:
-            allocations = allocate_fefo(product, quantity, day)
-        except InsufficientStock as error:
-            if strict:
-                raise
-            violations.append({"code": "insufficient_stock", "product_id": product_id, "message": error.message})
-            continue
+        allocations = allocations_by_product.get(product_id)
+        if allocations is None:
+            continue  # short of stock: reported above
         line = PricedLine(product_id=product_id, name=product.name, quantity=quantity, price_cents=0,
                           retail_cents=retail_value_cents(product, quantity), allocations=allocations)
         for allocation in allocations:
@@ -327,7 +340,6 @@ def record_sale(actor, till_session: TillSession | None, *, sale_uuid, card_code
     existing sale (and False). The household row is locked first, then each lot is decremented by a conditional
     update, so concurrent sales never overspend nor oversell."""
     from grocery.households.services import budget_period, consume_budget, lock_household
-    from grocery.stock.services import record_movement
 
     sale_uuid = _check_uuid(sale_uuid)
     existing = find_sale(sale_uuid)
@@ -337,8 +349,7 @@ def record_sale(actor, till_session: TillSession | None, *, sale_uuid, card_code
         raise TillClosed()
     day = day or local_today()
     summary, household = household_for_card(card_code, day)
-    lock_household(household.id)
-    summary, household = household_for_card(card_code, day)  # re-read under the lock
+    lock_household(household.id)  # quotas and budget below are read under the lock
     parsed = _parse_lines(lines)
     priced, _violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=True)
     total = sum(line.price_cents for line in priced)
@@ -361,17 +372,22 @@ def record_sale(actor, till_session: TillSession | None, *, sale_uuid, card_code
         if existing is None:
             raise
         return existing, False
-    from grocery.stock.services import price_for_quantity_cents, retail_value_cents
+    from grocery.stock.services import price_for_quantity_cents, record_movements, retail_value_cents
 
+    sale_lines, changes = [], []
     for line in priced:
         product = line.allocations[0].lot.product
         for allocation in line.allocations:
-            db.session.add(SaleLine(
-                sale_id=sale.id, product_id=line.product_id, lot_id=allocation.lot.id, quantity=allocation.quantity,
-                price_cents=price_for_quantity_cents(product, allocation.lot, allocation.quantity),
-                retail_cents=retail_value_cents(product, allocation.quantity), source=allocation.lot.source,
-                is_free_programme=allocation.lot.source == "fead", past_best_before=allocation.past_best_before))
-            record_movement(allocation.lot, -allocation.quantity, "sale", actor=actor, reference=sale_uuid)
+            sale_lines.append({
+                "sale_id": sale.id, "product_id": line.product_id, "lot_id": allocation.lot.id,
+                "quantity": allocation.quantity,
+                "price_cents": price_for_quantity_cents(product, allocation.lot, allocation.quantity),
+                "retail_cents": retail_value_cents(product, allocation.quantity), "source": allocation.lot.source,
+                "is_free_programme": allocation.lot.source == "fead",
+                "past_best_before": allocation.past_best_before, "refunded_quantity": 0})
+            changes.append((allocation.lot, -allocation.quantity))
+    db.session.execute(insert(SaleLine), sale_lines)  # one statement for all the lines
+    record_movements(changes, "sale", actor=actor, reference=sale_uuid)
     if total > 0:
         consume_budget(household, total, day=day, reference=sale_uuid, actor=actor)
     db.session.flush()

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from grocery.audit.models import AuditEvent
 from grocery.audit.services import record_event
@@ -745,7 +745,11 @@ def issue_card(actor, household: Household, *, reason: str | None = None) -> Hou
 
 
 def find_card(code: str) -> HouseholdCard | None:
-    return db.session.scalar(select(HouseholdCard).where(HouseholdCard.code == (code or "").strip()))
+    """The card with this code, its household, members and decisions loaded in three queries (the till's path)."""
+    return db.session.scalar(
+        select(HouseholdCard).where(HouseholdCard.code == (code or "").strip())
+        .options(joinedload(HouseholdCard.household).selectinload(Household.members),
+                 joinedload(HouseholdCard.household).selectinload(Household.decisions)))
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from grocery.audit.services import changes, record_event
 from grocery.barcodes import (
@@ -474,7 +475,7 @@ def retail_value_cents(product: Product, quantity_base_units: int) -> int:
 
 def estimated_price_cents(product: Product, day: date) -> int:
     """Social price per piece / kg / litre of the next unit FEFO would sell, or the product rule without stock."""
-    lots = _sellable_lots(product, day)
+    lots = _sellable_lots([product.id], day)[product.id]
     return unit_price_cents(product, lots[0]) if lots else rule_price_cents(product)
 
 
@@ -505,8 +506,7 @@ def record_movement(lot: Lot, quantity_delta: int, kind: str, *, actor, reason: 
             available=lot.quantity_on_hand,
         )
     if weight_g is None:
-        weight_g = lot.product.weight_g(abs(quantity_delta))
-        weight_g = None if weight_g is None else (weight_g if quantity_delta > 0 else -weight_g)
+        weight_g = _signed_weight(lot.product, quantity_delta)
     movement = StockMovement(
         lot_id=lot.id, kind=kind, quantity=quantity_delta, weight_g=weight_g, reason=reason,
         actor_id=getattr(actor, "id", None), reference=reference,
@@ -546,35 +546,102 @@ def _fefo_key(lot: Lot):
     return (expiry is None, expiry or date.max, lot.received_on, lot.id)
 
 
-def _sellable_lots(product: Product, day: date) -> list[Lot]:
-    lots = db.session.scalars(
-        select(Lot).where(Lot.product_id == product.id, Lot.quantity_on_hand > 0,
+def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[Lot]]:
+    """Lots with stock, not past their use-by date, of the given products, in FEFO order, in one query."""
+    lots: dict[int, list[Lot]] = {product_id: [] for product_id in product_ids}
+    rows = db.session.scalars(
+        select(Lot).where(Lot.product_id.in_(product_ids), Lot.quantity_on_hand > 0,
                           or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day))
     ).all()
-    return sorted(lots, key=_fefo_key)
+    for lot in rows:
+        lots[lot.product_id].append(lot)
+    for product_lots in lots.values():
+        product_lots.sort(key=_fefo_key)
+    return lots
+
+
+def allocate_fefo_many(wanted: list[tuple[Product, int]], day: date) -> dict[int, list[Allocation]]:
+    """FEFO allocation of several products at once (one query for all their lots); same rules as allocate_fefo.
+    Raises InsufficientStock for the first product that lacks stock."""
+    for _product, quantity in wanted:
+        if quantity <= 0:
+            raise ValidationError("quantity", _l("The quantity must be more than zero."))
+    lots_by_product = _sellable_lots([product.id for product, _q in wanted], day)
+    result: dict[int, list[Allocation]] = {}
+    for product, quantity in wanted:
+        allocations: list[Allocation] = []
+        remaining = quantity
+        lots = lots_by_product[product.id]
+        for lot in lots:
+            take = min(remaining, lot.quantity_on_hand)
+            past = lot.best_before_on is not None and lot.best_before_on < day
+            allocations.append(Allocation(lot, take, past))
+            remaining -= take
+            if remaining == 0:
+                break
+        if remaining:
+            available = sum(lot.quantity_on_hand for lot in lots)
+            raise InsufficientStock(
+                _l("Not enough “%(name)s” in stock: %(available)s available.", name=product.name,
+                   available=format_quantity(product, available)),
+                available=available, product_id=product.id,
+            )
+        result[product.id] = allocations
+    return result
 
 
 def allocate_fefo(product: Product, quantity: int, day: date) -> list[Allocation]:
     """Choose lots for a quantity, first expired first out: lots past their use-by date are skipped, lots past
     their best-before date are allowed and flagged; earliest expiry first, then oldest reception. Reads only."""
-    if quantity <= 0:
-        raise ValidationError("quantity", _l("The quantity must be more than zero."))
-    allocations: list[Allocation] = []
-    remaining = quantity
-    lots = _sellable_lots(product, day)
-    for lot in lots:
-        take = min(remaining, lot.quantity_on_hand)
-        past = lot.best_before_on is not None and lot.best_before_on < day
-        allocations.append(Allocation(lot, take, past))
-        remaining -= take
-        if remaining == 0:
-            return allocations
-    available = sum(lot.quantity_on_hand for lot in lots)
-    raise InsufficientStock(
-        _l("Not enough “%(name)s” in stock: %(available)s available.", name=product.name,
-           available=format_quantity(product, available)),
-        available=available,
+    return allocate_fefo_many([(product, quantity)], day)[product.id]
+
+
+def record_movements(changes: list[tuple[Lot, int]], kind: str, *, actor, reason: str | None = None,
+                     reference: str | None = None) -> None:
+    """Append one movement per (lot, signed quantity) and move the lots' cached quantities with ONE conditional
+    UPDATE: if any lot would go below zero, nothing is changed and InsufficientStock is raised (the caller rolls
+    back). The bulk form of record_movement, for a sale's or a return's lines."""
+    if kind not in MOVEMENT_KINDS:
+        raise ValidationError("kind", _l("Unknown movement kind."))
+    deltas: dict[int, int] = {}
+    lots: dict[int, Lot] = {}
+    for lot, quantity_delta in changes:
+        if not isinstance(quantity_delta, int) or quantity_delta == 0:
+            raise ValidationError("quantity", _l("The quantity must be more than zero."))
+        deltas[lot.id] = deltas.get(lot.id, 0) + quantity_delta
+        lots[lot.id] = lot
+    if not deltas:
+        return
+    db.session.flush()
+    delta = case(deltas, value=Lot.id)
+    result = db.session.execute(
+        update(Lot)
+        .where(Lot.id.in_(list(deltas)), Lot.quantity_on_hand + delta >= 0)
+        .values(quantity_on_hand=Lot.quantity_on_hand + delta)
+        .execution_options(synchronize_session=False)
     )
+    if result.rowcount != len(deltas):
+        short = next((lot for lot_id, lot in lots.items() if lot.quantity_on_hand + deltas[lot_id] < 0),
+                     next(iter(lots.values())))
+        raise InsufficientStock(
+            _l("Not enough stock in this lot: %(available)s available.",
+               available=format_quantity(short.product, short.quantity_on_hand)),
+            available=short.quantity_on_hand,
+        )
+    for lot_id, lot in lots.items():
+        set_committed_value(lot, "quantity_on_hand", lot.quantity_on_hand + deltas[lot_id])
+    now = utcnow()
+    db.session.execute(insert(StockMovement), [
+        {"lot_id": lot.id, "kind": kind, "quantity": quantity_delta,
+         "weight_g": _signed_weight(lot.product, quantity_delta), "reason": reason,
+         "actor_id": getattr(actor, "id", None), "reference": reference, "occurred_at": now}
+        for lot, quantity_delta in changes
+    ])
+
+
+def _signed_weight(product: Product, quantity_delta: int) -> int | None:
+    weight = product.weight_g(abs(quantity_delta))
+    return None if weight is None else (weight if quantity_delta > 0 else -weight)
 
 
 def sellable_quantities(day: date) -> dict[int, int]:
