@@ -14,6 +14,7 @@ import gzip
 import json
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -140,7 +141,7 @@ def add_products(path: Path, count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dir", default="/tmp", help="where the benchmark databases are kept")
+    parser.add_argument("--dir", default=tempfile.gettempdir(), help="where the benchmark databases are kept")
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()

@@ -16,7 +16,7 @@ OUTCOME_LABELS = {"granted": _l("Granted"), "refused": _l("Refused"), "suspended
                   "ended": _l("Ended")}
 STATUS_LABELS = {"active": _l("Active"), "closed": _l("Closed"), "anonymised": _l("Anonymised")}
 PERIOD_LABELS = {"week": _l("week"), "month": _l("month")}
-CARD_REASON_LABELS = {"lost": _l("Lost"), "stolen": _l("Stolen"), "damaged": _l("Damaged"), "other": _l("Other"),
+CARD_REASON_LABELS = {"lost": _l("Lost"), "stolen": _l("Stolen"), "damaged": _l("Damaged card"), "other": _l("Other"),
                       "household_closed": _l("Household closed")}
 MOVEMENT_LABELS = {"sale": _l("Purchase"), "refund": _l("Refund"), "adjustment": _l("Adjustment")}
 

@@ -439,22 +439,32 @@ def source_cap_percent(source: str) -> int | None:
     return None if value is None or value >= 100 else int(value)
 
 
+def rule_price_from(price_rule: str, social_price_cents: int | None, social_percent: int | None,
+                    retail_price_cents: int, category_percent: int | None) -> int:
+    """The social price rule on plain values (fixed price, percent of retail, or the category's percent)."""
+    if price_rule == "fixed":
+        return social_price_cents or 0
+    percent = social_percent if price_rule == "percent" else category_percent
+    return _round_div(retail_price_cents * (percent or 0), 100)
+
+
 def rule_price_cents(product: Product) -> int:
     """The product's own social price per piece / kg / litre (fixed, percent of retail, or the category's)."""
-    if product.price_rule == "fixed":
-        return product.social_price_cents or 0
-    percent = product.social_percent if product.price_rule == "percent" else product.category.default_social_percent
-    return _round_div(product.retail_price_cents * (percent or 0), 100)
+    return rule_price_from(product.price_rule, product.social_price_cents, product.social_percent,
+                           product.retail_price_cents, product.category.default_social_percent)
+
+
+def capped_price(rule_price: int, retail_price_cents: int, cap_percent: int | None) -> int:
+    """A rule price capped at a source's percentage of retail (None: no cap)."""
+    if cap_percent is None:
+        return rule_price
+    return min(rule_price, _round_div(retail_price_cents * cap_percent, 100))
 
 
 def unit_price_cents(product: Product, lot: Lot) -> int:
     """Social price per piece / kg / litre of units from this lot: FEAD goods free, otherwise the product rule
     capped at the source's percentage of retail."""
-    cap = source_cap_percent(lot.source)
-    price = rule_price_cents(product)
-    if cap is not None:
-        price = min(price, _round_div(product.retail_price_cents * cap, 100))
-    return price
+    return capped_price(rule_price_cents(product), product.retail_price_cents, source_cap_percent(lot.source))
 
 
 def price_for_quantity_cents(product: Product, lot: Lot, quantity_base_units: int) -> int:
@@ -541,9 +551,34 @@ class Allocation:
     past_best_before: bool
 
 
+def fefo_sort_key(use_by_on: date | None, best_before_on: date | None, received_on: date, lot_id: int):
+    """FEFO order: the earliest of the use-by and best-before dates first (lots without a date last), then the
+    oldest reception, then the lot id."""
+    dates = [d for d in (use_by_on, best_before_on) if d is not None]
+    expiry = min(dates) if dates else None
+    return (expiry is None, expiry or date.max, received_on, lot_id)
+
+
 def _fefo_key(lot: Lot):
-    expiry = lot.expires_on
-    return (expiry is None, expiry or date.max, lot.received_on, lot.id)
+    return fefo_sort_key(lot.use_by_on, lot.best_before_on, lot.received_on, lot.id)
+
+
+def sellable_summary(day: date) -> dict[int, tuple[int, str]]:
+    """Per product id: sellable base units and the source of the lot FEFO would sell next, in one query."""
+    rows = db.session.execute(
+        select(Lot.product_id, Lot.quantity_on_hand, Lot.source, Lot.use_by_on, Lot.best_before_on, Lot.received_on,
+               Lot.id)
+        .where(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day)))
+    summary: dict[int, tuple[int, str, tuple]] = {}
+    for product_id, quantity, source, use_by_on, best_before_on, received_on, lot_id in rows:
+        key = fefo_sort_key(use_by_on, best_before_on, received_on, lot_id)
+        current = summary.get(product_id)
+        if current is None:
+            summary[product_id] = (quantity, source, key)
+        else:
+            total, next_source, next_key = current
+            summary[product_id] = (total + quantity, *((source, key) if key < next_key else (next_source, next_key)))
+    return {product_id: (total, source) for product_id, (total, source, _key) in summary.items()}
 
 
 def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[Lot]]:

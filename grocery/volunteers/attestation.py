@@ -68,7 +68,7 @@ def attestation_text(participant: Participant, issue: AttestationIssue, summary:
                            sup=row["supervisor"], par=row["participant"]))
     if summary.get("own_words"):
         lines += [_("In the participant's own words"), summary["own_words"]]
-    lines += [_("Issued on %(day)s", day=format_date(to_local(issue.issued_at).date(), "long")),
+    lines += [_("Delivered on %(day)s", day=format_date(to_local(issue.issued_at).date(), "long")),
               get_setting("volunteers.attestation_signatory"), _("The participant")]
     return [plain(line) for line in lines]
 
@@ -141,7 +141,7 @@ def render_attestation(participant: Participant, issue: AttestationIssue, summar
         pdf.set_font("Helvetica", "", 11)
 
     pdf.ln(6)
-    pdf.cell(width, 6, plain(_("Issued on %(day)s", day=format_date(to_local(issue.issued_at).date(), "long"))),
+    pdf.cell(width, 6, plain(_("Delivered on %(day)s", day=format_date(to_local(issue.issued_at).date(), "long"))),
              new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     if pdf.get_y() > pdf.h - 60:

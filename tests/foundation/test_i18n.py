@@ -61,3 +61,20 @@ def test_compiled_catalogs_match_their_sources():
         with po_path.with_suffix(".mo").open("rb") as handle:
             mo = {_key(m.id): _key(m.string) for m in read_mo(handle) if m.id}
         assert po == mo, f"{po_path.with_suffix('.mo')} is stale: run `make i18n`"
+
+
+def test_a_message_has_one_translation_across_catalogs():
+    """The domain catalogs are merged at run time: the same English message must mean the same in French
+    everywhere (otherwise the first catalog loaded wins and another screen shows the wrong word)."""
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for po_path in _catalogs():
+        with po_path.open("rb") as handle:
+            for message in read_po(handle):
+                if not message.id or not message.string:
+                    continue
+                key, value = _key(message.id), _key(message.string)
+                if key in seen and seen[key][1] != value:
+                    clashes.append((key, seen[key], (str(po_path), value)))
+                seen.setdefault(key, (str(po_path), value))
+    assert clashes == [], clashes[:5]

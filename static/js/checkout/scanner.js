@@ -6,6 +6,8 @@
 // (a scanner's suffix) is taken as a scan and emptied. On an AZERTY layout without Shift, scanners type
 // "&é\"'(-è_çà" for 1234567890: those characters are mapped back to digits.
 
+import { gtinIsValid } from "./gtin.js";
+
 export const AZERTY_DIGITS = {
   "&": "1", "é": "2", '"': "3", "'": "4", "(": "5", "-": "6", "è": "7", "_": "8", "ç": "9", "à": "0",
 };
@@ -127,24 +129,25 @@ export class ScanCapture {
     this.timer = setTimeout(() => this.complete(false), this.pauseMs);
   }
 
-  /** A run ended (Enter/Tab, or a pause): a long fast run is a scan; otherwise the digits wait as a number. */
+  /** A run ended (Enter/Tab, or a pause): a long fast run is a scan; otherwise the digits wait as a number.
+   * When the machine is slow, a scanner's run can be split by a late key: if the run alone is not a valid code
+   * but all the digits are, all the digits are the scan. */
   complete(byEnter) {
     clearTimeout(this.timer);
     if (!this.keys.length) return;
     const { typed, run } = splitRun(this.keys, this.splitGapMs);
-    if (run.length >= this.minLength) {
-      this.keys = [];
-      this.onPending("");
-      const multiplier = typed.length > 0 && typed.length <= 3 && Number(typed) > 0 ? Number(typed) : 1;
-      this.onScan(run, multiplier);
-      return;
-    }
     const all = typed + run;
-    if (byEnter && all.length >= this.minLength) {
-      // A code typed by hand (a damaged barcode), confirmed with Enter.
-      this.keys = [];
-      this.onPending("");
-      this.onScan(all, 1);
+    let code = null;
+    let multiplier = 1;
+    if (run.length >= this.minLength && (gtinIsValid(run) || !gtinIsValid(all))) {
+      code = run;
+      if (typed.length > 0 && typed.length <= 3 && Number(typed) > 0) multiplier = Number(typed);
+    } else if (all.length >= this.minLength && (byEnter || gtinIsValid(all))) {
+      code = all; // a split run, or a code typed by hand (a damaged barcode) confirmed with Enter
     }
+    if (code === null) return;
+    this.keys = [];
+    this.onPending("");
+    this.onScan(code, multiplier);
   }
 }
