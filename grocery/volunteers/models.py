@@ -143,9 +143,14 @@ class Participant(db.Model):
     capabilities: Mapped[list] = mapped_column(JSON, default=list)
     #: EAN-13 with prefix 26 (grocery.barcodes.PREFIX_VOLUNTEER_BADGE).
     badge_code: Mapped[str] = mapped_column(String(13), unique=True)
+    #: Optional link to the same person as a member of a household (shown to social workers only; never read by
+    #: the eligibility, budget or till code).
+    household_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household_members.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     referent = relationship("User", foreign_keys=[referent_id])
+    household_member = relationship("Member")
     formalities: Mapped[list["Formality"]] = relationship(back_populates="participant", cascade="all, delete-orphan",
                                                           order_by="Formality.id")
 

@@ -385,11 +385,37 @@ def participant(participant_id: int):
     goal_form = GoalForm(formdata=None)
     goal_form.competences.choices = _competence_choices()
     evaluation_form = EvaluationForm(formdata=None, held_on=local_today())
+    candidates = []
+    if sees_path:
+        from grocery.volunteers.household_link import member_candidates
+
+        candidates = member_candidates(participant)
     return render_template("volunteers/participant.html", participant=participant, summary=summary,
+                           member_candidates=candidates,
                            sees_path=sees_path, evaluations=evaluations, upcoming=upcoming,
                            formality_statuses=FORMALITY_STATUSES, capabilities=CAPABILITIES,
                            goal_form=goal_form, evaluation_form=evaluation_form,
                            attendance_labels=ATTENDANCE, today=local_today(), attestations=attestations)
+
+
+@bp.route("/participants/<int:participant_id>/household-link", methods=["POST"])
+@roles_required(PATH_ROLES)
+def participant_household_link(participant_id: int):
+    """Link the participant to a household member, or remove the link (social workers)."""
+    from grocery.volunteers.household_link import link_household_member
+
+    participant = db.get_or_404(Participant, participant_id)
+    raw = request.form.get("member_id", "")
+    try:
+        changed = link_household_member(current_user, participant, int(raw) if raw.isdigit() else None)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if changed:
+            flash(_("The link with the household is saved."), "success")
+    return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#household-link")
 
 
 @bp.route("/participants/<int:participant_id>/badge")

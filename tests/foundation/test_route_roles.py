@@ -106,6 +106,7 @@ EXPECTED: dict[str, object] = {
     "volunteers.participant_new": {C, A, S},
     "volunteers.participant_edit": {C, A, S},
     "volunteers.participant": {C, A, S},
+    "volunteers.participant_household_link": {S, A},
     "volunteers.participant_badge": {C, A, S},
     "volunteers.badge_renew": {C, A, S},
     "volunteers.formality_update": {C, A, S},

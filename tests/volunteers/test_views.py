@@ -289,18 +289,30 @@ def test_plain_keeps_accents_and_middle_dot():
 # --------------------------------------------------------------------------- no sanction
 
 
-def test_volunteers_package_never_imports_households_or_checkout():
-    """Is there any code path from volunteer data to grocery eligibility? (no import of those domains)"""
-    for path in (ROOT / "grocery" / "volunteers").rglob("*.py"):
-        tree = ast.parse(Path(path).read_text())
-        for node in ast.walk(tree):
-            names = []
+def _imports(package: str):
+    for path in (ROOT / "grocery" / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(Path(path).read_text())):
             if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
+                yield path, [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
+                yield path, [node.module or ""]
+
+
+def test_eligibility_budget_and_till_never_read_volunteer_data():
+    """Is there any code path from volunteer data to grocery eligibility? (no: those domains never import it)"""
+    for package in ("households", "checkout", "stock"):
+        for path, names in _imports(package):
             for name in names:
-                assert not name.startswith(("grocery.households", "grocery.checkout")), f"{path}: {name}"
+                assert not name.startswith("grocery.volunteers"), f"{path}: {name}"
+
+
+def test_volunteers_read_households_only_for_the_member_link():
+    """Only the member-link module (social workers) reads the households domain; nothing reads the till."""
+    for path, names in _imports("volunteers"):
+        for name in names:
+            assert not name.startswith("grocery.checkout"), f"{path}: {name}"
+            if name.startswith("grocery.households"):
+                assert path.name == "household_link.py", f"{path}: {name}"
 
 
 def test_no_show_writes_nothing_outside_volunteer_tables(db):

@@ -1,0 +1,42 @@
+"""The optional link between a participant and a household member, for social workers.
+
+The only module of the volunteers domain that reads the households domain: it finds members who may be the same
+person and records the link. The reverse never happens: eligibility, budgets and the till never read volunteer
+data (tests/volunteers/test_views.py checks the imports in both directions)."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from grocery.audit.services import record_event
+from grocery.errors import ValidationError
+from grocery.extensions import db
+from grocery.households.models import Member
+from grocery.households.services import fold
+from grocery.volunteers.models import Participant
+
+
+def member_candidates(participant: Participant, limit: int = 10) -> list[Member]:
+    """Active household members with the participant's last name (accents and case ignored), same first name
+    first."""
+    members = db.session.scalars(
+        select(Member).where(Member.last_name_key == fold(participant.last_name), Member.is_active.is_(True))
+        .options(joinedload(Member.household)).order_by(Member.id).limit(50)).all()
+    first = fold(participant.first_name)
+    members.sort(key=lambda member: member.first_name_key != first)
+    return members[:limit]
+
+
+def link_household_member(actor, participant: Participant, member_id: int | None) -> bool:
+    """Link the participant to a household member (or remove the link with None); logged without names.
+    Returns whether something changed."""
+    if member_id is not None:
+        member = db.session.get(Member, member_id)
+        if member is None or not member.is_active:
+            raise ValidationError("member_id", _l("Choose a member of a household in the list."))
+    if participant.household_member_id == member_id:
+        return False
+    participant.household_member_id = member_id
+    db.session.flush()
+    record_event(actor, "volunteers.participant_household_link", participant, {"linked": member_id is not None})
+    return True
