@@ -139,10 +139,15 @@ export class ScanCapture {
     const all = typed + run;
     let code = null;
     let multiplier = 1;
-    if (run.length >= this.minLength && (gtinIsValid(run) || !gtinIsValid(all))) {
+    if (!byEnter) {
+      // A pause ends only a complete code (scanners sent without Enter); a run cut by a slow machine waits.
+      if (gtinIsValid(run)) code = run;
+      else if (gtinIsValid(all)) code = all;
+      if (code === run && typed.length > 0 && typed.length <= 3 && Number(typed) > 0) multiplier = Number(typed);
+    } else if (run.length >= this.minLength && (gtinIsValid(run) || !gtinIsValid(all))) {
       code = run;
       if (typed.length > 0 && typed.length <= 3 && Number(typed) > 0) multiplier = Number(typed);
-    } else if (all.length >= this.minLength && (byEnter || gtinIsValid(all))) {
+    } else if (all.length >= this.minLength) {
       code = all; // a split run, or a code typed by hand (a damaged barcode) confirmed with Enter
     }
     if (code === null) return;
