@@ -18,7 +18,7 @@ from grocery.timeutil import local_today
 
 COLUMNS = (
     Column("key", _l("Household"), ("référence", "ménage", "dossier", "n° ménage", "numéro de ménage",
-                                    "reference", "household"), required=True,
+                                    "household"), required=True,
            help=_l("The same value on every line of one household (a file number, a name...).")),
     Column("last_name", _l("Last name"), ("nom", "nom de famille", "last name", "surname"), required=True),
     Column("first_name", _l("First name"), ("prénom", "first name"), required=True),

@@ -200,8 +200,6 @@ def _read_xlsx(data: bytes) -> Table:
                 continue
             if headers is None:
                 headers = ["" if c is None else str(c).strip() for c in cells]
-                while headers and not headers[-1]:
-                    headers.pop()
                 continue
             _append_row(rows, overlong, line, cells, len(headers))
     finally:
