@@ -179,9 +179,10 @@ def _check_group(plan: Plan, key: str, rows: list[_Row], columns: ColumnMap, tod
         reference = rows[0]
     else:
         reference = rows[0]
-        reference.errors.append(RowError(reference.line, columns.title("relation"), _(
-            "Household %(key)s has no reference person: write “référence” in the column “%(column)s” of one of "
-            "its lines.", key=key, column=columns.title("relation"))))
+        if reference.person.get("relation") is not None:  # an unknown relation is already an error of its own
+            reference.errors.append(RowError(reference.line, columns.title("relation"), _(
+                "Household %(key)s has no reference person: write “référence” in the column “%(column)s” of one "
+                "of its lines.", key=key, column=columns.title("relation"))))
     reference.person["relation"] = "reference"
     for row in rows:
         row.person.setdefault("relation", "other")
