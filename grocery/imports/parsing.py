@@ -73,10 +73,19 @@ def max_bytes(config) -> int:
     return int(config.get("GROCERY_IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES)
 
 
+def human_size(size: int) -> str:
+    """A size limit as people read it: "50 Mo", "1,5 Mo", "100 ko"."""
+    from flask_babel import format_decimal
+
+    if size >= 1024 * 1024:
+        return str(_l("%(n)s MB", n=format_decimal(round(size / 1024 / 1024, 1))))
+    return str(_l("%(n)s kB", n=format_decimal(max(1, round(size / 1024)))))
+
+
 def check_size(size: int, limit: int) -> None:
     if size > limit:
-        raise ImportRefused(_l("The file is too large (more than %(mb)s MB): split it into several files.",
-                               mb=f"{limit / 1024 / 1024:g}"))
+        raise ImportRefused(_l("The file is too large (more than %(size)s): split it into several files.",
+                               size=human_size(limit)))
 
 
 def read_table(filename: str, data: bytes) -> Table:

@@ -32,7 +32,7 @@ COLUMNS = (
            help=_l("8, 12 or 13 digits with their check digit.")),
     Column("social_price_cents", _l("Social price"), ("prix social", "social price"),
            help=_l("A fixed social price in euros; empty: the category's percentage.")),
-    Column("social_percent", _l("Social price (% of retail)"), ("pourcentage social", "prix social en %",
+    Column("social_percent", _l("Social price (percentage of retail)"), ("pourcentage social", "prix social en %",
                                                                 "social percent"),
            help=_l("Instead of a fixed social price: a percentage of the retail price (0 to 100).")),
     Column("quota_quantity", _l("Quota"), ("quota", "quota quantity"),

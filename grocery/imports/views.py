@@ -14,7 +14,7 @@ from grocery.extensions import db
 from grocery.imports import bp
 from grocery.imports import services as svc
 from grocery.imports.forms import CancelForm, ConfirmForm, UploadForm
-from grocery.imports.parsing import ImportRefused, max_bytes
+from grocery.imports.parsing import ImportRefused, human_size, max_bytes
 
 #: Errors shown on the preview page; the counts always cover every line.
 MAX_ERRORS_SHOWN = 500
@@ -54,7 +54,7 @@ def _upload(kind: str):
                 db.session.commit()
                 return redirect(url_for(f"imports.{kind}_preview", token=batch.token))
     return render_template("imports/upload.html", spec=spec, form=form, error=error,
-                           limit_mb=f"{_size_limit() / 1024 / 1024:g}"), 422 if error else 200
+                           limit=human_size(_size_limit())), 422 if error else 200
 
 
 def _preview(kind: str, token: str):
@@ -133,10 +133,10 @@ for _kind in svc.KINDS:
 def _too_large(_error):
     """An upload above the app's MAX_CONTENT_LENGTH: the same clear message as above the import limit."""
     kind = (request.endpoint or "").removeprefix("imports.").split("_")[0]
-    message = _("The file is too large (more than %(mb)s MB): split it into several files.",
-                mb=f"{_size_limit() / 1024 / 1024:g}")
+    message = _("The file is too large (more than %(size)s): split it into several files.",
+                size=human_size(_size_limit()))
     if kind in svc.KINDS:
         return render_template("imports/upload.html", spec=svc.KINDS[kind], form=UploadForm(formdata=None),
-                               error=message, limit_mb=f"{_size_limit() / 1024 / 1024:g}"), 413
+                               error=message, limit=human_size(_size_limit())), 413
     return render_template("errors/error.html", code=413, message=message), 413
 
