@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from grocery.audit.models import AuditEvent
 from grocery.barcodes import gtin_check_digit
+from grocery.errors import GroceryError
 from grocery.imports import services as svc
 from grocery.imports.models import ImportBatch
 from grocery.imports.parsing import ImportRefused
@@ -206,3 +207,21 @@ def test_a_line_with_more_cells_than_titles(db):
     plan = svc.analyse_file("products", "p.csv", csv_bytes("Nom;Catégorie", "Riz;Frais;500;oops"))
     assert errors_of(plan) == [(2, "", "Cette ligne a 4 cellules mais la première ligne seulement 2 titres : "
                                        "vérifiez le séparateur et les guillemets.")]
+
+
+def test_files_left_pending_are_erased_after_a_day(db):
+    """Is a previewed file that nobody confirmed erased after 24 hours (and then refused at confirmation)?"""
+    from datetime import timedelta
+
+    from grocery.timeutil import utcnow
+
+    actor, batch, _plan = _start(db, sample("products_cp1252.csv"), "products_cp1252.csv")
+    batch.created_at = utcnow() - timedelta(hours=25)
+    db.session.flush()
+    assert svc.purge_stale_imports() == 1
+    db.session.expire_all()
+    assert (batch.status, batch.content) == ("cancelled", None)
+    with pytest.raises(GroceryError) as caught:
+        svc.confirm_import(actor, batch, only_valid=False)
+    assert caught.value.message == "Cet import est terminé : chargez à nouveau le fichier pour l'importer encore."
+    assert _count(db, Product) == 0
