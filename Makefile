@@ -7,7 +7,7 @@ PYBABEL := $(BIN)/pybabel -q
 HOST ?= 127.0.0.1
 PORT ?= 5000
 #: Domain packages with a translation catalog of their own (grocery/<domain>/translations).
-DOMAINS := households stock checkout volunteers reports
+DOMAINS := households stock checkout volunteers reports imports
 FOUNDATION_SOURCES := $(wildcard grocery/*.py) grocery/auth grocery/admin grocery/audit grocery/settings grocery/main \
 	templates/base.html templates/_macros templates/_partials templates/errors templates/auth templates/admin \
 	templates/settings templates/main

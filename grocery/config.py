@@ -33,6 +33,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME: int = 12 * 3600
     WTF_CSRF_TIME_LIMIT: int | None = 12 * 3600
     MAX_CONTENT_LENGTH: int = 60 * 1024 * 1024
+    #: Largest spreadsheet accepted by the imports (below MAX_CONTENT_LENGTH, so that the import says it clearly).
+    GROCERY_IMPORT_MAX_BYTES: int = int(os.environ.get("GROCERY_IMPORT_MAX_MB", "50")) * 1024 * 1024
     #: Failed logins for one username from one address before a lock-out, and its length.
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_LOCKOUT_MINUTES: int = 15

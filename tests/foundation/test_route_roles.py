@@ -125,6 +125,18 @@ EXPECTED: dict[str, object] = {
     "volunteers.kiosk_signup": {C, A},
     "volunteers.kiosk_competences": {C, A},
     "volunteers.kiosk_leave": {C, A},
+    # imports: products for the stock roles, households (personal data) for the social roles
+    "imports.index": {K, S, C, A},
+    "imports.products_upload": STOCK,
+    "imports.products_model": STOCK,
+    "imports.products_preview": STOCK,
+    "imports.products_confirm": STOCK,
+    "imports.products_cancel": STOCK,
+    "imports.households_upload": SOCIAL,
+    "imports.households_model": SOCIAL,
+    "imports.households_preview": SOCIAL,
+    "imports.households_confirm": SOCIAL,
+    "imports.households_cancel": SOCIAL,
 }
 
 

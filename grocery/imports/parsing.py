@@ -1,0 +1,300 @@
+"""Reading spreadsheet files: CSV (UTF-8 or Windows-1252, comma or semicolon) and XLSX, into rows of cells.
+
+Nothing here touches the database: a file is turned into a `Table` (headers and numbered rows) or refused with
+`ImportRefused` and a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from grocery.errors import GroceryError
+
+#: File name endings accepted by the imports.
+EXTENSIONS = (".csv", ".txt", ".xlsx")
+#: Default upload limit in bytes (the app setting GROCERY_IMPORT_MAX_BYTES overrides it).
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+_BINARY_SIGNATURES = (
+    (b"%PDF", _l("This file is a PDF document, not a spreadsheet.")),
+    (b"\x89PNG", _l("This file is an image, not a spreadsheet.")),
+    (b"\xff\xd8\xff", _l("This file is an image, not a spreadsheet.")),
+    (b"GIF8", _l("This file is an image, not a spreadsheet.")),
+    (b"\xd0\xcf\x11\xe0", _l("This file is in the old Excel format (.xls) or another Office format: open it in your "
+                             "spreadsheet program and save it as .xlsx or CSV.")),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[^a-z0-9]+")
+
+
+class ImportRefused(GroceryError):
+    """The whole file is refused (wrong type, empty, unknown or missing columns, too large): nothing is read."""
+
+    code = "import_refused"
+    status = 422
+    default_message = _l("This file cannot be imported.")
+
+
+@dataclass
+class Table:
+    """A spreadsheet read into memory: its header cells and its non-empty rows with their line numbers."""
+
+    headers: list[str]
+    #: (line number in the file, cells); cells are str, int, float, date or None.
+    rows: list[tuple[int, list[Any]]]
+    file_type: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    #: Line numbers of rows that have more cells than the header (reported as row errors).
+    overlong: dict[int, int] = field(default_factory=dict)
+
+
+def fold_header(text: Any) -> str:
+    """A column title folded for matching: no accents, lower case, words separated by one space."""
+    decomposed = unicodedata.normalize("NFKD", str(text or ""))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    plain = plain.replace("œ", "oe").replace("æ", "ae")
+    return _SPACES.sub(" ", plain).strip()
+
+
+def max_bytes(config) -> int:
+    return int(config.get("GROCERY_IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES)
+
+
+def human_size(size: int) -> str:
+    """A size limit as people read it: "50 Mo", "1,5 Mo", "100 ko"."""
+    from flask_babel import format_decimal
+
+    if size >= 1024 * 1024:
+        return str(_l("%(n)s MB", n=format_decimal(round(size / 1024 / 1024, 1))))
+    return str(_l("%(n)s kB", n=format_decimal(max(1, round(size / 1024)))))
+
+
+def check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise ImportRefused(_l("The file is too large (more than %(size)s): split it into several files.",
+                               size=human_size(limit)))
+
+
+def read_table(filename: str, data: bytes) -> Table:
+    """Read an uploaded spreadsheet. The type follows the content (a real XLSX named .csv is read as XLSX);
+    PDF, images, old .xls and other binary files are refused with a clear message."""
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise ImportRefused(_l("Only CSV and XLSX files can be imported (this file ends with “%(suffix)s”). Save "
+                               "the sheet as CSV or as Excel workbook (.xlsx).", suffix=suffix or "?"))
+    if not data or not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+        raise ImportRefused(_l("The file is empty."))
+    for signature, message in _BINARY_SIGNATURES:
+        if data.startswith(signature):
+            raise ImportRefused(message)
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
+    elif data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8"
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return data.decode("utf-8"), "UTF-8"
+        except UnicodeDecodeError:
+            try:
+                return data.decode("cp1252"), "Windows-1252"
+            except UnicodeDecodeError:
+                pass
+    raise ImportRefused(_l("This file is neither a CSV text file nor an XLSX workbook: save the sheet as CSV "
+                           "(UTF-8) or as Excel workbook (.xlsx)."))
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {sep: header_line.count(sep) for sep in (";", ",", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _read_csv(data: bytes) -> Table:
+    text, encoding = _decode(data)
+    if _CONTROL.search(text):
+        raise ImportRefused(_l("This file is neither a CSV text file nor an XLSX workbook: save the sheet as CSV "
+                               "(UTF-8) or as Excel workbook (.xlsx)."))
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = _delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers: list[str] | None = None
+    rows: list[tuple[int, list[Any]]] = []
+    overlong: dict[int, int] = {}
+    try:
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            cells = [_clean_text(c) for c in cells]
+            if not any(c is not None for c in cells):
+                continue
+            if headers is None:
+                headers = [c or "" for c in cells]
+                continue
+            _append_row(rows, overlong, start, cells, len(headers))
+    except csv.Error as error:
+        raise ImportRefused(_l("The CSV file is malformed near line %(line)d (%(error)s): check the quotes.",
+                               line=reader.line_num, error=str(error))) from None
+    if headers is None:
+        raise ImportRefused(_l("The file is empty."))
+    return Table(headers, rows, "CSV", encoding=encoding, delimiter=delimiter, overlong=overlong)
+
+
+def _append_row(rows, overlong, line: int, cells: list, width: int) -> None:
+    extra = [c for c in cells[width:] if c is not None]
+    if extra:
+        overlong[line] = len(cells)
+    cells = cells[:width] + [None] * (width - len(cells))
+    rows.append((line, cells))
+
+
+def _clean_text(value: str) -> str | None:
+    value = value.strip()
+    return value or None
+
+
+def _clean_cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _read_xlsx(data: bytes) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+        raise ImportRefused(_l("This file could not be read as an Excel workbook (.xlsx): open it in your "
+                               "spreadsheet program and save it again as .xlsx or CSV.")) from error
+    try:
+        sheet = workbook.worksheets[0]
+        headers: list[str] | None = None
+        rows: list[tuple[int, list[Any]]] = []
+        overlong: dict[int, int] = {}
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_clean_cell(v) for v in values]
+            if not any(c is not None for c in cells):
+                continue
+            if headers is None:
+                headers = ["" if c is None else str(c).strip() for c in cells]
+                continue
+            _append_row(rows, overlong, line, cells, len(headers))
+    finally:
+        workbook.close()
+    if headers is None:
+        raise ImportRefused(_l("The file is empty."))
+    return Table(headers, rows, "XLSX", overlong=overlong)
+
+
+# --- cell values ------------------------------------------------------------------------------------------------
+
+
+class CellError(Exception):
+    """A bad value in one cell; the message is translated."""
+
+    def __init__(self, message) -> None:
+        self.message = str(message)
+        super().__init__(self.message)
+
+
+def as_text(value: Any) -> str:
+    """A cell as text: integers written by spreadsheets as 5000.0 come back as "5000"; dates as dd/mm/yyyy."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value).strip()
+
+
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
+
+
+def as_date(value: Any) -> date | None:
+    """A date cell: a real spreadsheet date, dd/mm/yyyy (also with . or -) or ISO yyyy-mm-dd."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    text = as_text(value)
+    match = _DMY.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _ISO.match(text)
+        if not match:
+            raise CellError(_l("Date in the wrong format, expected dd/mm/yyyy (here: “%(value)s”).", value=text))
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise CellError(_l("The date “%(value)s” does not exist: check the day and the month.", value=text)) from None
+
+
+def as_whole(value: Any) -> int | None:
+    """A whole number cell (spaces allowed between thousands)."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = re.sub(r"[\s\u202f\u00a0]", "", as_text(value))
+    if not re.fullmatch(r"-?\d{1,9}", text):
+        raise CellError(_l("“%(value)s” is not a whole number.", value=as_text(value)))
+    return int(text)
+
+
+def as_money_text(value: Any) -> str | None:
+    """A price cell as text for grocery.money.parse_money ("2,50", "2.50", 2.5 → "2,5"); the euro sign is dropped."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:  # a decimal comma: "2,345" is then refused (three decimals), never read as 2 345 €
+            return format(Decimal(str(value)).normalize(), "f").replace(".", ",")
+        except InvalidOperation:  # pragma: no cover - NaN or infinity
+            return str(value)
+    return as_text(value).replace("€", "").replace("EUR", "").strip() or None
+
+
+def choice(value: Any, options: dict[str, str]) -> str | None:
+    """A cell matched (accents and case ignored) against {folded accepted word: code}."""
+    if value is None:
+        return None
+    return options.get(fold_header(as_text(value)))
