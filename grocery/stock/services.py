@@ -565,7 +565,7 @@ def _fefo_key(lot: Lot):
 
 def sellable_summary(day: date) -> dict[int, tuple[int, str]]:
     """Per product id: sellable base units and the source of the lot FEFO would sell next, in one query."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(  # plain rows: this runs over every lot in stock
         select(Lot.product_id, Lot.quantity_on_hand, Lot.source, Lot.use_by_on, Lot.best_before_on, Lot.received_on,
                Lot.id)
         .where(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day)))
