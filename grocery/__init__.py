@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "grocery.checkout",
     "grocery.checkout.api",
     "grocery.volunteers",
+    "grocery.reports",
 )
 
 

@@ -124,6 +124,12 @@ EXPECTED: dict[str, object] = {
     "volunteers.kiosk_signup": {C, A},
     "volunteers.kiosk_competences": {C, A},
     "volunteers.kiosk_leave": {C, A},
+    # reports: coordinators and admins only (figures for the CPAS council and funders)
+    "reports.dashboard": MANAGERS,
+    "reports.activity": MANAGERS,
+    "reports.activity_csv": MANAGERS,
+    "reports.fead": MANAGERS,
+    "reports.fead_csv": MANAGERS,
 }
 
 
