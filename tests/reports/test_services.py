@@ -157,18 +157,17 @@ def test_free_dates_in_iso_or_french_form():
 
 
 @pytest.mark.parametrize(("start", "end", "field", "words"), [
-    ("2026-02-01", "2026-01-01", "end", "before its start"),
-    ("2026-13-01", "2026-01-01", "start", "DD/MM/YYYY"),
-    ("demain", "2026-01-01", "start", "DD/MM/YYYY"),
-    ("2026-01-01", "", "end", "last day"),
-    ("", "2026-01-01", "start", "first day"),
-    ("2000-01-01", "2026-01-01", "end", "too long"),
+    ("2026-02-01", "2026-01-01", "end", "avant son début"),
+    ("2026-13-01", "2026-01-01", "start", "JJ/MM/AAAA"),
+    ("demain", "2026-01-01", "start", "JJ/MM/AAAA"),
+    ("2026-01-01", "", "end", "dernier jour"),
+    ("", "2026-01-01", "start", "premier jour"),
+    ("2000-01-01", "2026-01-01", "end", "trop longue"),
 ])
 def test_bad_periods_are_refused_with_a_clear_message(app, start, end, field, words):
     """Is a period ending before it starts, or a date in the wrong form, refused with a message on the field?"""
-    with app.test_request_context():
-        with pytest.raises(ValidationError) as caught:
-            parse_period(start=start, end=end)
+    with app.test_request_context(), pytest.raises(ValidationError) as caught:
+        parse_period(start=start, end=end)
     assert caught.value.field == field
     assert words in caught.value.message
 
