@@ -90,8 +90,9 @@ def fead():
     if error is not None:
         return render_template("reports/fead.html", report=None, **_form_context(error)), 400
     report = programme_report(period)
-    chart = bar_chart([(row.name, row.distributed) for row in report["rows"][:20]],
-                      title=_("Distributed per product")) if report["rows"] else None
+    top = sorted((row for row in report["rows"] if row.distributed), key=lambda row: -(row.grams(row.distributed) or 0))
+    chart = bar_chart([(row.name, row.grams(row.distributed) or 0) for row in top[:15]],
+                      title=_("Most distributed products (kg)"), fmt=_kg)
     return render_template("reports/fead.html", report=report, chart=chart, **_form_context(None))
 
 
