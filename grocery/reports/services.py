@@ -484,18 +484,21 @@ def programme_report(period: Period, source: str = "fead") -> dict:
 
     sold_condition = and_(_completed_sales_in(period), SaleLine.source == source,
                           SaleLine.quantity > SaleLine.refunded_quantity)
+    # Grouping by `product_id + 0` (not the bare column) keeps SQLite from walking the whole (product_id, sale_id)
+    # index of every sale line ever made: it starts from the sales of the period instead (3 s -> 20 ms on 1M lines).
+    product = (SaleLine.product_id + 0).label("pid")
     for pid, quantity, households in db.session.execute(
-            select(SaleLine.product_id, func.sum(_net_quantity()), func.count(distinct(Sale.household_id)))
-            .join(Sale, Sale.id == SaleLine.sale_id).where(sold_condition).group_by(SaleLine.product_id)):
+            select(product, func.sum(_net_quantity()), func.count(distinct(Sale.household_id)))
+            .join(Sale, Sale.id == SaleLine.sale_id).where(sold_condition).group_by(product)):
         rows[pid].distributed = _int(quantity)
         rows[pid].households = _int(households)
 
     member_condition = and_(Member.birth_on <= period.end,
                             or_(Member.left_on.is_(None), Member.left_on >= period.start))
     for pid, persons in db.session.execute(
-            select(SaleLine.product_id, func.count(distinct(Member.id)))
+            select(product, func.count(distinct(Member.id)))
             .join(Sale, Sale.id == SaleLine.sale_id).join(Member, Member.household_id == Sale.household_id)
-            .where(sold_condition, member_condition).group_by(SaleLine.product_id)):
+            .where(sold_condition, member_condition).group_by(product)):
         rows[pid].persons = _int(persons)
 
     after = _after_end_quantity(period)
@@ -505,8 +508,12 @@ def programme_report(period: Period, source: str = "fead") -> dict:
             .where(Lot.source == source, Lot.received_on <= period.end).group_by(Lot.product_id)):
         rows[pid].in_stock = _int(quantity)
 
-    served = (select(Sale.household_id).join(SaleLine, SaleLine.sale_id == Sale.id)
-              .where(sold_condition).distinct())
+    # The households are found from the sales of the period (index on created_at) having a line of the source.
+    served = (select(Sale.household_id).where(
+        _completed_sales_in(period),
+        select(SaleLine.id).where(SaleLine.sale_id == Sale.id, SaleLine.source == source,
+                                  SaleLine.quantity > SaleLine.refunded_quantity).exists())
+              .distinct())
     households = _int(db.session.scalar(select(func.count()).select_from(served.subquery())))
     persons = persons_by_age_band(period, served)
     shown = sorted((row for row in rows.values()
@@ -578,9 +585,41 @@ def understaffed_shifts(day: date | None = None) -> list[dict]:
     return rows
 
 
+def decisions_expiring(day: date, days: int | None = None, limit: int = 10) -> dict:
+    """Active households whose last decision is a grant in force that ends within `days` (setting
+    households.expiry_warning_days): no renewal recorded yet. The count and the `limit` soonest, with the
+    reference person's name. Two statements (the households domain's expiring_soon() loads every household)."""
+    from grocery.households.models import Decision, Household, Member
+    from grocery.settings.services import get_setting
+
+    days = int(get_setting("households.expiry_warning_days")) if days is None else days
+    last = (select(Decision.household_id.label("household_id"), func.max(Decision.valid_until).label("until"))
+            .group_by(Decision.household_id).subquery())
+    condition = and_(Household.status == "active", Decision.outcome == "granted", Decision.valid_from <= day,
+                     last.c.until >= day, last.c.until <= day + timedelta(days=days))
+    base = (select(Household.id).join(last, last.c.household_id == Household.id)
+            .join(Decision, and_(Decision.household_id == Household.id, Decision.valid_until == last.c.until))
+            .where(condition))
+    count = _int(db.session.scalar(select(func.count()).select_from(base.distinct().subquery())))
+
+    def person(column):
+        return (select(column).where(Member.household_id == Household.id, Member.is_active.is_(True))
+                .order_by((Member.relation != "reference"), Member.id).limit(1).scalar_subquery())
+
+    rows = db.session.execute(
+        select(Household.id, Household.reference, person(Member.last_name), person(Member.first_name),
+               func.max(Decision.valid_until))
+        .join(last, last.c.household_id == Household.id)
+        .join(Decision, and_(Decision.household_id == Household.id, Decision.valid_until == last.c.until))
+        .where(condition).group_by(Household.id, Household.reference)
+        .order_by(func.max(Decision.valid_until), Household.reference).limit(limit))
+    return {"count": count, "rows": [{"household_id": hid, "reference": reference,
+                                      "name": f"{last_name} {first_name}" if last_name else reference,
+                                      "valid_until": until} for hid, reference, last_name, first_name, until in rows]}
+
+
 def dashboard(day: date | None = None) -> dict:
     """Everything the dashboard shows, for `day` (today by default)."""
-    from grocery.households.services import expiring_soon
     from grocery.stock.services import expired_lots, low_stock, near_expiry_lots
 
     day = day or local_today()
@@ -594,7 +633,7 @@ def dashboard(day: date | None = None) -> dict:
         "expired": expired_lots(day),
         "low_stock": low_stock(),
         "understaffed": understaffed_shifts(day),
-        "expiring": expiring_soon(day),
+        "expiring": decisions_expiring(day),
         "daily": daily_sales(day),
         "monthly": monthly_households(day),
     }
