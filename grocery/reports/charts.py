@@ -53,7 +53,7 @@ def column_chart(points: Sequence[tuple[str, float]], *, title: str, fmt: Callab
     step = plot_width / len(points)
     body = [f'<line x1="{left}" y1="{head + plot_height}" x2="{width - right}" y2="{head + plot_height}" '
             f'stroke="#c9d1d6"/>',
-            f'<text x="{left - 6}" y="{head + 5}" text-anchor="end" font-size="12" {FONT} '
+            f'<text x="{left - 6}" y="{head + 5}" text-anchor="end" font-size="14" {FONT} '
             f'fill="{MUTED}">{escape(fmt(top))}</text>',
             f'<line x1="{left}" y1="{head}" x2="{width - right}" y2="{head}" stroke="#eef1f3"/>']
     for index, (label, value) in enumerate(points):
@@ -63,6 +63,6 @@ def column_chart(points: Sequence[tuple[str, float]], *, title: str, fmt: Callab
             body.append(f'<rect x="{x + step * 0.15:.1f}" y="{head + plot_height - bar_height}" '
                         f'width="{step * 0.7:.1f}" height="{bar_height}" fill="{BAR}"/>')
         if index % label_every == 0:
-            body.append(f'<text x="{x + step / 2:.1f}" y="{height - 12}" text-anchor="middle" font-size="12" '
+            body.append(f'<text x="{x + step / 2:.1f}" y="{height - 12}" text-anchor="middle" font-size="14" '
                         f'{FONT} fill="{MUTED}">{escape(label)}</text>')
     return _data_uri(_svg(width, height, body, title))
