@@ -11,7 +11,8 @@ Rules shared by every report:
   during the period, with their age on the last day of the period.
 """
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -193,8 +194,6 @@ class Quantities:
     pieces: int = 0
     grams: int = 0
     retail_cents: int = 0
-    #: Base units for reports per product (pieces, grams or millilitres).
-    extra: dict = field(default_factory=dict)
 
     def add(self, pieces=0, grams=0, retail_cents=0) -> None:
         self.pieces += _int(pieces)
@@ -364,6 +363,7 @@ def volunteering(period: Period) -> dict:
     """Validated volunteer hours by activity (shifts) and workshop hours, participants by engagement type (those
     active in the period, and those with hours), attestations issued in the period. Four statements."""
     from grocery.volunteers.models import (
+        ENGAGEMENT_TYPES,
         Activity,
         Assignment,
         AttestationIssue,
@@ -408,8 +408,6 @@ def volunteering(period: Period) -> dict:
     with_hours = dict(db.session.execute(
         select(Participant.engagement_type, func.count(Participant.id))
         .where(Participant.id.in_(select(with_hours_ids.c.pid))).group_by(Participant.engagement_type)).all())
-    from grocery.volunteers.models import ENGAGEMENT_TYPES
-
     by_engagement = {kind: {"active": _int(active.get(kind)), "with_hours": _int(with_hours.get(kind))}
                      for kind in ENGAGEMENT_TYPES if active.get(kind) or with_hours.get(kind)}
     start, end = period.bounds
@@ -519,14 +517,15 @@ def programme_report(period: Period, source: str = "fead") -> dict:
     shown = sorted((row for row in rows.values()
                     if row.received or row.distributed or row.wasted or row.in_stock),
                    key=lambda row: row.name.lower())
-    totals = Quantities()
+    #: Pieces (piece products) and grams (all products with a known weight) of each column.
+    totals: dict[str, int] = defaultdict(int)
     for row in shown:
         for key in ("received", "distributed", "wasted", "in_stock"):
             quantity = getattr(row, key)
-            totals.extra[key] = totals.extra.get(key, 0) + (quantity if row.unit_kind == "piece" else 0)
-            totals.extra[f"{key}_grams"] = totals.extra.get(f"{key}_grams", 0) + (row.grams(quantity) or 0)
+            totals[key] += quantity if row.unit_kind == "piece" else 0
+            totals[f"{key}_grams"] += row.grams(quantity) or 0
     return {"period": period, "source": source, "rows": shown, "households": households, "persons": persons,
-            "totals": totals.extra}
+            "totals": dict(totals)}
 
 
 # --------------------------------------------------------------------------------------------------------------
