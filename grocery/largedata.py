@@ -178,7 +178,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
 
     # --- sales over the years ------------------------------------------------------------------------------------
     lines_per_sale = 10
-    sale_count = max(1, sale_lines // lines_per_sale)
+    sale_count = sale_lines // lines_per_sale
     first_session = _next_id(TillSession)
     session_rows = []
     for index, day in enumerate(open_days):
@@ -201,7 +201,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
             at = datetime.combine(day, time(9, 0), tzinfo=UTC) + timedelta(seconds=rng.randint(0, 3 * 3600))
             sale_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             total = retail_total = 0
-            for pid in rng.sample(product_ids, lines_per_sale):
+            for pid in rng.sample(product_ids, min(lines_per_sale, len(product_ids))):
                 retail, social, source = prices[pid]
                 arrivals, lot_ids = product_lots[pid]
                 lot_id = lot_ids[bisect_right(arrivals, day) - 1]

@@ -42,3 +42,17 @@ def test_generated_history_keeps_the_ledger_consistent_and_feeds_the_reports(db)
     assert report["volunteering"]["total_minutes"] > 0
     fead = programme_report(period)
     assert sum(row.distributed for row in fead["rows"]) == report["distribution"]["by_source"]["fead"].pieces
+
+
+def test_generator_adds_products_alone(db):
+    """Can the generator add only products (no households, no sales), as the checkout benchmark does?"""
+    from grocery.stock.models import Product
+    from grocery.stock.services import ledger_mismatches
+
+    make_user(Role.CASHIER)
+    result = generate_history(households=0, products=12, sale_lines=0, seed=7, volunteers=0,
+                              echo=lambda *_a, **_k: None)
+    db.session.flush()
+    assert result["sales"] == 0
+    assert db.session.scalar(select(func.count(Product.id))) == 12
+    assert ledger_mismatches() == []
