@@ -187,3 +187,18 @@ def test_dashboard_figures(db):
     assert data["daily"][-1][1:] == (4, 2)
     assert data["monthly"][-1][2] == 2
     assert len(data["daily"]) == 30 and len(data["monthly"]) == 12
+
+
+def test_expiring_decisions_agree_with_the_households_list(db):
+    """Does the dashboard's two-statement list of expiring decisions name the same households as the households
+    domain's own list?"""
+    from grocery.households.services import expiring_soon
+    from grocery.reports.services import decisions_expiring
+
+    scenario = make_report_scenario(households=4)
+    today = scenario["today"]
+    expected = {household.id for household, _decision in expiring_soon(today)}
+    found = decisions_expiring(today)
+    assert {row["household_id"] for row in found["rows"]} == expected
+    assert found["count"] == len(expected) == 3
+    assert decisions_expiring(today, limit=2)["count"] == 3
