@@ -30,6 +30,7 @@ BLUEPRINTS = (
     "grocery.checkout.api",
     "grocery.volunteers",
     "grocery.imports",
+    "grocery.reports",
 )
 
 

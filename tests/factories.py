@@ -184,3 +184,93 @@ def make_shift(**overrides):
     if "activity" not in values:
         values["activity"] = make_activity()
     return create_shift(None, **values)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def make_report_scenario(households: int = 2):
+    """A small but complete month for the reports, written through the services (today): donations from a
+    supermarket and from FEAD (for 2 households: 40 pasta, 10 kg cheese, 30 FEAD beans), `households` households
+    (the first: an adult born 1985, a child born 2015 and a baby; the others: one person born 1950, access ending
+    in ten days), two sales each, a partial refund, a voided sale, waste, and one validated volunteer shift with an
+    attestation. Returns a dict of the rows created."""
+    import uuid
+    from datetime import date, time, timedelta
+
+    from grocery.checkout.services import record_sale, refund_sale
+    from grocery.stock.services import add_donation_line, confirm_donation, record_waste, start_donation
+    from grocery.timeutil import local_today
+    from grocery.volunteers.services import (
+        book_shift,
+        is_day_validated,
+        issue_attestation,
+        mark_attendance,
+        validate_day,
+    )
+
+    today = local_today()
+    coordinator = make_user(Role.COORDINATOR)
+    grocery_cat = make_category(name=f"Épicerie {next_id()}")
+    fresh_cat = make_category(name=f"Frais {next_id()}")
+    pasta = make_product(name=f"Pâtes {next_id()}", category=grocery_cat, net_weight_g=500, retail_price_cents=200)
+    cheese = make_product(name=f"Fromage {next_id()}", category=fresh_cat, unit_kind="kg", net_weight_g=None,
+                          retail_price_cents=1200)
+    beans = make_product(name=f"Haricots FEAD {next_id()}", category=grocery_cat, net_weight_g=1000,
+                         retail_price_cents=300)
+    market = make_donor(kind="supermarket")
+    fead = make_donor(kind="fead")
+    donation = start_donation(coordinator, market, today)
+    add_donation_line(donation, pasta, quantity=20 * households)
+    add_donation_line(donation, cheese, measure=5000 * households)
+    pasta_lot, cheese_lot = confirm_donation(coordinator, donation)
+    fead_donation = start_donation(coordinator, fead, today, programme="FSE+ test")
+    add_donation_line(fead_donation, beans, quantity=15 * households)
+    (beans_lot,) = confirm_donation(coordinator, fead_donation)
+
+    from grocery.checkout.till import open_session_for
+
+    till = open_session_for("Caisse 1") or make_till()
+    cash = {"method": "cash", "tendered_cents": 100_000}
+
+    def sell(card, lines):
+        return record_sale(till.opened_by, till, sale_uuid=str(uuid.uuid4()), card_code=card, lines=lines,
+                           payment=cash)[0]
+
+    shoppers, sales = [], []
+    for index in range(households):
+        if index == 0:
+            household = make_household(person={"birth_on": date(1985, 3, 21)})
+            make_member(household, birth_on=date(2015, 6, 1))
+            make_member(household, birth_on=today.replace(year=today.year - 1, day=1))
+        else:
+            household = make_household(person={"birth_on": date(1950, 1, 1)})
+        # The first household's access runs for months; the others' ends in ten days (dashboard list).
+        make_decision(household, budget_cents=100_000, budget_override_motive="Test",
+                      **({"valid_until": today + timedelta(days=10)} if index else {}))
+        card = household.active_card.code
+        shoppers.append(household)
+        sales.append(sell(card, [{"product_id": pasta.id, "quantity": 3}, {"product_id": beans.id, "quantity": 2},
+                                 {"product_id": cheese.id, "quantity": 1500}]))
+        sales.append(sell(card, [{"product_id": pasta.id, "quantity": 2}]))
+    # The first household gives one packet of pasta back; another sale is voided entirely.
+    refund_sale(coordinator, sales[1], {sales[1].lines[0].id: 1}, reason="Erreur", till_session=till)
+    voided = sell(shoppers[-1].active_card.code, [{"product_id": beans.id, "quantity": 1}])
+    refund_sale(coordinator, voided, None, reason="Annulation", till_session=till)
+    record_waste(coordinator, pasta_lot, 2, "damaged")
+    record_waste(coordinator, beans_lot, 1, "expired")
+    record_waste(coordinator, cheese_lot, 300, "expired")
+
+    activity = make_activity(name=f"Caisse {next_id()}")
+    participant = make_participant(engagement_type="article60")
+    day = today
+    while is_day_validated(day):  # a second scenario in the same test validates an earlier day
+        day -= timedelta(days=1)
+    shift = make_shift(held_on=day, start_time=time(9, 0), end_time=time(12, 0), activity=activity, capacity=3)
+    assignment = book_shift(coordinator, shift, participant)
+    mark_attendance(coordinator, assignment, "present")
+    validate_day(coordinator, day)
+    issue_attestation(coordinator, participant, day, day)
+    return {"coordinator": coordinator, "households": shoppers, "sales": sales, "voided": voided, "till": till,
+            "pasta": pasta, "cheese": cheese, "beans": beans, "lots": (pasta_lot, cheese_lot, beans_lot),
+            "participant": participant, "activity": activity, "today": today}

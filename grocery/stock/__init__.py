@@ -22,18 +22,18 @@ register(
     SettingDef("stock.near_expiry_days", "int", 7, _l("Near expiry: days ahead"), "stock", min=1, max=90,
                help=_l("Lots whose use-by or best-before date falls within this many days are listed as near "
                        "expiry.")),
-    SettingDef("stock.cap_percent.food_bank", "percent", 10, _l("Highest price of food-bank goods (% of retail)"),
+    SettingDef("stock.cap_percent.food_bank", "percent", 10, _l("Highest price of food-bank goods (percentage of retail)"),
                "stock", help=_l("100 % means no cap. FEAD/FSE+ goods are always free.")),
     SettingDef("stock.cap_percent.supermarket", "percent", 100,
-               _l("Highest price of supermarket surplus (% of retail)"), "stock", help=_l("100 % means no cap.")),
-    SettingDef("stock.cap_percent.private", "percent", 100, _l("Highest price of private donations (% of retail)"),
+               _l("Highest price of supermarket surplus (percentage of retail)"), "stock", help=_l("100 % means no cap.")),
+    SettingDef("stock.cap_percent.private", "percent", 100, _l("Highest price of private donations (percentage of retail)"),
                "stock", help=_l("100 % means no cap.")),
-    SettingDef("stock.cap_percent.collection", "percent", 100, _l("Highest price of collected goods (% of retail)"),
+    SettingDef("stock.cap_percent.collection", "percent", 100, _l("Highest price of collected goods (percentage of retail)"),
                "stock", help=_l("100 % means no cap.")),
-    SettingDef("stock.cap_percent.purchase", "percent", 100, _l("Highest price of purchased goods (% of retail)"),
+    SettingDef("stock.cap_percent.purchase", "percent", 100, _l("Highest price of purchased goods (percentage of retail)"),
                "stock", help=_l("100 % means no cap.")),
     SettingDef("stock.cap_percent.other", "percent", 100, _l("Highest price of goods from other sources "
-                                                                "(% of retail)"), "stock",
+                                                                "(percentage of retail)"), "stock",
                help=_l("100 % means no cap.")),
 )
 

@@ -69,7 +69,7 @@ class BarcodeForm(FlaskForm):
 
 class CategoryForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
-    default_social_percent = IntegerField(_l("Default social price (% of retail)"),
+    default_social_percent = IntegerField(_l("Default social price (percentage of retail)"),
                                           validators=[DataRequired(), NumberRange(0, 100)], default=20)
     sort_order = IntegerField(_l("Order"), validators=[Optional()], default=0)
     is_active = BooleanField(_l("Category in use"), default=True)

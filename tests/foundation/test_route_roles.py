@@ -137,6 +137,12 @@ EXPECTED: dict[str, object] = {
     "imports.households_preview": SOCIAL,
     "imports.households_confirm": SOCIAL,
     "imports.households_cancel": SOCIAL,
+    # reports: coordinators and admins only (figures for the CPAS council and funders)
+    "reports.dashboard": MANAGERS,
+    "reports.activity": MANAGERS,
+    "reports.activity_csv": MANAGERS,
+    "reports.fead": MANAGERS,
+    "reports.fead_csv": MANAGERS,
 }
 
 

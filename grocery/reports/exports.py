@@ -1,0 +1,97 @@
+"""CSV exports of the reports for Excel in French: UTF-8 with BOM, semicolons, decimal commas, French headers."""
+
+import csv
+import io
+
+from flask import Response
+from flask_babel import gettext as _
+
+from grocery.reports.labels import engagement_label, source_label, waste_label
+
+
+def euros(cents: int) -> str:
+    """1250 -> "12,50" (no currency sign, no thousands separator: Excel FR reads it as a number)."""
+    sign = "-" if cents < 0 else ""
+    cents = abs(int(cents))
+    return f"{sign}{cents // 100},{cents % 100:02d}"
+
+
+def kilos(grams: int | None) -> str:
+    """12345 -> "12,345"."""
+    if grams is None:
+        return ""
+    sign = "-" if grams < 0 else ""
+    grams = abs(int(grams))
+    return f"{sign}{grams // 1000},{grams % 1000:03d}"
+
+
+def csv_response(rows: list[list], filename: str) -> Response:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerows(rows)
+    return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Type": "text/csv; charset=utf-8",
+                             "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _period_rows(title: str, period) -> list[list]:
+    return [[title], [_("From"), period.start.strftime("%d/%m/%Y"), _("To"), period.end.strftime("%d/%m/%Y")], []]
+
+
+def activity_rows(report: dict) -> list[list]:
+    """The activity report as CSV rows: one block per table, separated by an empty row."""
+    sales, persons = report["sales"], report["persons"]
+    rows = _period_rows(_("Activity report"), report["period"])
+    rows += [[_("Figure"), _("Value")],
+             [_("Households served"), sales["households"]],
+             [_("Persons reached"), persons["total"]],
+             [_("Visits"), sales["visits"]],
+             [_("Amount paid (€)"), euros(sales["paid_cents"])],
+             [_("Retail value distributed (€)"), euros(sales["retail_cents"])],
+             [_("Savings for households (€)"), euros(sales["savings_cents"])], []]
+    rows += [[_("Age band"), _("Persons")], *[[band, count] for band, count in persons["bands"].items()], []]
+    rows += [[_("Category"), _("Units"), _("kg")],
+             *[[name, q.pieces, kilos(q.grams)] for name, q in report["distribution"]["by_category"].items()], []]
+    rows += [[_("Source"), _("Units"), _("kg")],
+             *[[source_label(s), q.pieces, kilos(q.grams)] for s, q in report["distribution"]["by_source"].items()],
+             []]
+    rows += [[_("Donor type"), _("Donor"), _("Receptions"), _("Units"), _("kg"), _("Value (€)")],
+             *[[source_label(row["source"]), row["donor"] or "", row["donations"], row["quantities"].pieces,
+                kilos(row["quantities"].grams), euros(row["quantities"].retail_cents)]
+               for row in report["donations"]["by_donor"]], []]
+    rows += [[_("Waste reason"), _("Units"), _("kg"), _("Value (€)")],
+             *[[waste_label(r), q.pieces, kilos(q.grams), euros(q.retail_cents)]
+               for r, q in report["waste"]["by_reason"].items()], []]
+    rows += [[_("Stock at the end of the period"), _("Units"), _("kg"), _("Value (€)")],
+             *[[name, q.pieces, kilos(q.grams), euros(q.retail_cents)]
+               for name, q in report["stock"]["by_category"].items()], []]
+    volunteering = report["volunteering"]
+    rows += [[_("Activity"), _("Hours"), _("Participants")],
+             *[[row["activity"], hours(row["minutes"]), row["participants"]] for row in volunteering["by_activity"]],
+             []]
+    rows += [[_("Engagement type"), _("Active participants"), _("With hours")],
+             *[[engagement_label(kind), counts["active"], counts["with_hours"]]
+               for kind, counts in volunteering["by_engagement"].items()], []]
+    rows += [[_("Attestations issued"), volunteering["attestations"]]]
+    return rows
+
+
+def hours(minutes: int) -> str:
+    """Minutes as decimal hours with a comma: 90 -> "1,50"."""
+    return euros(round(minutes * 100 / 60))
+
+
+def programme_rows(report: dict) -> list[list]:
+    rows = _period_rows(_("FEAD / FSE+ programme report"), report["period"])
+    rows += [[_("Households reached"), report["households"]], [_("Persons reached"), report["persons"]["total"]],
+             *[[band, count] for band, count in report["persons"]["bands"].items()], []]
+    rows.append([_("Product"), _("Unit"), _("Received"), _("Distributed"), _("Wasted"), _("In stock"),
+                 _("kg received"), _("kg distributed"), _("kg wasted"), _("kg in stock"), _("Households"),
+                 _("Persons")])
+    for row in report["rows"]:
+        unit = {"piece": _("pieces"), "kg": "g", "litre": "ml"}[row.unit_kind]
+        rows.append([row.name, unit, row.received, row.distributed, row.wasted, row.in_stock,
+                     kilos(row.grams(row.received)), kilos(row.grams(row.distributed)), kilos(row.grams(row.wasted)),
+                     kilos(row.grams(row.in_stock)), row.households, row.persons])
+    return rows
