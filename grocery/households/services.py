@@ -745,11 +745,12 @@ def issue_card(actor, household: Household, *, reason: str | None = None) -> Hou
 
 
 def find_card(code: str) -> HouseholdCard | None:
-    """The card with this code, its household, members and decisions loaded in three queries (the till's path)."""
-    return db.session.scalar(
+    """The card with this code, its household, members and decisions loaded in one query (the till's path)."""
+    return db.session.execute(
         select(HouseholdCard).where(HouseholdCard.code == (code or "").strip())
-        .options(joinedload(HouseholdCard.household).selectinload(Household.members),
-                 joinedload(HouseholdCard.household).selectinload(Household.decisions)))
+        .options(joinedload(HouseholdCard.household).joinedload(Household.members),
+                 joinedload(HouseholdCard.household).joinedload(Household.decisions))
+    ).unique().scalar_one_or_none()
 
 
 # --------------------------------------------------------------------------------------------------------------
