@@ -19,10 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from common import make_app, remove_database
 from sqlalchemy import event, select
 
-from grocery import create_app
-from grocery.config import Config
 from grocery.extensions import db
 
 LARGE = {"households": 2000, "products": 5000, "sale_lines": 1_000_000}
@@ -38,20 +37,11 @@ PAGES = {
 }
 
 
-def make_app(path: Path):
-    class BenchConfig(Config):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
-        WTF_CSRF_ENABLED = False
-        PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
-
-    return create_app(BenchConfig)
-
 
 def build(path: Path, sizes: dict, regenerate: bool) -> None:
     if path.exists() and not regenerate:
         return
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
+    remove_database(path)
     app = make_app(path)
     with app.app_context():
         from flask_migrate import upgrade
