@@ -180,11 +180,13 @@ def quota_used(household_id: int, products: list, day: date) -> dict[int, int]:
     for period, product_ids in by_period.items():
         start, end = quota_bounds(period, day)
         since, until = local_day_bounds(start)[0], local_day_bounds(end - timedelta(days=1))[1]
+        # "+ 0": start from the household's sales of the period (index on sales), not from every sale of the
+        # product since the beginning (SQLite would otherwise pick the product index and grow with the history).
         rows = db.session.execute(
             select(SaleLine.product_id, func.sum(SaleLine.quantity - SaleLine.refunded_quantity))
             .join(Sale, Sale.id == SaleLine.sale_id)
             .where(Sale.household_id == household_id, Sale.created_at >= since, Sale.created_at < until,
-                   SaleLine.product_id.in_(product_ids))
+                   (SaleLine.product_id + 0).in_(product_ids))
             .group_by(SaleLine.product_id))
         used.update({product_id: int(total or 0) for product_id, total in rows})
     return used
