@@ -48,7 +48,7 @@ def catalogue():
     body = json.dumps(catalogue_snapshot(local_today()), separators=(",", ":"), ensure_ascii=False).encode()
     response = current_app.response_class(body, mimetype="application/json")
     if "gzip" in request.headers.get("Accept-Encoding", ""):
-        response.set_data(gzip.compress(body, compresslevel=6))
+        response.set_data(gzip.compress(body, compresslevel=1))  # fast; about a sixth of the JSON size
         response.headers["Content-Encoding"] = "gzip"
     response.headers["Vary"] = "Accept-Encoding"
     response.headers["Cache-Control"] = "no-store"

@@ -564,21 +564,28 @@ def _fefo_key(lot: Lot):
 
 
 def sellable_summary(day: date) -> dict[int, tuple[int, str]]:
-    """Per product id: sellable base units and the source of the lot FEFO would sell next, in one query."""
-    rows = db.session.connection().execute(  # plain rows: this runs over every lot in stock
-        select(Lot.product_id, Lot.quantity_on_hand, Lot.source, Lot.use_by_on, Lot.best_before_on, Lot.received_on,
-               Lot.id)
-        .where(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day)))
-    summary: dict[int, tuple[int, str, tuple]] = {}
-    for product_id, quantity, source, use_by_on, best_before_on, received_on, lot_id in rows:
-        key = fefo_sort_key(use_by_on, best_before_on, received_on, lot_id)
-        current = summary.get(product_id)
-        if current is None:
-            summary[product_id] = (quantity, source, key)
-        else:
-            total, next_source, next_key = current
-            summary[product_id] = (total + quantity, *((source, key) if key < next_key else (next_source, next_key)))
-    return {product_id: (total, source) for product_id, (total, source, _key) in summary.items()}
+    """Per product id: sellable base units and the source of the lot FEFO would sell next, in two queries (the
+    lots' dates are read only for the products that have several sellable lots)."""
+    sellable = and_(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day))
+    totals = db.session.connection().execute(
+        select(Lot.product_id, func.sum(Lot.quantity_on_hand), func.count(Lot.id), func.min(Lot.source))
+        .where(sellable).group_by(Lot.product_id)).all()
+    summary = {product_id: (int(total), source) for product_id, total, lots, source in totals}
+    several = [product_id for product_id, _total, lots, _source in totals if lots > 1]
+    if several:
+        first: dict[int, tuple] = {}
+        query = select(Lot.product_id, Lot.source, Lot.use_by_on, Lot.best_before_on, Lot.received_on, Lot.id)
+        query = query.where(sellable, Lot.product_id.in_(several)) if len(several) <= 5000 else query.where(sellable)
+        rows = db.session.connection().execute(query)
+        for product_id, source, use_by_on, best_before_on, received_on, lot_id in rows:
+            if product_id not in summary:
+                continue
+            key = fefo_sort_key(use_by_on, best_before_on, received_on, lot_id)
+            if product_id not in first or key < first[product_id][0]:
+                first[product_id] = (key, source)
+        for product_id, (_key, source) in first.items():
+            summary[product_id] = (summary[product_id][0], source)
+    return summary
 
 
 def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[Lot]]:
