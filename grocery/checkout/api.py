@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, current_app, jsonify, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from grocery.auth.roles import MANAGERS, Role, roles_required
@@ -31,8 +32,15 @@ def _json_body() -> dict:
     """The request's JSON object; malformed JSON or another type is an `invalid` error, never a 500."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ValidationError(None, "Le corps de la requête doit être un objet JSON.")
+        raise ValidationError(None, _l("The request must be a JSON object."))
     return data
+
+
+def _card(data: dict) -> str:
+    card = data.get("household_card")
+    if not isinstance(card, str) or not card:
+        raise ValidationError("household_card", _l("Scan the household card first."))
+    return card
 
 
 def current_till_session() -> TillSession | None:
@@ -78,10 +86,7 @@ def household_lookup():
 @roles_required(TILL_ROLES)
 def quote():
     data = _json_body()
-    card = data.get("household_card")
-    if not isinstance(card, str) or not card:
-        raise ValidationError("household_card", "Scannez d'abord la carte du ménage.")
-    return jsonify(quote_sale(card, data.get("lines"), local_today()).as_json())
+    return jsonify(quote_sale(_card(data), data.get("lines"), local_today()).as_json())
 
 
 def _client_time(value) -> datetime | None:
@@ -99,9 +104,7 @@ def _client_time(value) -> datetime | None:
 def create_sale():
     """201 with the new sale; 200 with the same sale when its uuid was already recorded (a replay)."""
     data = _json_body()
-    card = data.get("household_card")
-    if not isinstance(card, str) or not card:
-        raise ValidationError("household_card", "Scannez d'abord la carte du ménage.")
+    card = _card(data)
     till = current_till_session()
     till_id = till.id if till is not None else None
     begin_write()  # SQLite: one writer at a time, taken before anything is read

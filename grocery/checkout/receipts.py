@@ -1,6 +1,7 @@
 """What the receipt shows: lines grouped by product, free programme goods marked, savings, budget left."""
 
 from grocery.checkout.models import Sale
+from grocery.extensions import db
 from grocery.settings.services import get_setting
 
 
@@ -25,11 +26,7 @@ def receipt_data(sale: Sale) -> dict:
     for entry in grouped.values():
         entry["quantity_label"] = format_quantity(entry["product"], entry["quantity"])
         entry["all_free"] = entry["free_quantity"] == entry["quantity"]
-    household = sale.household if hasattr(sale, "household") else None
-    if household is None:
-        from grocery.extensions import db
-
-        household = db.session.get(Household, sale.household_id)
+    household = db.session.get(Household, sale.household_id)
     refunded = sum(refund.amount_cents for refund in sale.refunds)
     return {
         "org_name": get_setting("org.name"),

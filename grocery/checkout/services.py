@@ -461,7 +461,7 @@ def refund_sale(actor, sale: Sale, quantities: dict[int, int] | None, *, reason:
     open till; always with a reason and logged."""
     from grocery.households.models import Household
     from grocery.households.services import refund_budget
-    from grocery.stock.services import record_movement
+    from grocery.stock.services import record_movements
 
     reason = (reason or "").strip()
     if not reason:
@@ -499,23 +499,25 @@ def refund_sale(actor, sale: Sale, quantities: dict[int, int] | None, *, reason:
     db.session.flush()
     for line_id, quantity in wanted.items():
         line = lines[line_id]
-        amount = line.price_cents if quantity == line.quantity else round(line.price_cents * quantity / line.quantity)
-        already = sum(r.amount_cents for r in db.session.scalars(
-            select(SaleRefundLine).where(SaleRefundLine.sale_line_id == line.id)))
-        if line.refunded_quantity + quantity == line.quantity:
-            amount = line.price_cents - already  # the last refund takes the rounding remainder
+        if line.refunded_quantity + quantity == line.quantity:  # the last refund of a line takes the remainder
+            already = db.session.scalar(select(func.coalesce(func.sum(SaleRefundLine.amount_cents), 0))
+                                        .where(SaleRefundLine.sale_line_id == line.id)) or 0
+            amount = line.price_cents - already
+        else:
+            amount = round(line.price_cents * quantity / line.quantity)
         line.refunded_quantity += quantity
         db.session.add(SaleRefundLine(refund_id=refund.id, sale_line_id=line.id, quantity=quantity,
                                       amount_cents=amount))
         refund.amount_cents += amount
         refund.retail_cents += round(line.retail_cents * quantity / line.quantity)
-        record_movement(line.lot, quantity, "return", actor=actor, reason=reason[:200], reference=sale.uuid)
+    record_movements([(lines[line_id].lot, quantity) for line_id, quantity in wanted.items()], "return",
+                     actor=actor, reason=reason[:200], reference=sale.uuid)
     if sale.payment_method == "cash" and refund.amount_cents:
         if refund.till_session_id is None:
             raise TillClosed(_l("Open a till to give the cash back."))
         refund.cash_returned_cents = refund.amount_cents
-    if all(line.refunded_quantity == line.quantity for line in sale.lines):
-        sale.status = "voided" if kind == "void" else sale.status
+    if kind == "void":
+        sale.status = "voided"
     if refund.amount_cents:
         household = db.session.get(Household, sale.household_id)
         refund_budget(household, refund.amount_cents, day=day or local_today(), reference=sale.uuid, actor=actor,

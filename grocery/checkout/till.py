@@ -1,10 +1,10 @@
 """Till session rules: one open session per till, a float, cash in and out with a reason, a blind closing count."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from grocery.audit.services import record_event
-from grocery.checkout.models import DENOMINATIONS, CashMovement, TillSession
+from grocery.checkout.models import DENOMINATIONS, CashMovement, Sale, SaleRefund, TillSession
 from grocery.errors import Conflict, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.money import format_money
@@ -89,19 +89,14 @@ def _require_open(session: TillSession) -> None:
 def expected_cash_cents(session: TillSession) -> int:
     """Cash the drawer should hold now: float, plus cash brought in, minus cash taken out, plus cash sales net of
     cash refunds."""
+    signed = case((CashMovement.kind == "cash_in", CashMovement.amount_cents), else_=-CashMovement.amount_cents)
     moved = db.session.scalar(
-        select(func.coalesce(func.sum(CashMovement.amount_cents), 0)).where(
-            CashMovement.session_id == session.id, CashMovement.kind == "cash_in")) or 0
-    taken = db.session.scalar(
-        select(func.coalesce(func.sum(CashMovement.amount_cents), 0)).where(
-            CashMovement.session_id == session.id, CashMovement.kind == "cash_out")) or 0
-    return session.float_cents + moved - taken + cash_sales_net_cents(session)
+        select(func.coalesce(func.sum(signed), 0)).where(CashMovement.session_id == session.id)) or 0
+    return session.float_cents + moved + cash_sales_net_cents(session)
 
 
 def cash_sales_net_cents(session: TillSession) -> int:
     """Cash received for sales in this session, minus cash given back for voids and refunds."""
-    from grocery.checkout.models import Sale, SaleRefund
-
     received = db.session.scalar(
         select(func.coalesce(func.sum(Sale.paid_cents), 0)).where(
             Sale.till_session_id == session.id, Sale.payment_method == "cash")) or 0
@@ -122,9 +117,9 @@ def record_cash_movement(actor, session: TillSession, kind: str, amount_cents: i
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("reason", _l("Say why the cash moves (for example: change from the bank)."))
-    if kind == "cash_out" and amount_cents > expected_cash_cents(session):
+    if kind == "cash_out" and amount_cents > (in_drawer := expected_cash_cents(session)):
         raise ValidationError("amount_cents", _l("The drawer should hold only %(amount)s.",
-                                                 amount=format_money(expected_cash_cents(session))))
+                                                 amount=format_money(in_drawer)))
     movement = CashMovement(session_id=session.id, kind=kind, amount_cents=amount_cents, reason=reason[:200],
                             actor_id=actor.id)
     db.session.add(movement)

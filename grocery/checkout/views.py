@@ -1,6 +1,6 @@
 """Till pages: open, cash in and out, close (blind count), closing report, sessions list, the checkout screen."""
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,8 +8,13 @@ from sqlalchemy.orm import selectinload
 
 from grocery.auth.roles import MANAGERS, Role, roles_required
 from grocery.checkout import bp
+from grocery.checkout.api import current_till_session
 from grocery.checkout.forms import CashMovementForm, CloseTillForm, OpenTillForm
-from grocery.checkout.models import TillSession
+from grocery.checkout.messages import till_messages
+from grocery.checkout.models import Sale, TillSession
+from grocery.checkout.receipts import receipt_data
+from grocery.checkout.reporting import session_summary
+from grocery.checkout.services import can_void_or_refund, mark_receipt_printed, refund_sale
 from grocery.checkout.till import (
     close_till,
     difference_needs_attention,
@@ -112,8 +117,6 @@ def report(session_id: int):
         selectinload(TillSession.cash_movements)))
     if till is None:
         abort(404)
-    from grocery.checkout.reporting import session_summary
-
     return render_template("checkout/report.html", till=till, summary=session_summary(till),
                            attention=difference_needs_attention(till),
                            expected_now=expected_cash_cents(till) if till.is_open else None)
@@ -135,14 +138,10 @@ def screen(session_id: int):
         flash(_("%(till)s is closed: open it with a float first.", till=till.till_name), "error")
         return redirect(url_for("checkout.index"))
     session["till_session_id"] = till.id
-    from grocery.checkout.messages import till_messages
-
     return render_template("checkout/screen.html", till=till, messages=till_messages())
 
 
 def _sale_or_404(sale_id: int):
-    from grocery.checkout.models import Sale
-
     sale = db.session.scalar(select(Sale).where(Sale.id == sale_id).options(
         selectinload(Sale.lines), selectinload(Sale.refunds)))
     if sale is None:
@@ -154,8 +153,6 @@ def _sale_or_404(sale_id: int):
 @roles_required(TILL_ROLES)
 def receipt(sale_id: int):
     """The 80 mm receipt: lines (programme goods marked free), paid, retail value, savings, budget left."""
-    from grocery.checkout.receipts import receipt_data
-
     sale = _sale_or_404(sale_id)
     return render_template("checkout/receipt.html", sale=sale, receipt=receipt_data(sale))
 
@@ -163,13 +160,9 @@ def receipt(sale_id: int):
 @bp.route("/sales/<int:sale_id>/printed", methods=["POST"])
 @roles_required(TILL_ROLES)
 def receipt_printed(sale_id: int):
-    from grocery.checkout.services import mark_receipt_printed
-
     sale = _sale_or_404(sale_id)
     prints = mark_receipt_printed(current_user, sale)
     db.session.commit()
-    from flask import jsonify
-
     return jsonify({"prints": prints})
 
 
@@ -177,9 +170,6 @@ def receipt_printed(sale_id: int):
 @roles_required(TILL_ROLES)
 def sale(sale_id: int):
     """A sale with its lines: cancel it or give some lines back, with a reason."""
-    from grocery.checkout.api import current_till_session
-    from grocery.checkout.services import can_void_or_refund, refund_sale
-
     sale = _sale_or_404(sale_id)
     till = current_till_session()
     allowed = can_void_or_refund(current_user, sale, till)
