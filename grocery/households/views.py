@@ -60,6 +60,22 @@ def _service_error(form, error: GroceryError) -> None:
         flash(error.message, "error")
 
 
+def _call_checking_duplicates(form, action):
+    """Run a service that may find a possible duplicate or an active member elsewhere.
+    Returns (result or None, possible duplicates, conflict); other refusals become form errors."""
+    try:
+        return action(), [], None
+    except hs.PossibleDuplicate as error:
+        db.session.rollback()
+        return None, error.matches, None
+    except hs.AlreadyMember as error:
+        db.session.rollback()
+        return None, [], error
+    except GroceryError as error:
+        _service_error(form, error)
+        return None, [], None
+
+
 @bp.route("/")
 @roles_required(SOCIAL)
 def index():
@@ -90,19 +106,10 @@ def create():
     form = HouseholdCreateForm()
     matches, conflict = [], None
     if form.validate_on_submit():
-        try:
-            household = hs.create_household(current_user, household=_household_values(form),
-                                             person=_person_values(form),
-                                             confirm_duplicates=form.confirm_duplicates.data)
-        except hs.PossibleDuplicate as error:
-            db.session.rollback()
-            matches = error.matches
-        except hs.AlreadyMember as error:
-            db.session.rollback()
-            conflict = error
-        except GroceryError as error:
-            _service_error(form, error)
-        else:
+        household, matches, conflict = _call_checking_duplicates(form, lambda: hs.create_household(
+            current_user, household=_household_values(form), person=_person_values(form),
+            confirm_duplicates=form.confirm_duplicates.data))
+        if household is not None:
             db.session.commit()
             flash(_("Household %(reference)s is created, with its card.", reference=household.reference), "success")
             return redirect(url_for("households.view", household_id=household.id))
@@ -196,18 +203,9 @@ def member_add(household_id: int):
         form.last_name.data = household.reference_person.last_name
     matches, conflict = [], None
     if form.validate_on_submit():
-        try:
-            member = hs.add_member(current_user, household, _person_values(form),
-                                   confirm_duplicates=form.confirm_duplicates.data)
-        except hs.PossibleDuplicate as error:
-            db.session.rollback()
-            matches = error.matches
-        except hs.AlreadyMember as error:
-            db.session.rollback()
-            conflict = error
-        except GroceryError as error:
-            _service_error(form, error)
-        else:
+        member, matches, conflict = _call_checking_duplicates(form, lambda: hs.add_member(
+            current_user, household, _person_values(form), confirm_duplicates=form.confirm_duplicates.data))
+        if member is not None:
             db.session.commit()
             flash(_("%(name)s is added to the household.", name=member.full_name), "success")
             return redirect(url_for("households.view", household_id=household.id))
