@@ -102,7 +102,7 @@ HOUSEHOLD_FIELDS = ["street", "postcode", "municipality", "phone", "email", "pre
                     "consent_on", "notes"]
 
 
-def _clean_household_values(values: dict, *, today: date) -> dict:
+def clean_household_values(values: dict, *, today: date) -> dict:
     cleaned = {}
     for name in HOUSEHOLD_FIELDS:
         if name not in values:
@@ -141,7 +141,7 @@ def _clean_household_values(values: dict, *, today: date) -> dict:
     return cleaned
 
 
-def _clean_person(values: dict, *, today: date) -> dict:
+def clean_person(values: dict, *, today: date) -> dict:
     first = (values.get("first_name") or "").strip()
     last = (values.get("last_name") or "").strip()
     if not first:
@@ -188,7 +188,7 @@ def _same_person(member: Member, person: dict) -> bool:
             and member.birth_on == person["birth_on"])
 
 
-def _check_duplicates(person: dict, *, household_id: int | None, confirm: bool,
+def check_duplicates(person: dict, *, household_id: int | None, confirm: bool,
                       exclude_member_id: int | None = None) -> None:
     matches = find_possible_duplicates(person, exclude_member_id=exclude_member_id)
     for member in matches:
@@ -212,11 +212,11 @@ def create_household(actor, *, household: dict, person: dict, confirm_duplicates
     """Create a household with its reference person and a first card. Warns (PossibleDuplicate) when a person with
     the same last name and birth date exists; refuses (AlreadyMember) a person active in another household."""
     today = day or local_today()
-    values = _clean_household_values(household, today=today)
+    values = clean_household_values(household, today=today)
     if "postcode" not in values:
         raise ValidationError("postcode", _l("A Belgian postcode has 4 digits, for example 5000."))
-    person_values = _clean_person({**person, "relation": "reference"}, today=today)
-    _check_duplicates(person_values, household_id=None, confirm=confirm_duplicates)
+    person_values = clean_person({**person, "relation": "reference"}, today=today)
+    check_duplicates(person_values, household_id=None, confirm=confirm_duplicates)
     row = Household(reference=next_reference(today.year), status="active", **values)
     if values.get("consent_on"):
         row.consent_recorded_by_id = getattr(actor, "id", None)
@@ -232,7 +232,7 @@ def update_household(actor, household: Household, values: dict, *, day: date | N
     """Change a household's contact details, consent, proxies, notes. Returns the names of changed fields."""
     _ensure_not_anonymised(household)
     today = day or local_today()
-    cleaned = _clean_household_values(values, today=today)
+    cleaned = clean_household_values(values, today=today)
     changed = [name for name in HOUSEHOLD_FIELDS if name in cleaned and getattr(household, name) != cleaned[name]]
     for name in changed:
         setattr(household, name, cleaned[name])
@@ -265,7 +265,7 @@ def reopen_household(actor, household: Household) -> None:
         return
     household.status, household.closed_on = "active", None
     for member in household.active_members:
-        _check_duplicates(_person_of(member), household_id=household.id, confirm=True, exclude_member_id=member.id)
+        check_duplicates(_person_of(member), household_id=household.id, confirm=True, exclude_member_id=member.id)
     db.session.flush()
     record_event(actor, "household.reopen", household)
     issue_card(actor, household)
@@ -285,10 +285,10 @@ def add_member(actor, household: Household, person: dict, *, confirm_duplicates:
                day: date | None = None) -> Member:
     """Add a person to a household, with the same duplicate checks as at creation."""
     _ensure_not_anonymised(household)
-    values = _clean_person(person, today=day or local_today())
+    values = clean_person(person, today=day or local_today())
     if values["relation"] == "reference" and household.reference_person is not None:
         raise ValidationError("relation", _l("The household already has a reference person."))
-    _check_duplicates(values, household_id=household.id, confirm=confirm_duplicates)
+    check_duplicates(values, household_id=household.id, confirm=confirm_duplicates)
     member = Member(**values)
     household.members.append(member)
     db.session.flush()
@@ -302,7 +302,7 @@ def update_member(actor, member: Member, person: dict, *, is_active: bool = True
     household = member.household
     _ensure_not_anonymised(household)
     today = day or local_today()
-    values = _clean_person(person, today=today)
+    values = clean_person(person, today=today)
     if values["relation"] == "reference":
         other = household.reference_person
         if other is not None and other.id != member.id and other.relation == "reference":
@@ -310,7 +310,7 @@ def update_member(actor, member: Member, person: dict, *, is_active: bool = True
     if is_active and (not member.is_active or values["birth_on"] != member.birth_on
                       or values["national_number"] != member.national_number
                       or values["last_name_key"] != member.last_name_key):
-        _check_duplicates(values, household_id=household.id, confirm=True, exclude_member_id=member.id)
+        check_duplicates(values, household_id=household.id, confirm=True, exclude_member_id=member.id)
     changed = [name for name, value in values.items() if getattr(member, name) != value]
     for name in changed:
         setattr(member, name, values[name])

@@ -157,7 +157,7 @@ def _check_person(row: _Row, fail, today) -> None:
     if birth_on is None and not any(e.column == row.birth_title for e in row.errors):
         fail("birth_on", _l("Type the birth date, for example 21/03/1985."))
     try:
-        cleaned = hs._clean_person({**row.person, "birth_on": birth_on or _PLACEHOLDER_BIRTH,
+        cleaned = hs.clean_person({**row.person, "birth_on": birth_on or _PLACEHOLDER_BIRTH,
                                     "relation": row.person.get("relation") or "other"}, today=today)
     except ValidationError as error:
         fail(error.field or "last_name", error.message)
@@ -192,7 +192,7 @@ def _check_group(plan: Plan, key: str, rows: list[_Row], columns: ColumnMap, tod
     if not reference.errors:
         try:
             given = {k: v for k, v in reference.household.items() if v is not None}
-            reference.household = hs._clean_household_values(
+            reference.household = hs.clean_household_values(
                 {"preferred_language": "fr", **given, "postcode": given.get("postcode") or ""}, today=today)
         except ValidationError as error:
             reference.errors.append(RowError(reference.line, columns.title(error.field or "postcode")
@@ -245,7 +245,7 @@ def _check_group(plan: Plan, key: str, rows: list[_Row], columns: ColumnMap, tod
         if row is reference:
             continue
         try:
-            hs._check_duplicates(row.person, household_id=None, confirm=True)
+            hs.check_duplicates(row.person, household_id=None, confirm=True)
         except GroceryError as error:
             row.errors.append(RowError(row.line, columns.title("last_name"), error.message))
     if any(r.errors for r in rows):

@@ -90,7 +90,7 @@ def analyse(table: Table, columns: ColumnMap, progress: Progress = None) -> Plan
         values, code = _read_row(cells, columns, categories, category_list, fail)
         if not errors:
             try:
-                stock._product_values(values)
+                stock.clean_product_values(values)
                 code = stock.validate_barcode(code) if code else None
             except ValidationError as error:
                 fail(_FIELD_COLUMN.get(error.field or "", error.field or "name"), error.message)

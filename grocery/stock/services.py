@@ -186,7 +186,7 @@ def validate_barcode(code: str | None, *, field: str = "barcode") -> str:
     return code
 
 
-def _product_values(values: dict) -> dict:
+def clean_product_values(values: dict) -> dict:
     """Check the product fields shared by creation and update; returns the cleaned values."""
     name = (values.get("name") or "").strip()
     if not name:
@@ -245,7 +245,7 @@ def _product_values(values: dict) -> dict:
 
 def create_product(actor, *, barcode: str | None = None, **values) -> Product:
     """Add a product to the catalogue, with its barcode when it has one (a barcode belongs to one product)."""
-    cleaned = _product_values(values)
+    cleaned = clean_product_values(values)
     code = validate_barcode(barcode) if barcode else None
     if code:
         _refuse_used_code(code, None)
@@ -261,7 +261,7 @@ def create_product(actor, *, barcode: str | None = None, **values) -> Product:
 
 def update_product(actor, product: Product, **values) -> dict:
     """Change a product's catalogue fields; returns what changed (also in the audit log)."""
-    cleaned = _product_values(values)
+    cleaned = clean_product_values(values)
     changed = changes(product, list(cleaned), cleaned)
     db.session.flush()
     if changed:
