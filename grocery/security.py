@@ -1,6 +1,6 @@
 """Security by default: role checks before every request, security headers after it, the user loader."""
 
-from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -67,7 +67,9 @@ def set_security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-    if current_user and getattr(current_user, "is_authenticated", False):
+    # The user this request already loaded, if any: reading current_user again after a commit would reload it.
+    user = g.get("_login_user") or current_user
+    if not getattr(user, "is_anonymous", True):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -105,16 +105,15 @@ def create_sale():
     """201 with the new sale; 200 with the same sale when its uuid was already recorded (a replay)."""
     data = _json_body()
     card = _card(data)
-    till = current_till_session()
-    till_id = till.id if till is not None else None
+    actor = current_user._get_current_object()
     begin_write()  # SQLite: one writer at a time, taken before anything is read
-    till = db.session.get(TillSession, till_id) if till_id is not None else None
     try:
-        sale, created = record_sale(current_user, till, sale_uuid=data.get("uuid"), card_code=card,
+        sale, created = record_sale(actor, current_till_session(), sale_uuid=data.get("uuid"), card_code=card,
                                     lines=data.get("lines"), payment=data.get("payment"),
                                     client_created_at=_client_time(data.get("client_created_at")))
+        body = sale_json(sale)
     except Exception:
         db.session.rollback()
         raise
     db.session.commit()
-    return jsonify(sale_json(sale)), 201 if created else 200
+    return jsonify(body), 201 if created else 200

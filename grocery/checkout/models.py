@@ -122,6 +122,10 @@ class Sale(db.Model):
     till_session: Mapped[TillSession] = relationship()
     cashier = relationship("User")
 
+    #: Not stored: the household's budget left after this sale, set by record_sale on the sale it creates (the
+    #: till shows it without reading the ledger again); None on a sale loaded from the database.
+    budget_left_cents = None
+
     @property
     def savings_cents(self) -> int:
         return self.retail_cents - self.total_cents

@@ -5,15 +5,17 @@ from __future__ import annotations
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from grocery.audit.services import record_event
 from grocery.checkout.models import Sale, SaleLine, SaleRefund, SaleRefundLine, TillSession
 from grocery.checkout.till import TillClosed
+from grocery.dbutil import run
 from grocery.errors import (
     GroceryError,
     InsufficientStock,
@@ -52,6 +54,8 @@ class UnknownProduct(GroceryError):
 @dataclass
 class PricedLine:
     product_id: int
+    #: The product as a till row (grocery.stock.services.till_products).
+    product: object
     name: str
     quantity: int
     price_cents: int
@@ -100,16 +104,16 @@ class Quote:
 _CARD_ERRORS = {"unknown_card": UnknownCard, "card_replaced": CardReplaced}
 
 
-def household_for_card(card_code: str, day: date) -> tuple[dict, object]:
-    """The till summary of a card and its household, or the refusal a cashier must see (never more)."""
-    from grocery.households.models import Household
-    from grocery.households.services import till_summary
+def household_for_card(card_code: str, day: date, *, lock: bool = False) -> tuple[dict, object]:
+    """The till summary of a card and its household (a TillHousehold), or the refusal a cashier must see (never
+    more). With lock, the household is locked before its budget is read (a sale)."""
+    from grocery.households.services import till_lookup
 
-    summary = till_summary(card_code, day)
+    summary, household = till_lookup(card_code, day, lock=lock)
     if not summary["eligible"]:
         error = _CARD_ERRORS.get(summary["reason_code"], NotEligible)
         raise error(summary["reason"])
-    return summary, db.session.get(Household, summary["household_id"])
+    return summary, household
 
 
 def till_household(card_code: str, day: date) -> dict:
@@ -171,6 +175,18 @@ def quota_bounds(period: str | None, day: date) -> tuple[date, date]:
     return start, start + timedelta(days=7)
 
 
+@cache
+def _quota_used_query():
+    # "+ 0": start from the household's sales of the period (index on sales), not from every sale of the product
+    # since the beginning (SQLite would otherwise pick the product index and grow with the history).
+    return (select(SaleLine.product_id, func.sum(SaleLine.quantity - SaleLine.refunded_quantity))
+            .join(Sale, Sale.id == SaleLine.sale_id)
+            .where(Sale.household_id == bindparam("household_id"), Sale.created_at >= bindparam("since"),
+                   Sale.created_at < bindparam("until"),
+                   (SaleLine.product_id + 0).in_(bindparam("product_ids", expanding=True)))
+            .group_by(SaleLine.product_id))
+
+
 def quota_used(household_id: int, products: list, day: date) -> dict[int, int]:
     """Base units of each product taken by a household in its quota period (sales net of refunds)."""
     used: dict[int, int] = {}
@@ -180,25 +196,17 @@ def quota_used(household_id: int, products: list, day: date) -> dict[int, int]:
     for period, product_ids in by_period.items():
         start, end = quota_bounds(period, day)
         since, until = local_day_bounds(start)[0], local_day_bounds(end - timedelta(days=1))[1]
-        # "+ 0": start from the household's sales of the period (index on sales), not from every sale of the
-        # product since the beginning (SQLite would otherwise pick the product index and grow with the history).
-        rows = db.session.execute(
-            select(SaleLine.product_id, func.sum(SaleLine.quantity - SaleLine.refunded_quantity))
-            .join(Sale, Sale.id == SaleLine.sale_id)
-            .where(Sale.household_id == household_id, Sale.created_at >= since, Sale.created_at < until,
-                   (SaleLine.product_id + 0).in_(product_ids))
-            .group_by(SaleLine.product_id))
+        rows = run(_quota_used_query(), {"household_id": household_id, "since": since, "until": until,
+                                         "product_ids": product_ids})
         used.update({product_id: int(total or 0) for product_id, total in rows})
     return used
 
 
 def quota_state(household_id: int, basis: dict, day: date) -> list[dict]:
     """Every quota rule that applies to this household, with what is used and left this period."""
-    from grocery.stock.models import Product
-    from grocery.stock.services import format_quantity
+    from grocery.stock.services import format_quantity, till_quota_products
 
-    products = db.session.scalars(select(Product).where(Product.quota_quantity.is_not(None),
-                                                        Product.is_active.is_(True)).order_by(Product.name)).all()
+    products = till_quota_products()
     used = quota_used(household_id, products, day)
     state = []
     for product in products:
@@ -235,9 +243,9 @@ def _parse_lines(lines) -> list[tuple[int, int]]:
 
 
 def _products(product_ids: list[int]) -> dict:
-    from grocery.stock.models import Product
+    from grocery.stock.services import till_products
 
-    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(product_ids)))}
+    products = {p.id: p for p in till_products(product_ids)}
     for product_id in product_ids:
         product = products.get(product_id)
         if product is None or not product.is_active:
@@ -287,7 +295,7 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
         allocations = allocations_by_product.get(product_id)
         if allocations is None:
             continue  # short of stock: reported above
-        line = PricedLine(product_id=product_id, name=product.name, quantity=quantity, price_cents=0,
+        line = PricedLine(product_id=product_id, product=product, name=product.name, quantity=quantity, price_cents=0,
                           retail_cents=retail_value_cents(product, quantity), allocations=allocations)
         for allocation in allocations:
             line.price_cents += price_for_quantity_cents(product, allocation.lot, allocation.quantity)
@@ -330,7 +338,18 @@ def _check_uuid(value) -> str:
         raise ValidationError("uuid", _l("The sale has no valid identifier: start a new sale.")) from None
 
 
+@cache
+def _sale_queries():
+    sale_id = select(Sale.id).where(Sale.uuid == bindparam("uuid"))
+    lines = (select(SaleLine.product_id, SaleLine.quantity, SaleLine.price_cents, SaleLine.retail_cents,
+                    SaleLine.is_free_programme).where(SaleLine.sale_id == bindparam("sale_id")).order_by(SaleLine.id))
+    return sale_id, lines
+
+
 def find_sale(sale_uuid: str) -> Sale | None:
+    """The sale recorded with this uuid, with its lines (one light query when there is none, the usual case)."""
+    if run(_sale_queries()[0], {"uuid": sale_uuid}).first() is None:
+        return None
     return db.session.scalar(select(Sale).where(Sale.uuid == sale_uuid).options(selectinload(Sale.lines)))
 
 
@@ -340,8 +359,9 @@ def record_sale(actor, till_session: TillSession | None, *, sale_uuid, card_code
     first-expired-first-out (never past use-by), each priced by its lot's source (FEAD free); write the sale,
     its lines, the stock movements and the budget consumption. Idempotent: a replay of the same uuid returns the
     existing sale (and False). The household row is locked first, then each lot is decremented by a conditional
-    update, so concurrent sales never overspend nor oversell."""
-    from grocery.households.services import budget_period, consume_budget, lock_household
+    update, so concurrent sales never overspend nor oversell. The sale returned carries budget_left_cents."""
+    from grocery.households.services import budget_period, consume_budget_at_till
+    from grocery.stock.services import price_for_quantity_cents, record_movements, retail_value_cents
 
     sale_uuid = _check_uuid(sale_uuid)
     existing = find_sale(sale_uuid)
@@ -350,16 +370,16 @@ def record_sale(actor, till_session: TillSession | None, *, sale_uuid, card_code
     if till_session is None or not till_session.is_open:
         raise TillClosed()
     day = day or local_today()
-    summary, household = household_for_card(card_code, day)
-    lock_household(household.id)  # quotas and budget below are read under the lock
+    summary, household = household_for_card(card_code, day, lock=True)  # budget and quotas read under the lock
     parsed = _parse_lines(lines)
     priced, _violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=True)
     total = sum(line.price_cents for line in priced)
     retail = sum(line.retail_cents for line in priced)
     method, tendered, change = _payment(payment, total)
-    if total > (summary["budget_left_cents"] or 0):
+    left = summary["budget_left_cents"] or 0
+    if total > left:
         raise OverBudget(_l("The total (%(total)s) is more than the budget left (%(left)s): remove something.",
-                            total=format_money(total), left=format_money(max(summary["budget_left_cents"] or 0, 0))))
+                            total=format_money(total), left=format_money(max(left, 0))))
     period_start, _end = budget_period(household, day)
     sale = Sale(uuid=sale_uuid, till_session_id=till_session.id, household_id=household.id, card_code=card_code,
                 cashier_id=actor.id, client_created_at=client_created_at, budget_period_start=period_start,
@@ -374,25 +394,23 @@ def record_sale(actor, till_session: TillSession | None, *, sale_uuid, card_code
         if existing is None:
             raise
         return existing, False
-    from grocery.stock.services import price_for_quantity_cents, record_movements, retail_value_cents
-
     sale_lines, changes = [], []
     for line in priced:
-        product = line.allocations[0].lot.product
         for allocation in line.allocations:
+            lot = allocation.lot
             sale_lines.append({
-                "sale_id": sale.id, "product_id": line.product_id, "lot_id": allocation.lot.id,
+                "sale_id": sale.id, "product_id": line.product_id, "lot_id": lot.id,
                 "quantity": allocation.quantity,
-                "price_cents": price_for_quantity_cents(product, allocation.lot, allocation.quantity),
-                "retail_cents": retail_value_cents(product, allocation.quantity), "source": allocation.lot.source,
-                "is_free_programme": allocation.lot.source == "fead",
+                "price_cents": price_for_quantity_cents(line.product, lot, allocation.quantity),
+                "retail_cents": retail_value_cents(line.product, allocation.quantity), "source": lot.source,
+                "is_free_programme": lot.source == "fead",
                 "past_best_before": allocation.past_best_before, "refunded_quantity": 0})
-            changes.append((allocation.lot, -allocation.quantity))
-    db.session.execute(insert(SaleLine), sale_lines)  # one statement for all the lines
-    record_movements(changes, "sale", actor=actor, reference=sale_uuid)
+            changes.append((lot.id, line.product, -allocation.quantity))
+    run(SaleLine.__table__.insert(), sale_lines)  # one statement for all the lines
+    record_movements(changes, "sale", actor_id=actor.id, reference=sale_uuid)
     if total > 0:
-        consume_budget(household, total, day=day, reference=sale_uuid, actor=actor)
-    db.session.flush()
+        consume_budget_at_till(household, total, period_start=period_start, reference=sale_uuid, actor_id=actor.id)
+    sale.budget_left_cents = left - total
     return sale, True
 
 
@@ -419,22 +437,23 @@ def _payment(payment, total: int) -> tuple[str, int | None, int | None]:
 
 
 def sale_json(sale: Sale) -> dict:
-    """The sale as the till shows it after payment (no social data)."""
+    """The sale as the till shows it after payment (no social data); its lines read as plain rows."""
     from flask import url_for
 
     from grocery.households.models import Household
     from grocery.households.services import budget_left
 
-    household = db.session.get(Household, sale.household_id)
+    left = sale.budget_left_cents
+    if left is None:  # a replay: the budget left now
+        left = budget_left(db.session.get(Household, sale.household_id), local_today())
+    lines = run(_sale_queries()[1], {"sale_id": sale.id})
     return {
         "id": sale.id, "uuid": sale.uuid, "status": sale.status,
         "total_cents": sale.total_cents, "paid_cents": sale.paid_cents, "retail_cents": sale.retail_cents,
         "savings_cents": sale.savings_cents, "payment_method": sale.payment_method,
         "tendered_cents": sale.tendered_cents, "change_cents": sale.change_cents,
-        "budget_left_cents": budget_left(household, local_today()),
-        "lines": [{"product_id": line.product_id, "quantity": line.quantity, "price_cents": line.price_cents,
-                   "retail_cents": line.retail_cents, "is_free_programme": line.is_free_programme}
-                  for line in sale.lines],
+        "budget_left_cents": left,
+        "lines": [line._asdict() for line in lines],
         "receipt_url": url_for("checkout.receipt", sale_id=sale.id),
     }
 
@@ -510,8 +529,9 @@ def refund_sale(actor, sale: Sale, quantities: dict[int, int] | None, *, reason:
                                       amount_cents=amount))
         refund.amount_cents += amount
         refund.retail_cents += round(line.retail_cents * quantity / line.quantity)
-    record_movements([(lines[line_id].lot, quantity) for line_id, quantity in wanted.items()], "return",
-                     actor=actor, reason=reason[:200], reference=sale.uuid)
+    record_movements([(lines[line_id].lot_id, lines[line_id].lot.product, quantity)
+                      for line_id, quantity in wanted.items()], "return",
+                     actor_id=actor.id, reason=reason[:200], reference=sale.uuid)
     if sale.payment_method == "cash" and refund.amount_cents:
         if refund.till_session_id is None:
             raise TillClosed(_l("Open a till to give the cash back."))

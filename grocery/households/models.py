@@ -33,6 +33,14 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def pick_reference_person(active_members: list):
+    """The active member whose relation is "reference", else the first active member (None when none)."""
+    for member in active_members:
+        if member.relation == "reference":
+            return member
+    return active_members[0] if active_members else None
+
+
 class Household(db.Model):
     """The unit that has access to the grocery, a card and a budget."""
 
@@ -81,11 +89,7 @@ class Household(db.Model):
 
     @property
     def reference_person(self) -> "Member | None":
-        active = self.active_members
-        for member in active:
-            if member.relation == "reference":
-                return member
-        return active[0] if active else None
+        return pick_reference_person(self.active_members)
 
     @property
     def active_card(self) -> "HouseholdCard | None":

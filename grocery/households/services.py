@@ -8,15 +8,17 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from grocery.audit.models import AuditEvent
 from grocery.audit.services import record_event
 from grocery.barcodes import PREFIX_HOUSEHOLD_CARD, code_kind, random_ean13
+from grocery.dbutil import run
 from grocery.errors import Conflict, GroceryError, NotEligible, NotFound, OverBudget, ValidationError
 from grocery.extensions import db
 from grocery.households.models import (
@@ -31,6 +33,7 @@ from grocery.households.models import (
     Household,
     HouseholdCard,
     Member,
+    pick_reference_person,
 )
 from grocery.households.natnum import is_valid_national_number, normalise_national_number
 from grocery.money import format_money
@@ -637,10 +640,16 @@ def budget_granted(household: Household, day: date) -> int:
     return eligibility.decision.budget_cents if eligibility.eligible else 0
 
 
+@cache
+def _ledger_total_query():
+    return select(func.coalesce(func.sum(BudgetMovement.amount_cents), 0)).where(
+        BudgetMovement.household_id == bindparam("household_id"), BudgetMovement.period_start == bindparam("start"))
+
+
 def ledger_total(household_id: int, period_start: date) -> int:
     """Sum of the ledger movements of one period (negative: net consumption)."""
-    return int(db.session.scalar(select(func.coalesce(func.sum(BudgetMovement.amount_cents), 0)).where(
-        BudgetMovement.household_id == household_id, BudgetMovement.period_start == period_start)) or 0)
+    db.session.flush()  # movements added through the ORM count
+    return int(run(_ledger_total_query(), {"household_id": household_id, "start": period_start}).scalar() or 0)
 
 
 def budget_left(household: Household, day: date) -> int:
@@ -650,8 +659,16 @@ def budget_left(household: Household, day: date) -> int:
 
 
 def lock_household(household_id: int) -> None:
-    """Serialise budget changes of one household: SELECT ... FOR UPDATE on its row (no-op on SQLite)."""
-    db.session.execute(select(Household.id).where(Household.id == household_id).with_for_update())
+    """Serialise budget changes of one household: SELECT ... FOR UPDATE on its row. Nothing on SQLite, where a
+    SELECT locks nothing: there writers are serialised by the write transaction (dbutil.begin_write)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return
+    run(_lock_query(), {"household_id": household_id})
+
+
+@cache
+def _lock_query():
+    return select(Household.id).where(Household.id == bindparam("household_id")).with_for_update()
 
 
 def consume_budget(household: Household, amount_cents: int, *, day: date, reference: str | None,
@@ -673,6 +690,17 @@ def consume_budget(household: Household, amount_cents: int, *, day: date, refere
     db.session.add(movement)
     db.session.flush()
     return movement
+
+
+def consume_budget_at_till(household: TillHousehold, amount_cents: int, *, period_start: date, reference: str,
+                           actor_id: int | None) -> None:
+    """consume_budget on the till's path, with one plain INSERT: the caller read the household and its budget left
+    with till_lookup(lock=True) in this transaction and refused an amount above it."""
+    if not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise ValidationError("amount_cents", _l("The amount must be more than zero."))
+    run(BudgetMovement.__table__.insert(), {"household_id": household.id, "period_start": period_start,
+                                             "amount_cents": -amount_cents, "kind": "sale", "reference": reference,
+                                             "actor_id": actor_id})
 
 
 def refund_budget(household: Household, amount_cents: int, *, day: date, reference: str | None, actor,
@@ -744,18 +772,68 @@ def issue_card(actor, household: Household, *, reason: str | None = None) -> Hou
     return card
 
 
-def find_card(code: str) -> HouseholdCard | None:
-    """The card with this code, its household, members and decisions loaded in one query (the till's path)."""
-    return db.session.execute(
-        select(HouseholdCard).where(HouseholdCard.code == (code or "").strip())
-        .options(joinedload(HouseholdCard.household).joinedload(Household.members),
-                 joinedload(HouseholdCard.household).joinedload(Household.decisions))
-    ).unique().scalar_one_or_none()
-
-
 # --------------------------------------------------------------------------------------------------------------
 # What the till may know
 # --------------------------------------------------------------------------------------------------------------
+
+@dataclass
+class TillHousehold:
+    """A household as the till reads it at every card scan and sale: plain rows from three small queries instead
+    of ORM objects. It answers like a Household to eligibility_on, composition, display_name and budget_period."""
+
+    id: int
+    reference: str
+    status: str
+    proxy_names: list
+    #: Rows (first_name, last_name, birth_on, relation) of the active members, in the order they were added.
+    active_members: list
+    #: Rows (id, decided_on, valid_from, valid_until, outcome, budget_cents, budget_period) of every decision.
+    decisions: list
+
+    @property
+    def reference_person(self):
+        return pick_reference_person(self.active_members)
+
+
+@dataclass(frozen=True)
+class TillCard:
+    is_active: bool
+    deactivation_reason: str | None
+    household: TillHousehold
+
+
+@cache
+def _till_card_queries():
+    card = (select(HouseholdCard.is_active, HouseholdCard.deactivation_reason, Household.id, Household.reference,
+                   Household.status, Household.proxy_names)
+            .join(Household, Household.id == HouseholdCard.household_id)
+            .where(HouseholdCard.code == bindparam("code")))
+    members = (select(Member.first_name, Member.last_name, Member.birth_on, Member.relation)
+               .where(Member.household_id == bindparam("household_id"), Member.is_active.is_(True))
+               .order_by(Member.id))
+    decisions = (select(Decision.id, Decision.decided_on, Decision.valid_from, Decision.valid_until,
+                        Decision.outcome, Decision.budget_cents, Decision.budget_period)
+                 .where(Decision.household_id == bindparam("household_id")))
+    return card, members, decisions
+
+
+def find_till_card(code: str, *, lock: bool = False) -> TillCard | None:
+    """The card with this code and its household as the till needs them. With lock, the household row is locked
+    (lock_household) before its decisions are read, so what follows (budget, quotas) is read under the lock."""
+    card_query, members_query, decisions_query = _till_card_queries()
+    db.session.flush()  # households, members or decisions added through the ORM count
+    row = run(card_query, {"code": (code or "").strip()}).first()
+    if row is None:
+        return None
+    card_active, reason, household_id, reference, status, proxies = row
+    if lock:
+        lock_household(household_id)
+    members = run(members_query, {"household_id": household_id}).all()
+    decisions = run(decisions_query, {"household_id": household_id}).all()
+    household = TillHousehold(id=household_id, reference=reference, status=status, proxy_names=proxies or [],
+                              active_members=list(members), decisions=list(decisions))
+    return TillCard(is_active=card_active, deactivation_reason=reason, household=household)
+
 
 TILL_KEYS = ("card_code", "household_id", "display_name", "eligible", "reason_code", "reason", "valid_until",
              "budget_cents", "budget_left_cents", "period_start", "period_end", "quota_basis", "proxies")
@@ -772,18 +850,24 @@ def display_name(household: Household) -> str:
 def till_summary(card_code: str, day: date) -> dict:
     """Exactly what the till may know about a card: name to greet, access and why not, budget, quota basis,
     proxies. No income, charges, notes, address, national number or motive."""
+    return till_lookup(card_code, day)[0]
+
+
+def till_lookup(card_code: str, day: date, *, lock: bool = False) -> tuple[dict, TillHousehold | None]:
+    """The till summary of a card and the household it was computed from (None for an unknown card). With lock,
+    the budget is read under lock_household (a sale)."""
     code = (card_code or "").strip()
     summary = dict.fromkeys(TILL_KEYS)
     summary.update(card_code=code, eligible=False, proxies=[])
-    card = find_card(code) if code_kind(code) == "household_card" else None
+    card = find_till_card(code, lock=lock) if code_kind(code) == "household_card" else None
     if card is None:
         summary.update(reason_code="unknown_card", reason=reason_text("unknown_card"))
-        return summary
+        return summary, None
     household = card.household
     if not card.is_active and card.deactivation_reason != "household_closed":
         summary.update(reason_code="card_replaced", reason=reason_text("card_replaced"),
                        display_name=display_name(household))
-        return summary
+        return summary, household
     eligibility = eligibility_on(household, day)
     counts = composition(household, day)
     summary.update(
@@ -798,7 +882,7 @@ def till_summary(card_code: str, day: date) -> dict:
         granted = eligibility.decision.budget_cents
         summary.update(budget_cents=granted, budget_left_cents=granted + ledger_total(household.id, start),
                        period_start=start.isoformat(), period_end=end.isoformat())
-    return summary
+    return summary, household
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grocery.audit.services import record_event
+from grocery.dbutil import run
 from grocery.errors import ValidationError
 from grocery.extensions import db
 from grocery.settings.models import Setting, StoredFile
@@ -17,10 +18,13 @@ LOGO_MAX_BYTES = 512 * 1024
 _LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
+_SETTINGS_QUERY = select(Setting.key, Setting.value)
+
+
 def _stored_values() -> dict[str, Any]:
     cache = g.get("_grocery_settings") if has_app_context() else None
     if cache is None:
-        cache = {row.key: row.value for row in db.session.scalars(select(Setting))}
+        cache = dict(run(_SETTINGS_QUERY).all())
         if has_app_context():
             g._grocery_settings = cache
     return cache

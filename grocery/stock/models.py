@@ -97,11 +97,22 @@ class Product(db.Model):
     def is_by_measure(self) -> bool:
         return self.unit_kind != "piece"
 
+    @property
+    def category_percent(self) -> int:
+        """The category's social percentage (the "category" price rule); a column of the till's product rows."""
+        return self.category.default_social_percent
+
     def weight_g(self, quantity: int) -> int | None:
         """The weight in grams of `quantity` base units (None when a piece product has no net weight)."""
-        if self.unit_kind != "piece":
-            return quantity
-        return quantity * self.net_weight_g if self.net_weight_g else None
+        return weight_of(self, quantity)
+
+
+def weight_of(product, quantity: int) -> int | None:
+    """The weight in grams of `quantity` base units of a product (an ORM object or a row with unit_kind and
+    net_weight_g); None when a piece product has no net weight."""
+    if product.unit_kind != "piece":
+        return quantity
+    return quantity * product.net_weight_g if product.net_weight_g else None
 
 
 class ProductBarcode(db.Model):

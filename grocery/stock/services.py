@@ -10,11 +10,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from grocery.audit.services import changes, record_event
 from grocery.barcodes import (
@@ -27,6 +29,7 @@ from grocery.barcodes import (
     normalise_gtin,
     random_ean13,
 )
+from grocery.dbutil import run
 from grocery.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from grocery.extensions import db
 from grocery.settings.services import get_setting
@@ -49,6 +52,7 @@ from grocery.stock.models import (
     StockCount,
     StockCountLine,
     StockMovement,
+    weight_of,
 )
 from grocery.timeutil import local_today, utcnow
 
@@ -451,7 +455,7 @@ def rule_price_from(price_rule: str, social_price_cents: int | None, social_perc
 def rule_price_cents(product: Product) -> int:
     """The product's own social price per piece / kg / litre (fixed, percent of retail, or the category's)."""
     return rule_price_from(product.price_rule, product.social_price_cents, product.social_percent,
-                           product.retail_price_cents, product.category.default_social_percent)
+                           product.retail_price_cents, product.category_percent)
 
 
 def capped_price(rule_price: int, retail_price_cents: int, cap_percent: int | None) -> int:
@@ -588,18 +592,51 @@ def sellable_summary(day: date) -> dict[int, tuple[int, str]]:
     return summary
 
 
-def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[Lot]]:
-    """Lots with stock, not past their use-by date, of the given products, in FEFO order, in one query."""
-    lots: dict[int, list[Lot]] = {product_id: [] for product_id in product_ids}
-    rows = db.session.scalars(
-        select(Lot).where(Lot.product_id.in_(product_ids), Lot.quantity_on_hand > 0,
-                          or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day))
-    ).all()
-    for lot in rows:
+#: A lot as FEFO reads it: a plain row (id, product_id, source, use_by_on, best_before_on, received_on,
+#: quantity_on_hand), not an ORM object.
+@cache
+def _sellable_lots_query():
+    return select(Lot.id, Lot.product_id, Lot.source, Lot.use_by_on, Lot.best_before_on, Lot.received_on,
+                  Lot.quantity_on_hand).where(
+        Lot.product_id.in_(bindparam("product_ids", expanding=True)), Lot.quantity_on_hand > 0,
+        or_(Lot.use_by_on.is_(None), Lot.use_by_on >= bindparam("day")))
+
+
+def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list]:
+    """Lots with stock, not past their use-by date, of the given products, in FEFO order, in one query (rows)."""
+    lots: dict[int, list] = {product_id: [] for product_id in product_ids}
+    db.session.flush()  # lots added through the ORM count
+    for lot in run(_sellable_lots_query(), {"product_ids": list(product_ids), "day": day}):
         lots[lot.product_id].append(lot)
     for product_lots in lots.values():
         product_lots.sort(key=_fefo_key)
     return lots
+
+
+@cache
+def _till_products_queries():
+    """Products as the till prices them: plain rows with the columns the pricing and quota functions read
+    (rule_price_cents, unit_price_cents, weight_of, format_quantity, quota_limit...): by id, and those with a
+    quota rule."""
+    query = select(Product.id, Product.name, Product.unit_kind, Product.net_weight_g, Product.retail_price_cents,
+                   Product.price_rule, Product.social_price_cents, Product.social_percent, Product.quota_quantity,
+                   Product.quota_scope, Product.quota_period, Product.is_active,
+                   ProductCategory.default_social_percent.label("category_percent")
+                   ).join(ProductCategory, ProductCategory.id == Product.category_id)
+    return (query.where(Product.id.in_(bindparam("product_ids", expanding=True))),
+            query.where(Product.quota_quantity.is_not(None), Product.is_active.is_(True)).order_by(Product.name))
+
+
+def till_products(product_ids: list[int]) -> list:
+    """The products with these ids as till rows (see _till_products_queries)."""
+    db.session.flush()
+    return run(_till_products_queries()[0], {"product_ids": list(product_ids)}).all()
+
+
+def till_quota_products() -> list:
+    """The active products with a quota rule, by name, as till rows."""
+    db.session.flush()
+    return run(_till_products_queries()[1]).all()
 
 
 def allocate_fefo_many(wanted: list[tuple[Product, int]], day: date) -> dict[int, list[Allocation]]:
@@ -638,51 +675,56 @@ def allocate_fefo(product: Product, quantity: int, day: date) -> list[Allocation
     return allocate_fefo_many([(product, quantity)], day)[product.id]
 
 
-def record_movements(changes: list[tuple[Lot, int]], kind: str, *, actor, reason: str | None = None,
-                     reference: str | None = None) -> None:
-    """Append one movement per (lot, signed quantity) and move the lots' cached quantities with ONE conditional
-    UPDATE: if any lot would go below zero, nothing is changed and InsufficientStock is raised (the caller rolls
-    back). The bulk form of record_movement, for a sale's or a return's lines."""
+@cache
+def _move_lot_query():
+    """Move one lot's cached quantity, only if it stays at zero or more (run once per lot, as an executemany)."""
+    delta = bindparam("delta")
+    return (Lot.__table__.update().where(Lot.id == bindparam("lot_id"), Lot.quantity_on_hand + delta >= 0)
+            .values(quantity_on_hand=Lot.quantity_on_hand + delta))
+
+
+def record_movements(changes: list[tuple[int, object, int]], kind: str, *, actor_id: int | None,
+                     reason: str | None = None, reference: str | None = None) -> None:
+    """Append one movement per (lot id, product, signed quantity) and move the lots' cached quantities with one
+    conditional UPDATE per lot, sent as one executemany: if any lot would go below zero, InsufficientStock is raised
+    and the caller rolls the transaction back. The bulk form of record_movement, for a sale's or a return's lines;
+    the product (an ORM object or a till product row) gives the weight."""
     if kind not in MOVEMENT_KINDS:
         raise ValidationError("kind", _l("Unknown movement kind."))
     deltas: dict[int, int] = {}
-    lots: dict[int, Lot] = {}
-    for lot, quantity_delta in changes:
+    for lot_id, _product, quantity_delta in changes:
         if not isinstance(quantity_delta, int) or quantity_delta == 0:
             raise ValidationError("quantity", _l("The quantity must be more than zero."))
-        deltas[lot.id] = deltas.get(lot.id, 0) + quantity_delta
-        lots[lot.id] = lot
+        deltas[lot_id] = deltas.get(lot_id, 0) + quantity_delta
     if not deltas:
         return
-    db.session.flush()
-    delta = case(deltas, value=Lot.id)
-    result = db.session.execute(
-        update(Lot)
-        .where(Lot.id.in_(list(deltas)), Lot.quantity_on_hand + delta >= 0)
-        .values(quantity_on_hand=Lot.quantity_on_hand + delta)
-        .execution_options(synchronize_session=False)
-    )
+    db.session.flush()  # pending ORM changes first (a refund's lines)
+    result = run(_move_lot_query(), [{"lot_id": lot_id, "delta": delta} for lot_id, delta in deltas.items()])
     if result.rowcount != len(deltas):
-        short = next((lot for lot_id, lot in lots.items() if lot.quantity_on_hand + deltas[lot_id] < 0),
-                     next(iter(lots.values())))
+        short = db.session.execute(select(Lot.id, Lot.quantity_on_hand).where(Lot.id.in_(list(deltas)))).all()
+        lot_id, available = next(((i, q) for i, q in short if q + deltas[i] < 0), short[0])
+        product = next(p for i, p, _q in changes if i == lot_id)
         raise InsufficientStock(
             _l("Not enough stock in this lot: %(available)s available.",
-               available=format_quantity(short.product, short.quantity_on_hand)),
-            available=short.quantity_on_hand,
+               available=format_quantity(product, available)),
+            available=available,
         )
-    for lot_id, lot in lots.items():
-        set_committed_value(lot, "quantity_on_hand", lot.quantity_on_hand + deltas[lot_id])
+    identity_map = db.session.identity_map
+    for lot_id, quantity_delta in deltas.items():  # lots loaded in this session see their new quantity
+        lot = identity_map.get(identity_key(Lot, lot_id))
+        if lot is not None:
+            set_committed_value(lot, "quantity_on_hand", lot.quantity_on_hand + quantity_delta)
     now = utcnow()
-    db.session.execute(insert(StockMovement), [
-        {"lot_id": lot.id, "kind": kind, "quantity": quantity_delta,
-         "weight_g": _signed_weight(lot.product, quantity_delta), "reason": reason,
-         "actor_id": getattr(actor, "id", None), "reference": reference, "occurred_at": now}
-        for lot, quantity_delta in changes
+    run(StockMovement.__table__.insert(), [
+        {"lot_id": lot_id, "kind": kind, "quantity": quantity_delta,
+         "weight_g": _signed_weight(product, quantity_delta), "reason": reason, "actor_id": actor_id,
+         "reference": reference, "occurred_at": now}
+        for lot_id, product, quantity_delta in changes
     ])
 
 
-def _signed_weight(product: Product, quantity_delta: int) -> int | None:
-    weight = product.weight_g(abs(quantity_delta))
+def _signed_weight(product, quantity_delta: int) -> int | None:
+    weight = weight_of(product, abs(quantity_delta))
     return None if weight is None else (weight if quantity_delta > 0 else -weight)
 
 
