@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import make_app, remove_database
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from grocery.extensions import db
 
@@ -100,8 +100,15 @@ def measure(path: Path, runs: int) -> dict:
                                BudgetMovement.period_start == monday)
         fresh = db.session.scalars(select(HouseholdCard.code).where(HouseholdCard.is_active.is_(True), ~spent)
                                    .order_by(HouseholdCard.id)).all() or cards
-        # The 20 cheapest products (many free programme goods): a sale fits any household's weekly budget.
-        cheap = db.session.scalars(select(Product.id).where(Product.price_rule == "percent")
+        # The 20 cheapest products (many free programme goods) with enough stock for every run: a sale fits any
+        # household's weekly budget, and earlier runs may have sold the stock of some.
+        from grocery.stock.models import Lot
+
+        sellable = (Lot.quantity_on_hand > 0) & (Lot.use_by_on.is_(None) | (Lot.use_by_on >= date.today()))
+        stocked = (select(Lot.product_id).where(sellable).group_by(Lot.product_id)
+                   .having(func.sum(Lot.quantity_on_hand) > runs))
+        cheap = db.session.scalars(select(Product.id).where(Product.price_rule == "percent",
+                                                            Product.unit_kind == "piece", Product.id.in_(stocked))
                                    .order_by(Product.retail_price_cents).limit(20)).all()
         counter = Counter(db.engine)
     client = app.test_client()

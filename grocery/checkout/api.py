@@ -19,6 +19,7 @@ from grocery.checkout.services import (
     sale_json,
     till_household,
 )
+from grocery.checkout.till import till_ref
 from grocery.dbutil import begin_write
 from grocery.errors import ValidationError
 from grocery.extensions import db
@@ -108,7 +109,8 @@ def create_sale():
     actor = current_user._get_current_object()
     begin_write()  # SQLite: one writer at a time, taken before anything is read
     try:
-        sale, created = record_sale(actor, current_till_session(), sale_uuid=data.get("uuid"), card_code=card,
+        till = till_ref(session.get("till_session_id"))
+        sale, created = record_sale(actor, till, sale_uuid=data.get("uuid"), card_code=card,
                                     lines=data.get("lines"), payment=data.get("payment"),
                                     client_created_at=_client_time(data.get("client_created_at")))
         body = sale_json(sale)

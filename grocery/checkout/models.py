@@ -122,9 +122,10 @@ class Sale(db.Model):
     till_session: Mapped[TillSession] = relationship()
     cashier = relationship("User")
 
-    #: Not stored: the household's budget left after this sale, set by record_sale on the sale it creates (the
-    #: till shows it without reading the ledger again); None on a sale loaded from the database.
+    #: Not stored: set by record_sale on the sale it creates, so that the till's answer needs no second read: the
+    #: household's budget left after the sale, and the lines as written (dicts). None on a sale read back.
     budget_left_cents = None
+    written_lines = None
 
     @property
     def savings_cents(self) -> int:

@@ -9,12 +9,13 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from grocery.audit.services import record_event
 from grocery.checkout.models import Sale, SaleLine, SaleRefund, SaleRefundLine, TillSession
-from grocery.checkout.till import TillClosed
+from grocery.checkout.till import TillClosed, TillRef
 from grocery.dbutil import run
 from grocery.errors import (
     GroceryError,
@@ -27,7 +28,7 @@ from grocery.errors import (
 )
 from grocery.extensions import db
 from grocery.money import format_money
-from grocery.timeutil import local_day_bounds, local_today
+from grocery.timeutil import local_day_bounds, local_today, utcnow
 
 MAX_LINES = 200
 MAX_QUANTITY = 100_000
@@ -54,13 +55,15 @@ class UnknownProduct(GroceryError):
 @dataclass
 class PricedLine:
     product_id: int
-    #: The product as a till row (grocery.stock.services.till_products).
+    #: The product as the till read it (grocery.stock.services.TillProduct).
     product: object
     name: str
     quantity: int
     price_cents: int
     retail_cents: int
     allocations: list = field(default_factory=list)
+    #: The social price of each allocation, in the same order.
+    allocation_prices: list[int] = field(default_factory=list)
     free_programme_quantity: int = 0
     past_best_before: bool = False
 
@@ -242,15 +245,15 @@ def _parse_lines(lines) -> list[tuple[int, int]]:
     return list(merged.items())
 
 
-def _products(product_ids: list[int]) -> dict:
-    from grocery.stock.services import till_products
+def _products_and_lots(product_ids: list[int], day: date) -> tuple[dict, dict]:
+    from grocery.stock.services import till_products_with_lots
 
-    products = {p.id: p for p in till_products(product_ids)}
+    products, lots = till_products_with_lots(product_ids, day)
     for product_id in product_ids:
         product = products.get(product_id)
         if product is None or not product.is_active:
             raise UnknownProduct(_l("Unknown product (number %(id)s): scan it again.", id=product_id))
-    return products
+    return products, lots
 
 
 def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[int, int]], day: date,
@@ -264,7 +267,7 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
         retail_value_cents,
     )
 
-    products = _products([product_id for product_id, _q in lines])
+    products, lots = _products_and_lots([product_id for product_id, _q in lines], day)
     violations: list[dict] = []
     quota_products = [products[pid] for pid, _q in lines if products[pid].quota_quantity is not None]
     used = quota_used(household_id, quota_products, day) if household_id and quota_products else {}
@@ -272,7 +275,7 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
     to_allocate = [(products[product_id], quantity) for product_id, quantity in lines]
     while to_allocate:
         try:
-            allocations_by_product.update(allocate_fefo_many(to_allocate, day))
+            allocations_by_product.update(allocate_fefo_many(to_allocate, day, lots))
             break
         except InsufficientStock as error:
             if strict:
@@ -298,7 +301,8 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
         line = PricedLine(product_id=product_id, product=product, name=product.name, quantity=quantity, price_cents=0,
                           retail_cents=retail_value_cents(product, quantity), allocations=allocations)
         for allocation in allocations:
-            line.price_cents += price_for_quantity_cents(product, allocation.lot, allocation.quantity)
+            line.allocation_prices.append(price_for_quantity_cents(product, allocation.lot, allocation.quantity))
+            line.price_cents += line.allocation_prices[-1]
             if allocation.lot.source == "fead":
                 line.free_programme_quantity += allocation.quantity
             line.past_best_before = line.past_best_before or allocation.past_best_before
@@ -339,6 +343,14 @@ def _check_uuid(value) -> str:
 
 
 @cache
+def _insert_sale_query(dialect: str):
+    """INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING id: no id when the uuid is already recorded (SQLite and
+    PostgreSQL both have it; the transaction stays usable, unlike after a unique violation on PostgreSQL)."""
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return insert(Sale).on_conflict_do_nothing(index_elements=["uuid"]).returning(Sale.id)
+
+
+@cache
 def _sale_queries():
     sale_id = select(Sale.id).where(Sale.uuid == bindparam("uuid"))
     lines = (select(SaleLine.product_id, SaleLine.quantity, SaleLine.price_cents, SaleLine.retail_cents,
@@ -353,55 +365,59 @@ def find_sale(sale_uuid: str) -> Sale | None:
     return db.session.scalar(select(Sale).where(Sale.uuid == sale_uuid).options(selectinload(Sale.lines)))
 
 
-def record_sale(actor, till_session: TillSession | None, *, sale_uuid, card_code: str, lines, payment: dict | None,
-                client_created_at: datetime | None = None, day: date | None = None) -> tuple[Sale, bool]:
+def record_sale(actor, till_session: TillSession | TillRef | None, *, sale_uuid, card_code: str, lines,
+                payment: dict | None, client_created_at: datetime | None = None,
+                day: date | None = None) -> tuple[Sale, bool]:
     """Commit a sale in one transaction: re-check eligibility, quotas and budget; take the units from the lots
     first-expired-first-out (never past use-by), each priced by its lot's source (FEAD free); write the sale,
     its lines, the stock movements and the budget consumption. Idempotent: a replay of the same uuid returns the
-    existing sale (and False). The household row is locked first, then each lot is decremented by a conditional
-    update, so concurrent sales never overspend nor oversell. The sale returned carries budget_left_cents."""
+    existing sale (and False), whatever has changed since (a replay is recognised when a check refuses it or when
+    its uuid collides). The household row is locked first, then each lot is decremented by a conditional update,
+    so concurrent sales never overspend nor oversell. The sale returned carries budget_left_cents and
+    written_lines (see Sale)."""
     from grocery.households.services import budget_period, consume_budget_at_till
-    from grocery.stock.services import price_for_quantity_cents, record_movements, retail_value_cents
+    from grocery.stock.services import record_movements, retail_value_cents
 
     sale_uuid = _check_uuid(sale_uuid)
-    existing = find_sale(sale_uuid)
-    if existing is not None:
-        return existing, False
-    if till_session is None or not till_session.is_open:
-        raise TillClosed()
-    day = day or local_today()
-    summary, household = household_for_card(card_code, day, lock=True)  # budget and quotas read under the lock
-    parsed = _parse_lines(lines)
-    priced, _violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=True)
-    total = sum(line.price_cents for line in priced)
-    retail = sum(line.retail_cents for line in priced)
-    method, tendered, change = _payment(payment, total)
-    left = summary["budget_left_cents"] or 0
-    if total > left:
-        raise OverBudget(_l("The total (%(total)s) is more than the budget left (%(left)s): remove something.",
-                            total=format_money(total), left=format_money(max(left, 0))))
-    period_start, _end = budget_period(household, day)
-    sale = Sale(uuid=sale_uuid, till_session_id=till_session.id, household_id=household.id, card_code=card_code,
-                cashier_id=actor.id, client_created_at=client_created_at, budget_period_start=period_start,
-                total_cents=total, retail_cents=retail, paid_cents=total, payment_method=method,
-                tendered_cents=tendered, change_cents=change, status="completed")
-    db.session.add(sale)
     try:
-        db.session.flush()
-    except IntegrityError:  # the same uuid committed meanwhile by a double tap
-        db.session.rollback()
-        existing = find_sale(sale_uuid)
-        if existing is None:
-            raise
-        return existing, False
+        if till_session is None or not till_session.is_open:
+            raise TillClosed()
+        day = day or local_today()
+        summary, household = household_for_card(card_code, day, lock=True)  # budget, quotas read under the lock
+        parsed = _parse_lines(lines)
+        priced, _violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=True)
+        total = sum(line.price_cents for line in priced)
+        retail = sum(line.retail_cents for line in priced)
+        method, tendered, change = _payment(payment, total)
+        left = summary["budget_left_cents"] or 0
+        if total > left:
+            raise OverBudget(_l("The total (%(total)s) is more than the budget left (%(left)s): remove something.",
+                                total=format_money(total), left=format_money(max(left, 0))))
+    except GroceryError:
+        existing = find_sale(sale_uuid)  # a replay of a sale recorded earlier: its budget, stock... are taken
+        if existing is not None:
+            return existing, False
+        raise
+    period_start, _end = budget_period(household, day)
+    values = {"uuid": sale_uuid, "till_session_id": till_session.id, "household_id": household.id,
+              "card_code": card_code, "cashier_id": actor.id, "created_at": utcnow(),
+              "client_created_at": client_created_at, "budget_period_start": period_start, "total_cents": total,
+              "retail_cents": retail, "paid_cents": total, "payment_method": method, "tendered_cents": tendered,
+              "change_cents": change, "status": "completed", "receipt_prints": 0}
+    sale_id = run(_insert_sale_query(db.session.get_bind().dialect.name), values).scalar()
+    if sale_id is None:  # the uuid was recorded meanwhile (a double tap): nothing was written
+        return find_sale(sale_uuid), False
+    # The ORM object of the row just inserted, without reading it back (its relationships load when used).
+    sale = Sale(id=sale_id, **values)
+    make_transient_to_detached(sale)
+    db.session.add(sale)
     sale_lines, changes = [], []
     for line in priced:
-        for allocation in line.allocations:
+        for allocation, price in zip(line.allocations, line.allocation_prices, strict=True):
             lot = allocation.lot
             sale_lines.append({
-                "sale_id": sale.id, "product_id": line.product_id, "lot_id": lot.id,
-                "quantity": allocation.quantity,
-                "price_cents": price_for_quantity_cents(line.product, lot, allocation.quantity),
+                "sale_id": sale_id, "product_id": line.product_id, "lot_id": lot.id,
+                "quantity": allocation.quantity, "price_cents": price,
                 "retail_cents": retail_value_cents(line.product, allocation.quantity), "source": lot.source,
                 "is_free_programme": lot.source == "fead",
                 "past_best_before": allocation.past_best_before, "refunded_quantity": 0})
@@ -410,7 +426,7 @@ def record_sale(actor, till_session: TillSession | None, *, sale_uuid, card_code
     record_movements(changes, "sale", actor_id=actor.id, reference=sale_uuid)
     if total > 0:
         consume_budget_at_till(household, total, period_start=period_start, reference=sale_uuid, actor_id=actor.id)
-    sale.budget_left_cents = left - total
+    sale.budget_left_cents, sale.written_lines = left - total, sale_lines
     return sale, True
 
 
@@ -436,6 +452,9 @@ def _payment(payment, total: int) -> tuple[str, int | None, int | None]:
     return "cash", tendered, tendered - total
 
 
+SALE_LINE_KEYS = ("product_id", "quantity", "price_cents", "retail_cents", "is_free_programme")
+
+
 def sale_json(sale: Sale) -> dict:
     """The sale as the till shows it after payment (no social data); its lines read as plain rows."""
     from flask import url_for
@@ -446,14 +465,16 @@ def sale_json(sale: Sale) -> dict:
     left = sale.budget_left_cents
     if left is None:  # a replay: the budget left now
         left = budget_left(db.session.get(Household, sale.household_id), local_today())
-    lines = run(_sale_queries()[1], {"sale_id": sale.id})
+    lines = sale.written_lines
+    if lines is None:
+        lines = [line._asdict() for line in run(_sale_queries()[1], {"sale_id": sale.id})]
     return {
         "id": sale.id, "uuid": sale.uuid, "status": sale.status,
         "total_cents": sale.total_cents, "paid_cents": sale.paid_cents, "retail_cents": sale.retail_cents,
         "savings_cents": sale.savings_cents, "payment_method": sale.payment_method,
         "tendered_cents": sale.tendered_cents, "change_cents": sale.change_cents,
         "budget_left_cents": left,
-        "lines": [line._asdict() for line in lines],
+        "lines": [{key: line[key] for key in SALE_LINE_KEYS} for line in lines],
         "receipt_url": url_for("checkout.receipt", sale_id=sale.id),
     }
 

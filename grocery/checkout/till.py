@@ -1,10 +1,14 @@
 """Till session rules: one open session per till, a float, cash in and out with a reason, a blind closing count."""
 
+from dataclasses import dataclass
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from grocery.audit.services import record_event
 from grocery.checkout.models import DENOMINATIONS, CashMovement, Sale, SaleRefund, TillSession
+from grocery.dbutil import run
 from grocery.errors import Conflict, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.money import format_money
@@ -16,6 +20,27 @@ class TillClosed(GroceryError):
     code = "till_closed"
     status = 409
     default_message = _l("The till is closed: open it with a float before selling.")
+
+
+@dataclass(frozen=True)
+class TillRef:
+    """A till session as a sale needs it: its id and whether it is open."""
+
+    id: int
+    is_open: bool
+
+
+@cache
+def _till_status_query():
+    return select(TillSession.status).where(TillSession.id == bindparam("session_id"))
+
+
+def till_ref(session_id) -> TillRef | None:
+    """The till session with this id as a TillRef (one light query), or None."""
+    if not isinstance(session_id, int):
+        return None
+    status = run(_till_status_query(), {"session_id": session_id}).scalar()
+    return None if status is None else TillRef(id=session_id, is_open=status == "open")
 
 
 def till_names() -> list[str]:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import calendar
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Text, and_, bindparam, cast, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from grocery.audit.models import AuditEvent
 from grocery.audit.services import record_event
@@ -776,19 +778,38 @@ def issue_card(actor, household: Household, *, reason: str | None = None) -> Hou
 # What the till may know
 # --------------------------------------------------------------------------------------------------------------
 
+class TillMember(NamedTuple):
+    first_name: str
+    last_name: str
+    birth_on: date
+    relation: str
+
+
+class TillDecision(NamedTuple):
+    id: int
+    decided_on: date
+    valid_from: date
+    valid_until: date
+    outcome: str
+    budget_cents: int
+    budget_period: str
+
+
 @dataclass
 class TillHousehold:
-    """A household as the till reads it at every card scan and sale: plain rows from three small queries instead
-    of ORM objects. It answers like a Household to eligibility_on, composition, display_name and budget_period."""
+    """A household as the till reads it at every card scan and sale: plain rows from one query instead of ORM
+    objects. It answers like a Household to eligibility_on, composition, display_name and budget_period."""
 
     id: int
     reference: str
     status: str
     proxy_names: list
-    #: Rows (first_name, last_name, birth_on, relation) of the active members, in the order they were added.
-    active_members: list
-    #: Rows (id, decided_on, valid_from, valid_until, outcome, budget_cents, budget_period) of every decision.
-    decisions: list
+    #: The active members, in the order they were added.
+    active_members: list[TillMember]
+    #: The decisions that can decide the day asked: covering it or later, and the last one before it.
+    decisions: list[TillDecision]
+    #: Net budget ledger movements of the week and of the month of the day asked, by period start.
+    ledger: dict[date, int]
 
     @property
     def reference_person(self):
@@ -804,34 +825,60 @@ class TillCard:
 
 @cache
 def _till_card_queries():
+    def spent(start: str):
+        return (select(func.coalesce(func.sum(BudgetMovement.amount_cents), 0))
+                .where(BudgetMovement.household_id == Household.id, BudgetMovement.period_start == bindparam(start))
+                .scalar_subquery())
+
+    # The decisions that can decide the day (eligibility_on): those covering it or later, and the last one
+    # before it; not the whole history, so the rows stay few for a household followed for years.
+    earlier = aliased(Decision)
+    last_before = (select(earlier.id).where(earlier.household_id == Household.id,
+                                            earlier.valid_until < bindparam("day"))
+                   .order_by(earlier.valid_until.desc(), earlier.decided_on.desc(), earlier.id.desc())
+                   .limit(1).scalar_subquery())
+    # One row per (active member, decision): a handful, read in one statement.
     card = (select(HouseholdCard.is_active, HouseholdCard.deactivation_reason, Household.id, Household.reference,
-                   Household.status, Household.proxy_names)
+                   Household.status, cast(Household.proxy_names, Text), spent("week_start"), spent("month_start"),
+                   Member.id, Member.first_name, Member.last_name, Member.birth_on, Member.relation,
+                   Decision.id, Decision.decided_on, Decision.valid_from, Decision.valid_until, Decision.outcome,
+                   Decision.budget_cents, Decision.budget_period)
             .join(Household, Household.id == HouseholdCard.household_id)
-            .where(HouseholdCard.code == bindparam("code")))
-    members = (select(Member.first_name, Member.last_name, Member.birth_on, Member.relation)
-               .where(Member.household_id == bindparam("household_id"), Member.is_active.is_(True))
-               .order_by(Member.id))
-    decisions = (select(Decision.id, Decision.decided_on, Decision.valid_from, Decision.valid_until,
-                        Decision.outcome, Decision.budget_cents, Decision.budget_period)
-                 .where(Decision.household_id == bindparam("household_id")))
-    return card, members, decisions
+            .outerjoin(Member, and_(Member.household_id == Household.id, Member.is_active.is_(True)))
+            .outerjoin(Decision, and_(Decision.household_id == Household.id,
+                                      or_(Decision.valid_until >= bindparam("day"), Decision.id == last_before)))
+            .where(HouseholdCard.code == bindparam("code")).order_by(Member.id, Decision.id))
+    lock = (select(Household.id).join(HouseholdCard, HouseholdCard.household_id == Household.id)
+            .where(HouseholdCard.code == bindparam("code")).with_for_update(of=Household))
+    return card, lock
 
 
-def find_till_card(code: str, *, lock: bool = False) -> TillCard | None:
-    """The card with this code and its household as the till needs them. With lock, the household row is locked
-    (lock_household) before its decisions are read, so what follows (budget, quotas) is read under the lock."""
-    card_query, members_query, decisions_query = _till_card_queries()
-    db.session.flush()  # households, members or decisions added through the ORM count
-    row = run(card_query, {"code": (code or "").strip()}).first()
-    if row is None:
+def find_till_card(code: str, day: date, *, lock: bool = False) -> TillCard | None:
+    """The card with this code and its household as the till needs them on a day, in one statement. With lock,
+    the household row is locked first (PostgreSQL; SQLite serialises writers), so that the budget and quotas
+    read next are read under the lock."""
+    card_query, lock_query = _till_card_queries()
+    code = (code or "").strip()
+    db.session.flush()  # households, members, decisions or movements added through the ORM count
+    if lock and db.session.get_bind().dialect.name != "sqlite":
+        run(lock_query, {"code": code})
+    week_start, month_start = period_bounds("week", day)[0], period_bounds("month", day)[0]
+    rows = run(card_query, {"code": code, "day": day, "week_start": week_start, "month_start": month_start}).all()
+    if not rows:
         return None
-    card_active, reason, household_id, reference, status, proxies = row
-    if lock:
-        lock_household(household_id)
-    members = run(members_query, {"household_id": household_id}).all()
-    decisions = run(decisions_query, {"household_id": household_id}).all()
+    card_active, reason, household_id, reference, status, proxies, week_spent, month_spent = rows[0][:8]
+    members: dict[int, TillMember] = {}
+    decisions: dict[int, TillDecision] = {}
+    member_end = 9 + len(TillMember._fields)
+    for row in rows:
+        if row[8] is not None:
+            members.setdefault(row[8], TillMember(*row[9:member_end]))
+        if row[member_end] is not None:
+            decisions.setdefault(row[member_end], TillDecision(row[member_end], *row[member_end + 1:]))
+    proxies = json.loads(proxies) if proxies else []  # read as text: decoded once, not on every row
     household = TillHousehold(id=household_id, reference=reference, status=status, proxy_names=proxies or [],
-                              active_members=list(members), decisions=list(decisions))
+                              active_members=list(members.values()), decisions=list(decisions.values()),
+                              ledger={week_start: int(week_spent), month_start: int(month_spent)})
     return TillCard(is_active=card_active, deactivation_reason=reason, household=household)
 
 
@@ -859,7 +906,7 @@ def till_lookup(card_code: str, day: date, *, lock: bool = False) -> tuple[dict,
     code = (card_code or "").strip()
     summary = dict.fromkeys(TILL_KEYS)
     summary.update(card_code=code, eligible=False, proxies=[])
-    card = find_till_card(code, lock=lock) if code_kind(code) == "household_card" else None
+    card = find_till_card(code, day, lock=lock) if code_kind(code) == "household_card" else None
     if card is None:
         summary.update(reason_code="unknown_card", reason=reason_text("unknown_card"))
         return summary, None
@@ -880,7 +927,7 @@ def till_lookup(card_code: str, day: date, *, lock: bool = False) -> tuple[dict,
     if eligibility.eligible:
         start, end = budget_period(household, day)
         granted = eligibility.decision.budget_cents
-        summary.update(budget_cents=granted, budget_left_cents=granted + ledger_total(household.id, start),
+        summary.update(budget_cents=granted, budget_left_cents=granted + household.ledger[start],
                        period_start=start.isoformat(), period_end=end.isoformat())
     return summary, household
 

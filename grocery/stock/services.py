@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from typing import NamedTuple
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
@@ -592,60 +593,109 @@ def sellable_summary(day: date) -> dict[int, tuple[int, str]]:
     return summary
 
 
-#: A lot as FEFO reads it: a plain row (id, product_id, source, use_by_on, best_before_on, received_on,
-#: quantity_on_hand), not an ORM object.
+class LotRow(NamedTuple):
+    """A lot as FEFO reads it: a plain row, not an ORM object."""
+
+    id: int
+    product_id: int
+    source: str
+    use_by_on: date | None
+    best_before_on: date | None
+    received_on: date
+    quantity_on_hand: int
+
+
+class TillProduct(NamedTuple):
+    """A product as the till prices it: the columns rule_price_cents, unit_price_cents, weight_of,
+    format_quantity and the quota rules read."""
+
+    id: int
+    name: str
+    unit_kind: str
+    net_weight_g: int | None
+    retail_price_cents: int
+    price_rule: str
+    social_price_cents: int | None
+    social_percent: int | None
+    quota_quantity: int | None
+    quota_scope: str | None
+    quota_period: str | None
+    is_active: bool
+    category_percent: int
+
+
+def _sellable(day):
+    return and_(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day))
+
+
+LOT_COLUMNS = (Lot.id, Lot.product_id, Lot.source, Lot.use_by_on, Lot.best_before_on, Lot.received_on,
+               Lot.quantity_on_hand)
+TILL_PRODUCT_COLUMNS = (Product.id, Product.name, Product.unit_kind, Product.net_weight_g, Product.retail_price_cents,
+                        Product.price_rule, Product.social_price_cents, Product.social_percent,
+                        Product.quota_quantity, Product.quota_scope, Product.quota_period, Product.is_active,
+                        ProductCategory.default_social_percent)
+
+
 @cache
-def _sellable_lots_query():
-    return select(Lot.id, Lot.product_id, Lot.source, Lot.use_by_on, Lot.best_before_on, Lot.received_on,
-                  Lot.quantity_on_hand).where(
-        Lot.product_id.in_(bindparam("product_ids", expanding=True)), Lot.quantity_on_hand > 0,
-        or_(Lot.use_by_on.is_(None), Lot.use_by_on >= bindparam("day")))
+def _till_queries():
+    lots = select(*LOT_COLUMNS).where(Lot.product_id.in_(bindparam("product_ids", expanding=True)),
+                                      _sellable(bindparam("day")))
+    products = select(*TILL_PRODUCT_COLUMNS).join(ProductCategory, ProductCategory.id == Product.category_id)
+    # Products with their sellable lots (none: one row with NULL lot columns), in one statement.
+    with_lots = (products.add_columns(*LOT_COLUMNS)
+                 .outerjoin(Lot, and_(Lot.product_id == Product.id, _sellable(bindparam("day"))))
+                 .where(Product.id.in_(bindparam("product_ids", expanding=True))))
+    quota = products.where(Product.quota_quantity.is_not(None), Product.is_active.is_(True)).order_by(Product.name)
+    return lots, with_lots, quota
 
 
-def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list]:
-    """Lots with stock, not past their use-by date, of the given products, in FEFO order, in one query (rows)."""
-    lots: dict[int, list] = {product_id: [] for product_id in product_ids}
-    db.session.flush()  # lots added through the ORM count
-    for lot in run(_sellable_lots_query(), {"product_ids": list(product_ids), "day": day}):
-        lots[lot.product_id].append(lot)
-    for product_lots in lots.values():
+def _group_fefo(product_ids, lots) -> dict[int, list[LotRow]]:
+    by_product: dict[int, list[LotRow]] = {product_id: [] for product_id in product_ids}
+    for lot in lots:
+        by_product[lot.product_id].append(lot)
+    for product_lots in by_product.values():
         product_lots.sort(key=_fefo_key)
-    return lots
+    return by_product
 
 
-@cache
-def _till_products_queries():
-    """Products as the till prices them: plain rows with the columns the pricing and quota functions read
-    (rule_price_cents, unit_price_cents, weight_of, format_quantity, quota_limit...): by id, and those with a
-    quota rule."""
-    query = select(Product.id, Product.name, Product.unit_kind, Product.net_weight_g, Product.retail_price_cents,
-                   Product.price_rule, Product.social_price_cents, Product.social_percent, Product.quota_quantity,
-                   Product.quota_scope, Product.quota_period, Product.is_active,
-                   ProductCategory.default_social_percent.label("category_percent")
-                   ).join(ProductCategory, ProductCategory.id == Product.category_id)
-    return (query.where(Product.id.in_(bindparam("product_ids", expanding=True))),
-            query.where(Product.quota_quantity.is_not(None), Product.is_active.is_(True)).order_by(Product.name))
+def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[LotRow]]:
+    """Lots with stock, not past their use-by date, of the given products, in FEFO order, in one query."""
+    db.session.flush()  # lots added through the ORM count
+    rows = run(_till_queries()[0], {"product_ids": list(product_ids), "day": day})
+    return _group_fefo(product_ids, (LotRow(*row) for row in rows))
 
 
-def till_products(product_ids: list[int]) -> list:
-    """The products with these ids as till rows (see _till_products_queries)."""
+def till_products_with_lots(product_ids: list[int], day: date) -> tuple[dict[int, TillProduct], dict[int, list]]:
+    """The products with these ids (absent ids are missing from the first dict) and their sellable lots in FEFO
+    order, for allocate_fefo_many: one statement for a whole sale."""
     db.session.flush()
-    return run(_till_products_queries()[0], {"product_ids": list(product_ids)}).all()
+    products: dict[int, TillProduct] = {}
+    lots: list[LotRow] = []
+    width = len(TILL_PRODUCT_COLUMNS)
+    for row in run(_till_queries()[1], {"product_ids": list(product_ids), "day": day}):
+        if row[0] not in products:
+            products[row[0]] = TillProduct(*row[:width])
+        if row[width] is not None:
+            lots.append(LotRow(*row[width:]))
+    return products, _group_fefo(products, lots)
 
 
-def till_quota_products() -> list:
-    """The active products with a quota rule, by name, as till rows."""
+def till_quota_products() -> list[TillProduct]:
+    """The active products with a quota rule, by name."""
     db.session.flush()
-    return run(_till_products_queries()[1]).all()
+    return [TillProduct(*row) for row in run(_till_queries()[2])]
 
 
-def allocate_fefo_many(wanted: list[tuple[Product, int]], day: date) -> dict[int, list[Allocation]]:
-    """FEFO allocation of several products at once (one query for all their lots); same rules as allocate_fefo.
-    Raises InsufficientStock for the first product that lacks stock."""
+def allocate_fefo_many(wanted: list[tuple[Product, int]], day: date,
+                       lots_by_product: dict[int, list] | None = None) -> dict[int, list[Allocation]]:
+    """FEFO allocation of several products at once (one query for all their lots, unless the caller read them
+    with till_products_with_lots); same rules as allocate_fefo. Raises InsufficientStock for the first product
+    that lacks stock."""
     for _product, quantity in wanted:
         if quantity <= 0:
             raise ValidationError("quantity", _l("The quantity must be more than zero."))
-    lots_by_product = _sellable_lots([product.id for product, _q in wanted], day)
+    if lots_by_product is None:
+        lots_by_product = _sellable_lots([product.id for product, _q in wanted], day)
     result: dict[int, list[Allocation]] = {}
     for product, quantity in wanted:
         allocations: list[Allocation] = []
