@@ -284,6 +284,7 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
             violations.append({"code": "insufficient_stock", "product_id": short_id, "message": error.message})
             to_allocate = [(p, q) for p, q in to_allocate if p.id != short_id]
     priced: list[PricedLine] = []
+    caps: dict[str, int | None] = {}
     for product_id, quantity in lines:
         product = products[product_id]
         if basis is not None and product.quota_quantity is not None:
@@ -301,7 +302,8 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
         line = PricedLine(product_id=product_id, product=product, name=product.name, quantity=quantity, price_cents=0,
                           retail_cents=retail_value_cents(product, quantity), allocations=allocations)
         for allocation in allocations:
-            line.allocation_prices.append(price_for_quantity_cents(product, allocation.lot, allocation.quantity))
+            line.allocation_prices.append(price_for_quantity_cents(product, allocation.lot, allocation.quantity,
+                                                                   caps))
             line.price_cents += line.allocation_prices[-1]
             if allocation.lot.source == "fead":
                 line.free_programme_quantity += allocation.quantity

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Boolean, and_, bindparam, case, func, or_, select, type_coerce, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -466,16 +466,24 @@ def capped_price(rule_price: int, retail_price_cents: int, cap_percent: int | No
     return min(rule_price, _round_div(retail_price_cents * cap_percent, 100))
 
 
-def unit_price_cents(product: Product, lot: Lot) -> int:
+def unit_price_cents(product: Product, lot: Lot, caps: dict[str, int | None] | None = None) -> int:
     """Social price per piece / kg / litre of units from this lot: FEAD goods free, otherwise the product rule
-    capped at the source's percentage of retail."""
-    return capped_price(rule_price_cents(product), product.retail_price_cents, source_cap_percent(lot.source))
+    capped at the source's percentage of retail. `caps`, when given, keeps the caps read by source (a sale reads
+    each setting once)."""
+    if caps is None:
+        cap = source_cap_percent(lot.source)
+    elif lot.source in caps:
+        cap = caps[lot.source]
+    else:
+        cap = caps[lot.source] = source_cap_percent(lot.source)
+    return capped_price(rule_price_cents(product), product.retail_price_cents, cap)
 
 
-def price_for_quantity_cents(product: Product, lot: Lot, quantity_base_units: int) -> int:
+def price_for_quantity_cents(product: Product, lot: Lot, quantity_base_units: int,
+                             caps: dict[str, int | None] | None = None) -> int:
     """Price of a quantity in base units from one lot: pieces x unit price, or grams/ml x price per kg/litre
     / 1000, rounded half up to the cent."""
-    unit = unit_price_cents(product, lot)
+    unit = unit_price_cents(product, lot, caps)
     if product.unit_kind == "piece":
         return unit * quantity_base_units
     return _round_div(unit * quantity_base_units, 1000)
@@ -594,15 +602,14 @@ def sellable_summary(day: date) -> dict[int, tuple[int, str]]:
 
 
 class LotRow(NamedTuple):
-    """A lot as FEFO reads it: a plain row, not an ORM object."""
+    """A sellable lot as FEFO reads it: a plain row, not an ORM object."""
 
     id: int
     product_id: int
     source: str
-    use_by_on: date | None
-    best_before_on: date | None
-    received_on: date
     quantity_on_hand: int
+    #: The lot is past its best-before date (DDM) on the day asked.
+    past_best_before: bool
 
 
 class TillProduct(NamedTuple):
@@ -628,8 +635,19 @@ def _sellable(day):
     return and_(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day))
 
 
-LOT_COLUMNS = (Lot.id, Lot.product_id, Lot.source, Lot.use_by_on, Lot.best_before_on, Lot.received_on,
-               Lot.quantity_on_hand)
+def _fefo_order():
+    """FEFO order in SQL, as fefo_sort_key: the earliest of the use-by and best-before dates (lots without a date
+    last), then the oldest reception, then the lot id."""
+    expiry = case((Lot.use_by_on.is_(None), Lot.best_before_on), (Lot.best_before_on.is_(None), Lot.use_by_on),
+                  (Lot.use_by_on < Lot.best_before_on, Lot.use_by_on), else_=Lot.best_before_on)
+    return expiry.asc().nulls_last(), Lot.received_on, Lot.id
+
+
+def _lot_columns(day):
+    past = and_(Lot.best_before_on.is_not(None), Lot.best_before_on < day)
+    return Lot.id, Lot.product_id, Lot.source, Lot.quantity_on_hand, type_coerce(past, Boolean)
+
+
 TILL_PRODUCT_COLUMNS = (Product.id, Product.name, Product.unit_kind, Product.net_weight_g, Product.retail_price_cents,
                         Product.price_rule, Product.social_price_cents, Product.social_percent,
                         Product.quota_quantity, Product.quota_scope, Product.quota_period, Product.is_active,
@@ -638,31 +656,26 @@ TILL_PRODUCT_COLUMNS = (Product.id, Product.name, Product.unit_kind, Product.net
 
 @cache
 def _till_queries():
-    lots = select(*LOT_COLUMNS).where(Lot.product_id.in_(bindparam("product_ids", expanding=True)),
-                                      _sellable(bindparam("day")))
+    day = bindparam("day")
+    lots = (select(*_lot_columns(day)).where(Lot.product_id.in_(bindparam("product_ids", expanding=True)),
+                                             _sellable(day)).order_by(Lot.product_id, *_fefo_order()))
     products = select(*TILL_PRODUCT_COLUMNS).join(ProductCategory, ProductCategory.id == Product.category_id)
-    # Products with their sellable lots (none: one row with NULL lot columns), in one statement.
-    with_lots = (products.add_columns(*LOT_COLUMNS)
-                 .outerjoin(Lot, and_(Lot.product_id == Product.id, _sellable(bindparam("day"))))
-                 .where(Product.id.in_(bindparam("product_ids", expanding=True))))
+    # Products with their sellable lots in FEFO order (none: one row with NULL lot columns), in one statement.
+    with_lots = (products.add_columns(*_lot_columns(day))
+                 .outerjoin(Lot, and_(Lot.product_id == Product.id, _sellable(day)))
+                 .where(Product.id.in_(bindparam("product_ids", expanding=True)))
+                 .order_by(Product.id, *_fefo_order()))
     quota = products.where(Product.quota_quantity.is_not(None), Product.is_active.is_(True)).order_by(Product.name)
     return lots, with_lots, quota
-
-
-def _group_fefo(product_ids, lots) -> dict[int, list[LotRow]]:
-    by_product: dict[int, list[LotRow]] = {product_id: [] for product_id in product_ids}
-    for lot in lots:
-        by_product[lot.product_id].append(lot)
-    for product_lots in by_product.values():
-        product_lots.sort(key=_fefo_key)
-    return by_product
 
 
 def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[LotRow]]:
     """Lots with stock, not past their use-by date, of the given products, in FEFO order, in one query."""
     db.session.flush()  # lots added through the ORM count
-    rows = run(_till_queries()[0], {"product_ids": list(product_ids), "day": day})
-    return _group_fefo(product_ids, (LotRow(*row) for row in rows))
+    lots: dict[int, list[LotRow]] = {product_id: [] for product_id in product_ids}
+    for row in run(_till_queries()[0], {"product_ids": list(product_ids), "day": day}):
+        lots[row[1]].append(LotRow(*row))
+    return lots
 
 
 def till_products_with_lots(product_ids: list[int], day: date) -> tuple[dict[int, TillProduct], dict[int, list]]:
@@ -670,14 +683,15 @@ def till_products_with_lots(product_ids: list[int], day: date) -> tuple[dict[int
     order, for allocate_fefo_many: one statement for a whole sale."""
     db.session.flush()
     products: dict[int, TillProduct] = {}
-    lots: list[LotRow] = []
+    lots: dict[int, list[LotRow]] = {}
     width = len(TILL_PRODUCT_COLUMNS)
     for row in run(_till_queries()[1], {"product_ids": list(product_ids), "day": day}):
         if row[0] not in products:
             products[row[0]] = TillProduct(*row[:width])
+            lots[row[0]] = []
         if row[width] is not None:
-            lots.append(LotRow(*row[width:]))
-    return products, _group_fefo(products, lots)
+            lots[row[0]].append(LotRow(*row[width:]))
+    return products, lots
 
 
 def till_quota_products() -> list[TillProduct]:
@@ -703,8 +717,7 @@ def allocate_fefo_many(wanted: list[tuple[Product, int]], day: date,
         lots = lots_by_product[product.id]
         for lot in lots:
             take = min(remaining, lot.quantity_on_hand)
-            past = lot.best_before_on is not None and lot.best_before_on < day
-            allocations.append(Allocation(lot, take, past))
+            allocations.append(Allocation(lot, take, bool(lot.past_best_before)))
             remaining -= take
             if remaining == 0:
                 break
