@@ -77,6 +77,9 @@ def median_ms(client, method, url_or_factory, runs, counter, **kwargs):
 def measure(path: Path, runs: int) -> dict:
     app = make_app(path)
     with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()  # a dataset generated before the latest migrations
         from grocery.auth.models import User
         from grocery.checkout.till import open_session_for, open_till
         from grocery.households.models import HouseholdCard

@@ -140,7 +140,6 @@ class SaleLine(db.Model):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity", name="refund_within_quantity"),
         CheckConstraint("price_cents >= 0 AND retail_cents >= 0", name="amounts_not_negative"),
-        Index("ix_sale_lines_product_sale", "product_id", "sale_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -244,8 +244,9 @@ class StockMovement(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     donation_id: Mapped[int | None] = mapped_column(ForeignKey("donations.id"), index=True)
     count_id: Mapped[int | None] = mapped_column(ForeignKey("stock_counts.id"), index=True)
-    #: Free reference set by other domains (checkout puts the sale uuid / sale line there).
-    reference: Mapped[str | None] = mapped_column(String(80), index=True)
+    #: Free reference set by other domains (checkout puts the sale uuid there). Not indexed: nothing looks
+    #: movements up by it, and every sale line would pay for the index (migration 0009).
+    reference: Mapped[str | None] = mapped_column(String(80))
 
     lot: Mapped[Lot] = relationship()
 

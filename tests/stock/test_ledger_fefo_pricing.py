@@ -16,6 +16,7 @@ from grocery.stock.services import (
     ledger_mismatches,
     price_for_quantity_cents,
     record_movement,
+    record_movements,
     sellable_quantities,
     unit_price_cents,
 )
@@ -186,4 +187,25 @@ def test_concurrent_decrements_never_oversell(app, db):
     db.session.expire_all()
     lot = db.session.get(Lot, lot_id)
     assert lot.quantity_on_hand == 0 == _movement_sum(db, lot)
+    assert ledger_mismatches() == []
+
+
+
+
+def test_bulk_movements_weigh_like_weight_of_and_refuse_to_take_a_lot_below_zero(db, app):
+    """record_movements (a sale's lines): lots go down, one movement each weighed as weight_of; a lot that would go
+    below zero is refused with what it holds, and no movement is written."""
+    pieces = make_lot(make_product(unit_kind="piece", net_weight_g=400), 5)
+    loose = make_lot(make_product(unit_kind="kg", net_weight_g=None), 3000)
+    unweighed = make_lot(make_product(unit_kind="piece", net_weight_g=None), 5)
+    record_movements([(lot.id, lot.product, -2) for lot in (pieces, loose, unweighed)], "sale", actor_id=None,
+                     reference="s-1")
+    assert (pieces.quantity_on_hand, loose.quantity_on_hand, unweighed.quantity_on_hand) == (3, 2998, 3)
+    rows = db.session.execute(select(StockMovement.lot_id, StockMovement.quantity, StockMovement.weight_g)
+                              .where(StockMovement.reference == "s-1").order_by(StockMovement.lot_id)).all()
+    assert rows == [(pieces.id, -2, -800), (loose.id, -2, -2), (unweighed.id, -2, None)]
+    with app.test_request_context(), pytest.raises(InsufficientStock) as error:
+        record_movements([(pieces.id, pieces.product, -4)], "sale", actor_id=None, reference="s-2")
+    assert error.value.details["available"] == 3
+    assert db.session.scalar(select(func.count(StockMovement.id)).where(StockMovement.reference == "s-2")) == 0
     assert ledger_mismatches() == []
