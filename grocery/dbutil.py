@@ -1,10 +1,56 @@
 """Database helpers shared by the domains: a write transaction that serialises with other writers, and plain
 statements for the hot paths."""
 
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.sql import Executable
 
 from grocery.extensions import db
+
+
+def run_plain(statement: Executable, params: dict | list[dict]) -> CursorResult:
+    """Execute a Core INSERT or UPDATE with one row of values (a dict) or once per row (a list: executemany),
+    without SQLAlchemy's parameter processing per execution: the statement is compiled once per database and sent
+    with Connection.exec_driver_sql (events and statement counters still see it), each value passed through its
+    column type's bind processor. Every row gives every column (no Python-side default is applied); literal values
+    of the statement are sent as compiled. The statement must be built once (functools.cache). For a sale's writes:
+    20 rows cost about half of what execute() costs."""
+    many = isinstance(params, list)
+    rows = params if many else [params]
+    connection = db.session.connection()
+    sql, names, processors, constants = _compiled_for(statement, connection.dialect, tuple(rows[0]))
+
+    def value(row, name):
+        if name in constants:
+            return constants[name]
+        return processors[name](row[name]) if name in processors else row[name]
+
+    if connection.dialect.positional:
+        sent = [tuple(value(row, name) for name in names) for row in rows]
+    else:
+        sent = [{name: value(row, name) for name in names} for row in rows]
+    return connection.exec_driver_sql(sql, sent if many else sent[0])
+
+
+_COMPILED: dict = {}
+
+
+def _compiled_for(statement: Executable, dialect, keys: tuple) -> tuple:
+    """(SQL text, parameter names in order, bind processors by name, processed literal values by name) of a
+    statement built once: the cache keeps the statement, so its id stays its own."""
+    cache_key = (id(statement), dialect.name, keys)
+    entry = _COMPILED.get(cache_key)
+    if entry is None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        names = tuple(compiled.positiontup) if dialect.positional else tuple(compiled.binds)
+        processors, constants = {}, {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.bind_processor(dialect)
+            if name not in keys:
+                constants[name] = processor(bind.effective_value) if processor else bind.effective_value
+            elif processor is not None:
+                processors[name] = processor
+        entry = _COMPILED[cache_key] = (compiled.string, names, processors, constants, statement)
+    return entry[:4]
 
 
 def run(statement: Executable, params: dict | list[dict] | None = None) -> Result:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import make_transient_to_detached, selectinload
 from grocery.audit.services import record_event
 from grocery.checkout.models import Sale, SaleLine, SaleRefund, SaleRefundLine, TillSession
 from grocery.checkout.till import TillClosed, TillRef
-from grocery.dbutil import run
+from grocery.dbutil import run, run_plain
 from grocery.errors import (
     GroceryError,
     InsufficientStock,
@@ -349,7 +349,7 @@ def _insert_sale_query(dialect: str):
     """INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING id: no id when the uuid is already recorded (SQLite and
     PostgreSQL both have it; the transaction stays usable, unlike after a unique violation on PostgreSQL)."""
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    return insert(Sale).on_conflict_do_nothing(index_elements=["uuid"]).returning(Sale.id)
+    return insert(Sale.__table__).on_conflict_do_nothing(index_elements=["uuid"]).returning(Sale.__table__.c.id)
 
 
 @cache
@@ -357,7 +357,7 @@ def _sale_queries():
     sale_id = select(Sale.id).where(Sale.uuid == bindparam("uuid"))
     lines = (select(SaleLine.product_id, SaleLine.quantity, SaleLine.price_cents, SaleLine.retail_cents,
                     SaleLine.is_free_programme).where(SaleLine.sale_id == bindparam("sale_id")).order_by(SaleLine.id))
-    return sale_id, lines
+    return sale_id, lines, SaleLine.__table__.insert()
 
 
 def find_sale(sale_uuid: str) -> Sale | None:
@@ -406,7 +406,7 @@ def record_sale(actor, till_session: TillSession | TillRef | None, *, sale_uuid,
               "client_created_at": client_created_at, "budget_period_start": period_start, "total_cents": total,
               "retail_cents": retail, "paid_cents": total, "payment_method": method, "tendered_cents": tendered,
               "change_cents": change, "status": "completed", "receipt_prints": 0}
-    sale_id = run(_insert_sale_query(db.session.get_bind().dialect.name), values).scalar()
+    sale_id = run_plain(_insert_sale_query(db.session.get_bind().dialect.name), values).scalar()
     if sale_id is None:  # the uuid was recorded meanwhile (a double tap): nothing was written
         return find_sale(sale_uuid), False
     # The ORM object of the row just inserted, without reading it back (its relationships load when used).
@@ -424,7 +424,7 @@ def record_sale(actor, till_session: TillSession | TillRef | None, *, sale_uuid,
                 "is_free_programme": lot.source == "fead",
                 "past_best_before": allocation.past_best_before, "refunded_quantity": 0})
             changes.append((lot.id, line.product, -allocation.quantity))
-    run(SaleLine.__table__.insert(), sale_lines)  # one statement for all the lines
+    run_plain(_sale_queries()[2], sale_lines)  # one executemany for all the lines
     record_movements(changes, "sale", actor_id=actor.id, reference=sale_uuid)
     if total > 0:
         consume_budget_at_till(household, total, period_start=period_start, reference=sale_uuid, actor_id=actor.id)

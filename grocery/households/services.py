@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased, selectinload
 from grocery.audit.models import AuditEvent
 from grocery.audit.services import record_event
 from grocery.barcodes import PREFIX_HOUSEHOLD_CARD, code_kind, random_ean13
-from grocery.dbutil import run
+from grocery.dbutil import run, run_plain
 from grocery.errors import Conflict, GroceryError, NotEligible, NotFound, OverBudget, ValidationError
 from grocery.extensions import db
 from grocery.households.models import (
@@ -694,15 +694,20 @@ def consume_budget(household: Household, amount_cents: int, *, day: date, refere
     return movement
 
 
+@cache
+def _insert_movement():
+    return BudgetMovement.__table__.insert()
+
+
 def consume_budget_at_till(household: TillHousehold, amount_cents: int, *, period_start: date, reference: str,
                            actor_id: int | None) -> None:
     """consume_budget on the till's path, with one plain INSERT: the caller read the household and its budget left
     with till_lookup(lock=True) in this transaction and refused an amount above it."""
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise ValidationError("amount_cents", _l("The amount must be more than zero."))
-    run(BudgetMovement.__table__.insert(), {"household_id": household.id, "period_start": period_start,
-                                             "amount_cents": -amount_cents, "kind": "sale", "reference": reference,
-                                             "actor_id": actor_id})
+    run_plain(_insert_movement(), {"household_id": household.id, "period_start": period_start,
+                                   "amount_cents": -amount_cents, "kind": "sale", "reference": reference,
+                                   "actor_id": actor_id, "created_at": utcnow(), "reason": ""})
 
 
 def refund_budget(household: Household, amount_cents: int, *, day: date, reference: str | None, actor,

@@ -190,7 +190,7 @@ class Lot(db.Model):
     __table_args__ = (
         CheckConstraint("quantity_on_hand >= 0", name="quantity_not_negative"),
         CheckConstraint(_in("source", DONOR_KINDS), name="source_known"),
-        Index("ix_lots_product_stock", "product_id", "quantity_on_hand"),
+        # No index on quantity_on_hand: every sale changes it, lots are found by product (migration 0009).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,7 +28,7 @@ from grocery.barcodes import (
     normalise_gtin,
     random_ean13,
 )
-from grocery.dbutil import run
+from grocery.dbutil import run, run_plain
 from grocery.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from grocery.extensions import db
 from grocery.settings.services import get_setting
@@ -737,6 +737,11 @@ def allocate_fefo(product: Product, quantity: int, day: date) -> list[Allocation
 
 
 @cache
+def _insert_movements():
+    return StockMovement.__table__.insert()
+
+
+@cache
 def _move_lot_query():
     """Move one lot's cached quantity, only if it stays at zero or more (run once per lot, as an executemany)."""
     delta = bindparam("delta")
@@ -761,8 +766,9 @@ def record_movements(changes: list[tuple[int, object, int]], kind: str, *, actor
     if not deltas:
         return
     db.session.flush()  # pending ORM changes first (a refund's lines)
-    result = run(_move_lot_query(), [{"lot_id": lot_id, "delta": delta} for lot_id, delta in deltas.items()])
-    if result.rowcount != len(deltas):
+    moved = run_plain(_move_lot_query(), [{"lot_id": lot_id, "delta": delta}
+                                          for lot_id, delta in deltas.items()]).rowcount
+    if moved != len(deltas):
         short = db.session.execute(select(Lot.id, Lot.quantity_on_hand).where(Lot.id.in_(list(deltas)))).all()
         lot_id, available = next(((i, q) for i, q in short if q + deltas[i] < 0), short[0])
         product = next(p for i, p, _q in changes if i == lot_id)
@@ -776,7 +782,7 @@ def record_movements(changes: list[tuple[int, object, int]], kind: str, *, actor
         if isinstance(loaded, Lot):
             db.session.expire(loaded, ["quantity_on_hand"])
     values = {"kind": kind, "reason": reason, "actor_id": actor_id, "reference": reference, "occurred_at": utcnow()}
-    run(StockMovement.__table__.insert(), [
+    run_plain(_insert_movements(), [
         {**values, "lot_id": lot_id, "quantity": quantity_delta, "weight_g": _signed_weight(product, quantity_delta)}
         for lot_id, product, quantity_delta in changes
     ])
