@@ -31,7 +31,31 @@ def run_plain(statement: Executable, params: dict | list[dict]) -> CursorResult:
     return connection.exec_driver_sql(sql, sent if many else sent[0])
 
 
+def rows_plain(statement: Executable, params: dict | None = None) -> list[tuple]:
+    """The rows of a SELECT as the driver's own tuples, without SQLAlchemy building a Row for each: for big reads
+    of integers and strings (the till's catalogue: 20,000 products). The statement is compiled once (build it
+    once) and sent with exec_driver_sql; a statement with a column the database returns in another form than
+    Python's (dates on SQLite, for instance) is refused with a TypeError, so nothing comes back unconverted."""
+    params = params or {}
+    connection = db.session.connection()
+    dialect = connection.dialect
+    sql, names, processors, constants = _compiled_for(statement, dialect, tuple(params))
+    if (id(statement), dialect.name) not in _PLAIN_COLUMNS_CHECKED:
+        for column in statement.selected_columns:
+            if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
+                raise TypeError(f"{column} needs converting on {dialect.name}: use run()")
+        _PLAIN_COLUMNS_CHECKED.add((id(statement), dialect.name))
+    values = {name: constants[name] if name in constants else
+              processors[name](params[name]) if name in processors else params[name] for name in names}
+    result = connection.exec_driver_sql(sql, tuple(values[name] for name in names) if dialect.positional
+                                        else values)
+    rows = result.cursor.fetchall()
+    result.close()
+    return rows
+
+
 _COMPILED: dict = {}
+_PLAIN_COLUMNS_CHECKED: set = set()
 
 
 def _compiled_for(statement: Executable, dialect, keys: tuple) -> tuple:
@@ -44,7 +68,7 @@ def _compiled_for(statement: Executable, dialect, keys: tuple) -> tuple:
         names = tuple(compiled.positiontup) if dialect.positional else tuple(compiled.binds)
         processors, constants = {}, {}
         for name, bind in compiled.binds.items():
-            processor = bind.type.bind_processor(dialect)
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if name not in keys:
                 constants[name] = processor(bind.effective_value) if processor else bind.effective_value
             elif processor is not None:

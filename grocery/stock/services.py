@@ -28,7 +28,7 @@ from grocery.barcodes import (
     normalise_gtin,
     random_ean13,
 )
-from grocery.dbutil import run, run_plain
+from grocery.dbutil import rows_plain, run, run_plain
 from grocery.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from grocery.extensions import db
 from grocery.settings.services import get_setting
@@ -574,28 +574,27 @@ def _fefo_key(lot: Lot):
     return fefo_sort_key(lot.use_by_on, lot.best_before_on, lot.received_on, lot.id)
 
 
+@cache
+def _sellable_summary_queries():
+    sellable = _sellable(bindparam("day"))
+    totals = (select(Lot.product_id, func.sum(Lot.quantity_on_hand), func.count(Lot.id), func.min(Lot.source))
+              .where(sellable).group_by(Lot.product_id))
+    # The source of every sellable lot in FEFO order: the first row of a product is the lot sold next.
+    sources = select(Lot.product_id, Lot.source).where(sellable).order_by(Lot.product_id, *_fefo_order())
+    return totals, sources
+
+
 def sellable_summary(day: date) -> dict[int, tuple[int, str]]:
-    """Per product id: sellable base units and the source of the lot FEFO would sell next, in two queries (the
-    lots' dates are read only for the products that have several sellable lots)."""
-    sellable = and_(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day))
-    totals = db.session.connection().execute(
-        select(Lot.product_id, func.sum(Lot.quantity_on_hand), func.count(Lot.id), func.min(Lot.source))
-        .where(sellable).group_by(Lot.product_id)).all()
-    summary = {product_id: (int(total), source) for product_id, total, lots, source in totals}
-    several = [product_id for product_id, _total, lots, _source in totals if lots > 1]
-    if several:
-        first: dict[int, tuple] = {}
-        query = select(Lot.product_id, Lot.source, Lot.use_by_on, Lot.best_before_on, Lot.received_on, Lot.id)
-        query = query.where(sellable, Lot.product_id.in_(several)) if len(several) <= 5000 else query.where(sellable)
-        rows = db.session.connection().execute(query)
-        for product_id, source, use_by_on, best_before_on, received_on, lot_id in rows:
-            if product_id not in summary:
-                continue
-            key = fefo_sort_key(use_by_on, best_before_on, received_on, lot_id)
-            if product_id not in first or key < first[product_id][0]:
-                first[product_id] = (key, source)
-        for product_id, (_key, source) in first.items():
-            summary[product_id] = (summary[product_id][0], source)
+    """Per product id: sellable base units and the source of the lot FEFO would sell next, in two plain reads
+    (the second only when some product has several sellable lots, the FEFO order computed by the database)."""
+    totals_query, sources_query = _sellable_summary_queries()
+    totals = rows_plain(totals_query, {"day": day})
+    summary = {product_id: (int(total), source) for product_id, total, _lots, source in totals}
+    if any(lots > 1 for _product_id, _total, lots, _source in totals):
+        first = {}
+        for product_id, source in rows_plain(sources_query, {"day": day}):
+            first.setdefault(product_id, source)
+        summary = {product_id: (total, first[product_id]) for product_id, (total, _source) in summary.items()}
     return summary
 
 

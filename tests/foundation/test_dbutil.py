@@ -115,3 +115,29 @@ def test_begin_write_keeps_what_was_only_read(app, db):
     finally:
         event.remove(_db.engine, "before_cursor_execute", listener)
     assert [sql for sql in seen if sql.startswith("SELECT")] == []
+
+
+def test_rows_plain_gives_driver_tuples_and_refuses_columns_to_convert(db):
+    """rows_plain: plain tuples for integers and strings, bound values converted; a date column is refused on a
+    database that returns dates as text (SQLite), never handed back unconverted."""
+    from datetime import date
+
+    import pytest
+    from sqlalchemy import bindparam
+
+    from grocery.dbutil import rows_plain
+    from grocery.households.models import Household
+    from tests.factories import make_household
+
+    household = make_household()
+    names = _STATEMENTS.setdefault("plain", select(Household.id, Household.reference).where(
+        Household.id == bindparam("id"), Household.created_at.is_not(None)))
+    assert rows_plain(names, {"id": household.id}) == [(household.id, household.reference)]
+    assert type(rows_plain(names, {"id": household.id})[0]) is tuple
+    dated = _STATEMENTS.setdefault("dated", select(Household.id, Household.consent_on).where(
+        Household.consent_on.is_(None) | (Household.consent_on < bindparam("day"))))
+    if _db.session.get_bind().dialect.name == "sqlite":
+        with pytest.raises(TypeError):
+            rows_plain(dated, {"day": date(2026, 11, 24)})
+    else:
+        assert rows_plain(dated, {"day": date(2026, 11, 24)}) == [(household.id, household.consent_on)]
