@@ -1,4 +1,5 @@
-"""PostgreSQL races: 20 threads buy the last 5 units; 20 threads spend the last budget of one household."""
+"""PostgreSQL races: 20 threads buy the last 5 units; 20 threads spend the last budget of one household; 10 double
+taps of one sale."""
 
 import threading
 import uuid
@@ -28,11 +29,12 @@ def _postgres_only(app):
 
 
 def _race(app, till_id, jobs):
-    """Run one sale per job in its own thread, session and transaction; returns (sales made, error codes)."""
+    """Run one sale per job in its own thread, session and transaction; returns (sales made, error codes). A job
+    may give the sale's uuid (double taps); `created` collects whether each call created its sale."""
     barrier = threading.Barrier(len(jobs))
     made, refused, crashed = [], [], []
 
-    def worker(card, lines):
+    def worker(card, lines, sale_uuid=None):
         with app.app_context():
             try:
                 barrier.wait()
@@ -42,10 +44,12 @@ def _race(app, till_id, jobs):
 
                 till = _db.session.get(TillSession, till_id)
                 cashier = _db.session.get(User, till.opened_by_id)
-                sale, _created = record_sale(cashier, till, sale_uuid=str(uuid.uuid4()), card_code=card,
-                                             lines=lines, payment={"method": "card"})
+                sale, created = record_sale(cashier, till, sale_uuid=sale_uuid or str(uuid.uuid4()),
+                                            card_code=card, lines=lines, payment={"method": "card"})
                 _db.session.commit()
                 made.append(sale.id)
+                if created:
+                    made_new.append(sale.id)
             except GroceryError as error:
                 _db.session.rollback()
                 refused.append(error.code)
@@ -62,6 +66,9 @@ def _race(app, till_id, jobs):
         thread.join()
     assert crashed == []
     return made, refused
+
+
+made_new: list[int] = []
 
 
 def test_twenty_threads_buy_the_last_five_units(app, db):
@@ -90,4 +97,25 @@ def test_twenty_threads_spend_the_last_budget(app, db):
     db.session.expire_all()
     assert budget_left(db.session.get(Household, household.id), local_today()) == 0
     assert db.session.scalar(select(func.count(Sale.id))) == 5
+    assert ledger_mismatches() == []
+
+
+def test_ten_double_taps_of_one_sale_make_one_sale(app, db):
+    """Ten requests with the same uuid at once (double taps, a retried request): one sale, one budget use, one
+    stock movement; every request answers with that sale."""
+    from grocery.households.models import BudgetMovement
+    from grocery.stock.models import StockMovement
+
+    till = make_till()
+    _household, card = make_shopper(budget_cents=1000)
+    product = make_product(price_rule="fixed", social_price_cents=100)
+    make_lot(product, 10)
+    db.session.commit()
+    sale_uuid = str(uuid.uuid4())
+    made_new.clear()
+    made, refused = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 3}], sale_uuid)] * 10)
+    assert refused == [] and len(made) == 10 and len(set(made)) == 1 and len(made_new) == 1
+    assert db.session.scalar(select(func.count(Sale.id))) == 1
+    assert db.session.scalar(select(func.count(BudgetMovement.id)).where(BudgetMovement.reference == sale_uuid)) == 1
+    assert db.session.scalar(select(func.count(StockMovement.id)).where(StockMovement.kind == "sale")) == 1
     assert ledger_mismatches() == []

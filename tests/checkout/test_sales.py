@@ -79,6 +79,24 @@ def test_replay_of_the_same_uuid_returns_the_same_sale(db):
     assert budget_left(household, local_today()) == 1000 - first.total_cents
 
 
+def test_replay_after_the_budget_is_spent_returns_the_same_sale(db):
+    """A replay arriving later (offline queue, retried request) when the sale itself spent the budget: the checks
+    would refuse it, the uuid says it is recorded: the same sale comes back, nothing is written twice."""
+    till = make_till()
+    household, card = make_shopper(budget_cents=300)
+    product = make_product(retail_price_cents=500, price_rule="fixed", social_price_cents=150)
+    make_lot(product, 5)
+    sale_uuid = str(uuid.uuid4())
+    first, created = _sell(till, card, [{"product_id": product.id, "quantity": 2}], sale_uuid=sale_uuid)
+    db.session.commit()
+    assert created and budget_left(household, local_today()) == 0
+    again, created_again = _sell(till, card, [{"product_id": product.id, "quantity": 2}], sale_uuid=sale_uuid)
+    assert not created_again and again.id == first.id
+    assert db.session.scalar(select(func.count(Sale.id))) == 1
+    with pytest.raises(OverBudget):  # a new sale is refused
+        _sell(till, card, [{"product_id": product.id, "quantity": 1}])
+
+
 def test_over_budget_is_refused_and_nothing_written(db):
     till = make_till()
     _household, card = make_shopper(budget_cents=100)
