@@ -17,17 +17,8 @@ def run_plain(statement: Executable, params: dict | list[dict]) -> CursorResult:
     many = isinstance(params, list)
     rows = params if many else [params]
     connection = db.session.connection()
-    sql, names, processors, constants = _compiled_for(statement, connection.dialect, tuple(rows[0]))
-
-    def value(row, name):
-        if name in constants:
-            return constants[name]
-        return processors[name](row[name]) if name in processors else row[name]
-
-    if connection.dialect.positional:
-        sent = [tuple(value(row, name) for name in names) for row in rows]
-    else:
-        sent = [{name: value(row, name) for name in names} for row in rows]
+    sql, names, plan = _compiled_for(statement, connection.dialect, tuple(rows[0]))
+    sent = _driver_params(rows, names, plan, connection.dialect.positional)
     return connection.exec_driver_sql(sql, sent if many else sent[0])
 
 
@@ -39,16 +30,13 @@ def rows_plain(statement: Executable, params: dict | None = None) -> list[tuple]
     params = params or {}
     connection = db.session.connection()
     dialect = connection.dialect
-    sql, names, processors, constants = _compiled_for(statement, dialect, tuple(params))
+    sql, names, plan = _compiled_for(statement, dialect, tuple(params))
     if (id(statement), dialect.name) not in _PLAIN_COLUMNS_CHECKED:
         for column in statement.selected_columns:
             if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
                 raise TypeError(f"{column} needs converting on {dialect.name}: use run()")
         _PLAIN_COLUMNS_CHECKED.add((id(statement), dialect.name))
-    values = {name: constants[name] if name in constants else
-              processors[name](params[name]) if name in processors else params[name] for name in names}
-    result = connection.exec_driver_sql(sql, tuple(values[name] for name in names) if dialect.positional
-                                        else values)
+    result = connection.exec_driver_sql(sql, _driver_params([params], names, plan, dialect.positional)[0])
     rows = result.cursor.fetchall()
     result.close()
     return rows
@@ -56,25 +44,47 @@ def rows_plain(statement: Executable, params: dict | None = None) -> list[tuple]
 
 _COMPILED: dict = {}
 _PLAIN_COLUMNS_CHECKED: set = set()
+_FROM_ROW = object()
 
 
 def _compiled_for(statement: Executable, dialect, keys: tuple) -> tuple:
-    """(SQL text, parameter names in order, bind processors by name, processed literal values by name) of a
-    statement built once: the cache keeps the statement, so its id stays its own."""
+    """(SQL text, parameter names in the SQL's order, plan) of a statement built once; the plan gives, for each
+    parameter, its processed literal value (or _FROM_ROW) and its bind processor (or None). The cache keeps the
+    statement, so its id stays its own."""
     cache_key = (id(statement), dialect.name, keys)
     entry = _COMPILED.get(cache_key)
     if entry is None:
         compiled = statement.compile(dialect=dialect, column_keys=list(keys))
         names = tuple(compiled.positiontup) if dialect.positional else tuple(compiled.binds)
-        processors, constants = {}, {}
+        steps = {}
         for name, bind in compiled.binds.items():
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if name not in keys:
-                constants[name] = processor(bind.effective_value) if processor else bind.effective_value
-            elif processor is not None:
-                processors[name] = processor
-        entry = _COMPILED[cache_key] = (compiled.string, names, processors, constants, statement)
-    return entry[:4]
+                steps[name] = (processor(bind.effective_value) if processor else bind.effective_value, None)
+            else:
+                steps[name] = (_FROM_ROW, processor)
+        plan = tuple((name, *steps[name]) for name in names)
+        entry = _COMPILED[cache_key] = (compiled.string, names, plan, statement)
+    return entry[:3]
+
+
+def _driver_params(rows: list[dict], names: tuple, plan: tuple, positional: bool) -> list:
+    """Each row as the driver takes it (a tuple in the SQL's order, or a dict), values through their bind
+    processors; a value shared by the rows (the same timestamp, True) is converted once."""
+    converted: dict = {}
+
+    def convert(name, processor, value):
+        known = converted.get((name, id(value)))
+        if known is None or known[0] is not value:
+            known = converted[(name, id(value))] = (value, processor(value))
+        return known[1]
+
+    sent = []
+    for row in rows:
+        values = [(convert(name, processor, row[name]) if processor else row[name]) if constant is _FROM_ROW
+                  else constant for name, constant, processor in plan]
+        sent.append(tuple(values) if positional else dict(zip(names, values, strict=True)))
+    return sent
 
 
 def run(statement: Executable, params: dict | list[dict] | None = None) -> Result:
