@@ -85,3 +85,21 @@ def test_not_eligible_card_shows_reason_without_budget(db):
     assert summary["reason"] == "Aucune décision d'accès : voir le service social."
     hs.close_household(None, household)
     assert hs.till_summary(household.cards[0].code, DAY)["reason_code"] == "household_closed"
+
+
+def test_till_reads_the_deciding_decisions_of_a_long_history(db):
+    """A household followed for years: the till reads only the decisions that decide the day, and decides as the
+    whole history would (the latest expired one for the date, the one in force for the budget)."""
+    household = make_household()
+    for year in (2021, 2022, 2023, 2024):
+        make_decision(household, valid_from=date(year, 1, 1), valid_until=date(year, 12, 31),
+                      decided_on=date(year, 1, 1), budget_cents=1000 + year, budget_override_motive="Historique")
+    code = household.active_card.code
+    expired = hs.till_summary(code, date(2025, 3, 1))
+    assert expired["reason_code"] == "expired" and "31/12/2024" in expired["reason"]
+    assert len(hs.find_till_card(code, date(2025, 3, 1)).household.decisions) == 1  # the last one before the day
+    make_decision(household, valid_from=date(2025, 3, 1), valid_until=date(2026, 2, 28),
+                  decided_on=date(2025, 3, 1), budget_cents=4500, budget_override_motive="Renouvellement")
+    granted = hs.till_summary(code, date(2025, 6, 4))
+    assert granted["eligible"] and granted["budget_cents"] == 4500 and granted["valid_until"] == "2026-02-28"
+    assert hs.till_summary(code, date(2024, 6, 4))["budget_cents"] == 3024  # an earlier day: its own decision
