@@ -11,7 +11,7 @@ from bisect import bisect_right
 from datetime import UTC, date, datetime, time, timedelta
 
 import click
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from grocery.barcodes import PREFIX_HOUSEHOLD_CARD, gtin_check_digit, make_ean13
 from grocery.extensions import db
@@ -36,6 +36,23 @@ def _insert(model, rows, bar=None) -> None:
         db.session.execute(insert(model), chunk)
         if bar is not None:
             bar.update(len(chunk))
+    if rows and "id" in rows[0]:
+        _WITH_EXPLICIT_IDS.add(model.__table__.name)
+
+
+_WITH_EXPLICIT_IDS: set[str] = set()
+
+
+def _advance_sequences() -> None:
+    """PostgreSQL: rows inserted with their own ids leave the tables' id sequences behind; move each past the
+    highest id, or the next row the application adds would collide (SQLite takes max(id) + 1 by itself)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        _WITH_EXPLICIT_IDS.clear()
+        return
+    for table in sorted(_WITH_EXPLICIT_IDS):
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                                f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+    _WITH_EXPLICIT_IDS.clear()
 
 
 def _next_id(model) -> int:
@@ -271,6 +288,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
               "waste_movements": len(waste_rows)}
     if volunteers:
         result.update(generate_volunteering(open_days, participants=volunteers, rng=rng, actor=cashier))
+    _advance_sequences()
     return result
 
 

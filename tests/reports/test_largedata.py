@@ -56,3 +56,19 @@ def test_generator_adds_products_alone(db):
     assert result["sales"] == 0
     assert db.session.scalar(select(func.count(Product.id))) == 12
     assert ledger_mismatches() == []
+
+
+def test_the_application_adds_rows_after_a_generated_history(db):
+    """Rows generated with their own ids must not block the next ones the application adds (PostgreSQL id
+    sequences are moved past them): a till opens, a household and a product are created."""
+    from grocery.checkout.till import open_till
+    from tests.factories import make_household, make_product
+
+    cashier = make_user(Role.CASHIER)
+    generate_history(households=3, products=5, sale_lines=200, years=1, restocks=1, volunteers=2,
+                     echo=lambda *_a, **_k: None)
+    db.session.flush()
+    till = open_till(cashier, "Caisse 1", float_cents=1000)  # the generated sessions are all closed
+    household, product = make_household(), make_product()
+    db.session.flush()
+    assert till.id and household.id and product.id
