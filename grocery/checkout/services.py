@@ -6,6 +6,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
@@ -353,16 +354,25 @@ def _insert_sale_query(dialect: str):
 
 
 @cache
-def _sale_queries():
-    sale_id = select(Sale.id).where(Sale.uuid == bindparam("uuid"))
-    lines = (select(SaleLine.product_id, SaleLine.quantity, SaleLine.price_cents, SaleLine.retail_cents,
-                    SaleLine.is_free_programme).where(SaleLine.sale_id == bindparam("sale_id")).order_by(SaleLine.id))
-    return sale_id, lines, SaleLine.__table__.insert()
+def _sale_queries() -> SaleQueries:
+    return SaleQueries(
+        id_by_uuid=select(Sale.id).where(Sale.uuid == bindparam("uuid")),
+        lines=select(SaleLine.product_id, SaleLine.quantity, SaleLine.price_cents, SaleLine.retail_cents,
+                     SaleLine.is_free_programme).where(SaleLine.sale_id == bindparam("sale_id")).order_by(SaleLine.id),
+        insert_lines=SaleLine.__table__.insert())
+
+
+class SaleQueries(NamedTuple):
+    """The sale's statements, built once."""
+
+    id_by_uuid: object
+    lines: object
+    insert_lines: object
 
 
 def find_sale(sale_uuid: str) -> Sale | None:
     """The sale recorded with this uuid, with its lines (one light query when there is none, the usual case)."""
-    if run(_sale_queries()[0], {"uuid": sale_uuid}).first() is None:
+    if run(_sale_queries().id_by_uuid, {"uuid": sale_uuid}).first() is None:
         return None
     return db.session.scalar(select(Sale).where(Sale.uuid == sale_uuid).options(selectinload(Sale.lines)))
 
@@ -424,7 +434,7 @@ def record_sale(actor, till_session: TillSession | TillRef | None, *, sale_uuid,
                 "is_free_programme": lot.source == "fead",
                 "past_best_before": allocation.past_best_before, "refunded_quantity": 0})
             changes.append((lot.id, line.product, -allocation.quantity))
-    run_plain(_sale_queries()[2], sale_lines)  # one executemany for all the lines
+    run_plain(_sale_queries().insert_lines, sale_lines)  # one executemany for all the lines
     record_movements(changes, "sale", actor_id=actor.id, reference=sale_uuid)
     if total > 0:
         consume_budget_at_till(household, total, period_start=period_start, reference=sale_uuid, actor_id=actor.id)
@@ -469,7 +479,7 @@ def sale_json(sale: Sale) -> dict:
         left = budget_left(db.session.get(Household, sale.household_id), local_today())
     lines = sale.written_lines
     if lines is None:
-        lines = [line._asdict() for line in run(_sale_queries()[1], {"sale_id": sale.id})]
+        lines = [line._asdict() for line in run(_sale_queries().lines, {"sale_id": sale.id})]
     return {
         "id": sale.id, "uuid": sale.uuid, "status": sale.status,
         "total_cents": sale.total_cents, "paid_cents": sale.paid_cents, "retail_cents": sale.retail_cents,
