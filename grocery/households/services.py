@@ -811,7 +811,7 @@ class TillHousehold:
     proxy_names: list
     #: The active members, in the order they were added.
     active_members: list[TillMember]
-    #: The decisions that can decide the day asked: covering it or later, and the last one before it.
+    #: The decisions that can decide the day asked: covering it or later, and the last one(s) before it.
     decisions: list[TillDecision]
     #: Net budget ledger movements of the week and of the month of the day asked, by period start.
     ledger: dict[date, int]
@@ -835,13 +835,13 @@ def _till_card_queries():
                 .where(BudgetMovement.household_id == Household.id, BudgetMovement.period_start == bindparam(start))
                 .scalar_subquery())
 
-    # The decisions that can decide the day (eligibility_on): those covering it or later, and the last one
-    # before it; not the whole history, so the rows stay few for a household followed for years.
+    # The decisions that can decide the day (eligibility_on): those covering it or later, and the last one(s)
+    # before it; not the whole history, so the rows stay few for a household followed for years. One range on
+    # valid_until (no OR), so that PostgreSQL looks at this household's decisions only.
     earlier = aliased(Decision)
-    last_before = (select(earlier.id).where(earlier.household_id == Household.id,
-                                            earlier.valid_until < bindparam("day"))
-                   .order_by(earlier.valid_until.desc(), earlier.decided_on.desc(), earlier.id.desc())
-                   .limit(1).scalar_subquery())
+    last_end_before = (select(func.max(earlier.valid_until))
+                       .where(earlier.household_id == Household.id, earlier.valid_until < bindparam("day"))
+                       .scalar_subquery())
     # One row per (active member, decision): a handful, read in one statement.
     card = (select(HouseholdCard.is_active, HouseholdCard.deactivation_reason, Household.id, Household.reference,
                    Household.status, cast(Household.proxy_names, Text), spent("week_start"), spent("month_start"),
@@ -851,7 +851,7 @@ def _till_card_queries():
             .join(Household, Household.id == HouseholdCard.household_id)
             .outerjoin(Member, and_(Member.household_id == Household.id, Member.is_active.is_(True)))
             .outerjoin(Decision, and_(Decision.household_id == Household.id,
-                                      or_(Decision.valid_until >= bindparam("day"), Decision.id == last_before)))
+                                      Decision.valid_until >= func.coalesce(last_end_before, bindparam("day"))))
             .where(HouseholdCard.code == bindparam("code")).order_by(Member.id, Decision.id))
     lock = (select(Household.id).join(HouseholdCard, HouseholdCard.household_id == Household.id)
             .where(HouseholdCard.code == bindparam("code")).with_for_update(of=Household))
