@@ -880,8 +880,8 @@ def find_till_card(code: str, day: date, *, lock: bool = False) -> TillCard | No
             members.setdefault(row[8], TillMember(*row[9:member_end]))
         if row[member_end] is not None:
             decisions.setdefault(row[member_end], TillDecision(row[member_end], *row[member_end + 1:]))
-    proxies = json.loads(proxies) if proxies else []  # read as text: decoded once, not on every row
-    household = TillHousehold(id=household_id, reference=reference, status=status, proxy_names=proxies or [],
+    proxies = (json.loads(proxies) if proxies else None) or []  # read as text: decoded once, not per row
+    household = TillHousehold(id=household_id, reference=reference, status=status, proxy_names=proxies,
                               active_members=list(members.values()), decisions=list(decisions.values()),
                               ledger={week_start: int(week_spent), month_start: int(month_spent)})
     return TillCard(is_active=card_active, deactivation_reason=reason, household=household)

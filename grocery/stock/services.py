@@ -644,8 +644,16 @@ TILL_PRODUCT_COLUMNS = (Product.id, Product.name, Product.unit_kind, Product.net
                         ProductCategory.default_social_percent)
 
 
+class TillQueries(NamedTuple):
+    """The till's stock statements, built once."""
+
+    sellable_lots: object
+    products_with_lots: object
+    quota_products: object
+
+
 @cache
-def _till_queries():
+def _till_queries() -> TillQueries:
     day = bindparam("day")
     lots = (select(*_lot_columns(day)).where(Lot.product_id.in_(bindparam("product_ids", expanding=True)),
                                              _sellable(day)).order_by(Lot.product_id, *_fefo_order()))
@@ -656,14 +664,14 @@ def _till_queries():
                  .where(Product.id.in_(bindparam("product_ids", expanding=True)))
                  .order_by(Product.id, *_fefo_order()))
     quota = products.where(Product.quota_quantity.is_not(None), Product.is_active.is_(True)).order_by(Product.name)
-    return lots, with_lots, quota
+    return TillQueries(sellable_lots=lots, products_with_lots=with_lots, quota_products=quota)
 
 
 def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[LotRow]]:
     """Lots with stock, not past their use-by date, of the given products, in FEFO order, in one query."""
     db.session.flush()  # lots added through the ORM count
     lots: dict[int, list[LotRow]] = {product_id: [] for product_id in product_ids}
-    for row in run(_till_queries()[0], {"product_ids": list(product_ids), "day": day}):
+    for row in run(_till_queries().sellable_lots, {"product_ids": list(product_ids), "day": day}):
         lots[row[1]].append(LotRow(*row))
     return lots
 
@@ -675,7 +683,7 @@ def till_products_with_lots(product_ids: list[int], day: date) -> tuple[dict[int
     products: dict[int, TillProduct] = {}
     lots: dict[int, list[LotRow]] = {}
     width = len(TILL_PRODUCT_COLUMNS)
-    for row in run(_till_queries()[1], {"product_ids": list(product_ids), "day": day}):
+    for row in run(_till_queries().products_with_lots, {"product_ids": list(product_ids), "day": day}):
         if row[0] not in products:
             products[row[0]] = TillProduct(*row[:width])
             lots[row[0]] = []
@@ -687,7 +695,7 @@ def till_products_with_lots(product_ids: list[int], day: date) -> tuple[dict[int
 def till_quota_products() -> list[TillProduct]:
     """The active products with a quota rule, by name."""
     db.session.flush()
-    return [TillProduct(*row) for row in run(_till_queries()[2])]
+    return [TillProduct(*row) for row in run(_till_queries().quota_products)]
 
 
 def allocate_fefo_many(wanted: list[tuple[Product, int]], day: date,
@@ -789,7 +797,7 @@ def sellable_quantities(day: date) -> dict[int, int]:
     """Sellable base units per product id (lots with stock, not past their use-by date), in one query."""
     rows = db.session.execute(
         select(Lot.product_id, func.sum(Lot.quantity_on_hand))
-        .where(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day))
+        .where(_sellable(day))
         .group_by(Lot.product_id)
     )
     return {product_id: int(total) for product_id, total in rows}

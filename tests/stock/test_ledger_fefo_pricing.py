@@ -209,3 +209,21 @@ def test_bulk_movements_weigh_like_weight_of_and_refuse_to_take_a_lot_below_zero
     assert error.value.details["available"] == 3
     assert db.session.scalar(select(func.count(StockMovement.id)).where(StockMovement.reference == "s-2")) == 0
     assert ledger_mismatches() == []
+
+
+def test_fefo_order_in_sql_is_the_one_of_fefo_sort_key(db):
+    """The till sorts lots in the database, the stock lists in Python (fefo_sort_key): the same order, ties
+    included (same expiry: oldest reception first; same reception: lot id)."""
+    from grocery.stock.services import fefo_sort_key
+
+    product = make_product()
+    lots = [make_lot(product, 1, use_by_on=DAY + timedelta(days=4), best_before_on=DAY + timedelta(days=2)),
+            make_lot(product, 1, best_before_on=DAY + timedelta(days=2), received_on=date(2026, 10, 1)),
+            make_lot(product, 1),  # no date: last
+            make_lot(product, 1, use_by_on=DAY + timedelta(days=1)),
+            make_lot(product, 1, best_before_on=DAY - timedelta(days=5)),  # past best-before: still sold, first
+            make_lot(product, 1, use_by_on=DAY + timedelta(days=1), received_on=date(2026, 9, 1)),
+            make_lot(product, 1)]
+    in_python = [lot.id for lot in sorted(lots, key=lambda lot: fefo_sort_key(
+        lot.use_by_on, lot.best_before_on, lot.received_on, lot.id))]
+    assert [allocation.lot.id for allocation in allocate_fefo(product, len(lots), DAY)] == in_python
