@@ -37,8 +37,10 @@ run: install
 	@echo "grocery: http://$(HOST):$(PORT)/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# pytest exits 5 when it collected no test: said plainly, and a failure like any other.
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no test"; fi; exit $$status
 
 # The code is laid out by hand (aligned continuation lines, 120 columns): ruff checks it, it does not reformat it.
 lint: install-dev
