@@ -63,7 +63,18 @@ def create_app(config_class: type | None = None) -> Flask:
 
     register_cli(app)
     register_template_helpers(app)
+    _configure_proxies(app)
     return app
+
+
+def _configure_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (GROCERY_TRUSTED_PROXIES=N), the client's address and scheme are the ones the
+    proxies forwarded; without proxies (0, the default) X-Forwarded-* headers are ignored, as anyone can send them."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def select_locale() -> str:
