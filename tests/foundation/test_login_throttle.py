@@ -154,14 +154,8 @@ def test_kiosk_exit_password_is_throttled_and_recorded(client, db, login):
     assert client.get("/volunteers/").status_code == 200
 
 
-@pytest.mark.skipif(not os.environ.get("GROCERY_TEST_DATABASE_URL", "").startswith("postgresql"),
-                    reason="PostgreSQL: concurrent transactions")
-def test_twenty_simultaneous_attempts_check_only_what_the_counter_allows(app, db):
-    """4 failures, then 20 wrong passwords at the same moment: exactly one more is checked, 19 are refused."""
-    from grocery.extensions import db as _db
-
-    make_user(username="race")
-    _fail(db, "race", "5.5.5.5", 4)
+def _race(app, db_, username):
+    """20 threads try a wrong password at the same moment; returns the names of the errors they got."""
     barrier = threading.Barrier(20)
     outcomes = []
 
@@ -169,17 +163,52 @@ def test_twenty_simultaneous_attempts_check_only_what_the_counter_allows(app, db
         with app.app_context():
             barrier.wait()
             try:
-                authenticate("race", "wrong-password", "5.5.5.5")
+                authenticate(username, "wrong-password", "5.5.5.5")
             except (LoginFailed, LoginLocked) as error:
                 outcomes.append(type(error).__name__)
-            _db.session.commit()
-            _db.session.remove()
+            db_.session.commit()
+            db_.session.remove()
 
     threads = [threading.Thread(target=attempt) for _ in range(20)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == ["LoginFailed"] + ["LoginLocked"] * 19
+    return sorted(outcomes)
+
+
+@pytest.mark.skipif(not os.environ.get("GROCERY_TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="PostgreSQL: concurrent transactions")
+def test_twenty_simultaneous_attempts_check_only_what_the_counter_allows(app, db):
+    """4 failures, then 20 wrong passwords at the same moment: exactly one more is checked, 19 are refused."""
+    make_user(username="race")
+    _fail(db, "race", "5.5.5.5", 4)
+    assert _race(app, db, "race") == ["LoginFailed"] + ["LoginLocked"] * 19
     checked = select(func.count(LoginAttempt.id)).where(LoginAttempt.refused.is_(False))
     assert db.session.scalar(checked) == 5
+
+
+def test_twenty_simultaneous_attempts_on_a_sqlite_file(tmp_path):
+    """The same race on a SQLite file (the in-memory test database has one connection): one more check only."""
+    from grocery import create_app
+    from grocery.config import TestingConfig
+    from grocery.extensions import db as _db
+
+    class FileConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'race.sqlite'}"
+
+    app = create_app(FileConfig)
+    with app.app_context():
+        _db.create_all()
+        make_user(username="race")
+        _fail(_db, "race", "5.5.5.5", 4)
+        _db.session.remove()
+    try:
+        assert _race(app, _db, "race") == ["LoginFailed"] + ["LoginLocked"] * 19
+        with app.app_context():
+            checked = select(func.count(LoginAttempt.id)).where(LoginAttempt.refused.is_(False))
+            assert _db.session.scalar(checked) == 5
+    finally:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
