@@ -52,6 +52,7 @@ def create_app(config_class: type | None = None) -> Flask:
     from grocery.errors import register_error_handlers
     from grocery.security import init_security
 
+    _configure_serving_lock(app)  # first of the before-request functions: taken even when a later one answers
     init_security(app)
     csrf.init_app(app)
     for name in BLUEPRINTS:
@@ -63,7 +64,32 @@ def create_app(config_class: type | None = None) -> Flask:
 
     register_cli(app)
     register_template_helpers(app)
+    _configure_proxies(app)
     return app
+
+
+def _configure_serving_lock(app: Flask) -> None:
+    """On a SQLite file, each process that serves requests holds the serving lock (grocery.serving), which
+    `flask restore` checks. The CLI never serves a request, so it never holds it."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    from grocery.serving import hold_serving_lock
+
+    database = Path(url.database).resolve()
+    app.before_request(lambda: hold_serving_lock(database))
+
+
+def _configure_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (GROCERY_TRUSTED_PROXIES=N), the client's address and scheme are the ones the
+    proxies forwarded; without proxies (0, the default) X-Forwarded-* headers are ignored, as anyone can send them."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def select_locale() -> str:

@@ -12,6 +12,7 @@ from grocery.auth.roles import Role
 from grocery.demo import DEMO_LOADERS
 from grocery.errors import GroceryError
 from grocery.extensions import db
+from grocery.timeutil import utcnow
 
 #: Demo accounts: username, display name, role. They share DEMO_PASSWORD.
 DEMO_USERS = [
@@ -119,26 +120,93 @@ def register_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
     def restore_command(path: Path, yes: bool):
-        """Replace the SQLite database by a backup (stop the app first). The current file is kept aside."""
+        """Replace the SQLite database by a backup. Refused while a process serves the app (stop it first) and
+        for a file that is not a grocery database at a known migration; the current database is kept aside in a
+        new timestamped file."""
+        from grocery.serving import AppServing, no_process_serving
+
         target_path = _sqlite_path()
         if target_path is None:
-            raise click.ClickException("this database is PostgreSQL: restore with pg_restore")
-        check = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise click.ClickException(f"{path} is not a sound SQLite database")
-        except sqlite3.DatabaseError as error:
-            raise click.ClickException(f"{path} is not a SQLite database: {error}") from None
-        finally:
-            check.close()
-        if not yes:
-            click.confirm(f"Replace {target_path} by {path}?", abort=True)
+            raise click.ClickException(
+                "this database is PostgreSQL: stop the app, then restore a pg_dump file with\n"
+                "  pg_restore --clean --if-exists --dbname=DATABASE FILE\nand start the app again")
+        if path.resolve() == target_path.resolve():
+            raise click.ClickException(f"{path} is the database itself: choose a backup file")
+        revision = _check_backup(path)
         db.session.remove()
         db.engine.dispose()
-        if target_path.exists():
-            aside = target_path.with_suffix(target_path.suffix + ".before-restore")
-            aside.unlink(missing_ok=True)
-            _sqlite_copy(target_path, aside)
-            click.echo(f"Ancienne base gardée : {aside}")
-        _sqlite_copy(path, target_path)
-        click.echo(f"Base restaurée depuis {path}")
+        try:
+            with no_process_serving(target_path.resolve()):
+                if not yes:
+                    click.confirm(f"Replace {target_path} by {path} (migration {revision})?", abort=True)
+                if target_path.exists():
+                    aside = _new_safety_copy_path(target_path)
+                    _sqlite_copy(target_path, aside)
+                    click.echo(f"Ancienne base gardée : {aside}")
+                _sqlite_copy(path, target_path)
+        except AppServing as serving:
+            raise click.ClickException(
+                f"the application is serving this database (a process holds {serving}): stop gunicorn or "
+                "flask run, then restore; nothing was changed") from None
+        click.echo(f"Base restaurée depuis {path} (migration {revision})")
+        if revision != _known_revisions()[0]:
+            click.echo("Cette sauvegarde précède la dernière migration : lancez « flask --app grocery db upgrade ».")
+
+
+#: Tables every grocery database has had since the first migration.
+FOUNDATION_TABLES = frozenset({"users", "login_attempts", "audit_events", "settings"})
+
+
+def _known_revisions() -> list[str]:
+    """The migration revisions of this code, newest first."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from grocery import ROOT
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return [script.revision for script in ScriptDirectory.from_config(config).walk_revisions()]
+
+
+def _check_backup(path: Path) -> str:
+    """A backup is a sound SQLite file of a grocery database at a migration this code knows, with the tables of
+    that migration (every model's table at the newest one); returns the revision. Nothing is changed."""
+    try:
+        check = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        raise click.ClickException(f"{path} cannot be opened as a SQLite database: {error}") from None
+    try:
+        if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise click.ClickException(f"{path} is not a sound SQLite database")
+        tables = {row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "alembic_version" not in tables:
+            raise click.ClickException(f"{path} is not a grocery database (no migration version in it)")
+        versions = [row[0] for row in check.execute("SELECT version_num FROM alembic_version")]
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(f"{path} is not a SQLite database: {error}") from None
+    finally:
+        check.close()
+    known = _known_revisions()
+    if len(versions) != 1 or versions[0] not in known:
+        raise click.ClickException(f"{path} is at migration {', '.join(versions) or 'none'}, unknown to this version "
+                                   f"of grocery (known: {known[-1]} to {known[0]}): nothing was changed")
+    expected = set(db.metadata.tables) if versions[0] == known[0] else FOUNDATION_TABLES
+    missing = sorted(expected - tables)
+    if missing:
+        raise click.ClickException(f"{path} lacks the tables {', '.join(missing)} of a grocery database at "
+                                   f"migration {versions[0]}: nothing was changed")
+    return versions[0]
+
+
+def _new_safety_copy_path(target: Path) -> Path:
+    """A new file name for the copy of the current database: an earlier copy is never overwritten."""
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1, 1000):
+        candidate = target.with_name(f"{target.name}.before-restore-{stamp}" + (f"-{n}" if n > 1 else ""))
+        try:
+            candidate.touch(exist_ok=False)  # claims the name; the copy fills it
+        except FileExistsError:
+            continue
+        return candidate
+    raise click.ClickException(f"too many safety copies named {target.name}.before-restore-{stamp}")

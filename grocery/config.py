@@ -35,9 +35,20 @@ class Config:
     MAX_CONTENT_LENGTH: int = 60 * 1024 * 1024
     #: Largest spreadsheet accepted by the imports (below MAX_CONTENT_LENGTH, so that the import says it clearly).
     GROCERY_IMPORT_MAX_BYTES: int = int(os.environ.get("GROCERY_IMPORT_MAX_MB", "50")) * 1024 * 1024
-    #: Failed logins for one username from one address before a lock-out, and its length.
+    #: Login throttle (grocery.auth.throttle): from LOGIN_MAX_FAILURES failures within LOGIN_LOCKOUT_MINUTES (per
+    #: address, and per account from addresses it never logged in from), each next attempt waits
+    #: LOGIN_DELAY_SECONDS, doubled at each further failure, at most LOGIN_LOCKOUT_MINUTES.
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_LOCKOUT_MINUTES: int = 15
+    LOGIN_DELAY_SECONDS: int = 30
+    #: An address an account logged in from within these days is not slowed down by others' failures on it.
+    LOGIN_KNOWN_ADDRESS_DAYS: int = 30
+    #: A login session ends after this many minutes without a request (GROCERY_SESSION_IDLE_MINUTES).
+    SESSION_IDLE_MINUTES: int = int(os.environ.get("GROCERY_SESSION_IDLE_MINUTES", "240"))
+    #: The session's last-seen time is written at most this often (not at every request).
+    SESSION_TOUCH_SECONDS: int = 60
+    #: Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    TRUSTED_PROXIES: int = int(os.environ.get("GROCERY_TRUSTED_PROXIES", "0"))
     TESTING: bool = False
     #: werkzeug hashing method for passwords (scrypt by default; the tests use a faster one).
     PASSWORD_HASH_METHOD: str = "scrypt"  # noqa: S105 - a method name, not a password

@@ -3,11 +3,11 @@
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from grocery.auth.models import User
 from grocery.auth.roles import PUBLIC, declared_roles
-from grocery.extensions import db, login_manager
+from grocery.auth.sessions import load_session_user
+from grocery.extensions import login_manager
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -25,15 +25,10 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Session ids are "<id>:<session token>": a password change or deactivation ends other sessions."""
-    ident, _, token = user_id.partition(":")
-    if not ident.isdigit() or not token:
-        return None
-    user = db.session.scalar(select(User).where(User.id == int(ident)))
-    if user is None or user.session_token != token or not user.is_active_account:
-        return None
-    return user
+def load_user(session_key: str) -> User | None:
+    """The cookie carries the key of a login session kept on the server (grocery.auth.sessions): logout, the idle
+    time, a password change or a deactivation end it."""
+    return load_session_user(session_key)
 
 
 @login_manager.unauthorized_handler
@@ -41,6 +36,12 @@ def unauthorized():
     if request.path.startswith("/api/"):
         return jsonify({"error": "unauthenticated", "message": str(_l("Please log in."))}), 401
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def load_user_first() -> None:
+    """Load the session's user before anything else runs: the loader may commit the session's last-seen time,
+    which must not commit a view's half-done work."""
+    _ = current_user.is_authenticated
 
 
 def enforce_roles():
@@ -81,5 +82,6 @@ def init_security(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"
     # Registered before CSRFProtect so that an anonymous or unauthorised request is answered first.
+    app.before_request(load_user_first)
     app.before_request(enforce_roles)
     app.after_request(set_security_headers)

@@ -1,10 +1,10 @@
-"""Staff accounts and the login attempts used for throttling."""
+"""Staff accounts, their login sessions and the login attempts used for throttling."""
 
 from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,8 +45,14 @@ class User(UserMixin, db.Model):
     def role_enum(self) -> Role:
         return Role(self.role)
 
+    #: The key of the login session this object was loaded for (set by start_session and the user loader);
+    #: Flask-Login stores it in the session cookie. Not a column.
+    session_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        if not self.session_key:
+            raise RuntimeError("log in through grocery.auth.sessions.start_session")
+        return self.session_key
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
@@ -62,11 +68,33 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
+class AuthSession(db.Model):
+    """One login session on the server: the cookie carries its key (the table keeps only a hash of it). It ends at
+    logout, after the idle time, or when the user's session_token changes (password change, deactivation)."""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (Index("ix_auth_sessions_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the key in the cookie (hex).
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: The user's session_token when the session started: a later password change ends the session.
+    user_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Written at most once per SESSION_TOUCH_SECONDS: the idle timeout counts from here.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remote_addr: Mapped[str] = mapped_column(String(64))
+
+
 class LoginAttempt(db.Model):
-    """One login attempt; failures from one address for one username within a window lock it out."""
+    """One password check (login or kiosk exit): failures from one address, and for one account, slow the next
+    attempts down (see grocery.auth.throttle)."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_lookup", "username", "remote_addr", "attempted_at"),)
+    __table_args__ = (Index("ix_login_attempts_lookup", "username", "remote_addr", "attempted_at"),
+                      Index("ix_login_attempts_address", "remote_addr", "attempted_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: As typed (lower-cased), whether or not such a user exists.
@@ -74,3 +102,7 @@ class LoginAttempt(db.Model):
     remote_addr: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Refused by the throttle without checking the password: does not count as a failure.
+    refused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: "login" or "kiosk_exit".
+    purpose: Mapped[str] = mapped_column(String(16), default="login", server_default=text("'login'"))

@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from grocery.audit.services import changes, record_event
-from grocery.auth.models import LoginAttempt, User
+from grocery.auth.models import AuthSession, LoginAttempt, User
 from grocery.auth.roles import Role
+from grocery.auth.throttle import dummy_password_check, throttled_check
 from grocery.errors import Conflict, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.timeutil import utcnow
@@ -18,12 +19,6 @@ from grocery.timeutil import utcnow
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 LOGIN_FAILED_MESSAGE = _l("Unknown username or wrong password.")
-
-
-class LoginLocked(GroceryError):
-    code = "login_locked"
-    status = 429
-    default_message = _l("Too many failed attempts. Try again in %(minutes)d minutes or ask a coordinator.")
 
 
 class LoginFailed(GroceryError):
@@ -123,42 +118,40 @@ def set_password(actor, user: User, password: str, *, current_password: str | No
     record_event(actor, "user.password_change" if own else "user.password_reset", user)
 
 
-def recent_failures(username: str, remote_addr: str) -> int:
-    window = utcnow() - timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.username == username,
-            LoginAttempt.remote_addr == remote_addr,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.attempted_at >= window,
-        )
-    ) or 0
-
-
 def authenticate(username: str | None, password: str | None, remote_addr: str) -> User:
-    """Check a login. After LOGIN_MAX_FAILURES failures for a username from one address within
-    LOGIN_LOCKOUT_MINUTES, every attempt is refused; unknown user and wrong password get the same message.
-    Each attempt is recorded (the caller commits even on failure)."""
+    """Check a login through the throttle (grocery.auth.throttle: growing delays per address and per account,
+    LoginLocked while one applies). Unknown user, inactive account and wrong password get the same message and
+    take the same time (an unknown user's password is hashed against a dummy hash). Each attempt is recorded
+    (the caller commits even on failure)."""
     name = normalise_username(username)[:64]
-    remote_addr = (remote_addr or "unknown")[:64]
-    minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-    if recent_failures(name, remote_addr) >= current_app.config["LOGIN_MAX_FAILURES"]:
-        db.session.add(LoginAttempt(username=name, remote_addr=remote_addr, succeeded=False))
-        db.session.flush()
-        raise LoginLocked(_l("Too many failed attempts. Try again in %(minutes)d minutes or ask a coordinator.",
-                             minutes=minutes))
-    user = db.session.scalar(select(User).where(User.username == name)) if name else None
-    ok = bool(user and password and user.is_active_account and user.check_password(password))
-    db.session.add(LoginAttempt(username=name, remote_addr=remote_addr, succeeded=ok))
-    if not ok:
-        db.session.flush()
+    password = password or ""
+    found: list[User] = []
+
+    def check() -> bool:
+        user = db.session.scalar(select(User).where(User.username == name)) if name else None
+        if user is None:
+            return dummy_password_check(password)
+        found.append(user)
+        return user.check_password(password) and bool(user.is_active_account)
+
+    if not throttled_check(name, remote_addr, "login", check):
         raise LoginFailed()
+    user = found[0]
     user.last_login_at = utcnow()
     db.session.flush()
     return user
 
 
+def check_kiosk_exit(user: User, password: str | None, remote_addr: str) -> bool:
+    """The password that closes kiosk mode is the opener's: checked through the same throttle as the login and
+    recorded in the login attempts (purpose "kiosk_exit"); LoginLocked while a delay applies."""
+    return throttled_check(user.username, remote_addr, "kiosk_exit",
+                           lambda: user.check_password(password or ""))
+
+
 def purge_login_attempts(older_than_days: int = 30) -> int:
+    """Forget login attempts and ended or idle login sessions older than the given number of days."""
     cutoff = utcnow() - timedelta(days=older_than_days)
     rows = db.session.execute(db.delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff))
+    db.session.execute(db.delete(AuthSession).where(AuthSession.last_seen_at < cutoff))
     return rows.rowcount or 0

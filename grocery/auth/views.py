@@ -10,6 +10,7 @@ from grocery.auth import bp
 from grocery.auth.forms import ChangePasswordForm, LoginForm
 from grocery.auth.roles import ALL_ROLES, public, roles_required
 from grocery.auth.services import authenticate, set_password
+from grocery.auth.sessions import end_session, start_session
 from grocery.errors import GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.forms import apply_service_error
@@ -39,6 +40,7 @@ def login():
             flash(error.message, "error")
             status = error.status
         else:
+            start_session(user, request.remote_addr)
             db.session.commit()
             session.clear()
             login_user(user)
@@ -51,6 +53,8 @@ def login():
 @roles_required(ALL_ROLES)
 def logout():
     lang = session.get("lang")
+    end_session(session.get("_user_id"))
+    db.session.commit()
     logout_user()
     session.clear()
     if lang:
@@ -72,8 +76,10 @@ def change_password():
             db.session.rollback()
             apply_service_error(form, error) or flash(error.message, "error")
         else:
+            end_session(session.get("_user_id"))
+            start_session(user, request.remote_addr)  # the session token changed: a new session for this browser
             db.session.commit()
-            login_user(user)  # the session token changed: keep this session, end the others
+            login_user(user)
             flash(_("Your password is changed."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grocery.auth.roles import roles_required
+from grocery.auth.services import check_kiosk_exit
 from grocery.errors import GroceryError
 from grocery.extensions import db
 from grocery.timeutil import local_today
@@ -122,17 +123,24 @@ def kiosk_signup():
 @bp.route("/kiosk/leave", methods=["GET", "POST"])
 @roles_required(PLANNERS)
 def kiosk_leave():
-    """Leaving kiosk mode needs the password of the coordinator who opened it."""
+    """Leaving kiosk mode needs the password of the coordinator who opened it, throttled like the login."""
     if not in_kiosk_mode():
         return redirect(url_for("volunteers.planning"))
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        if current_user.check_password(request.form.get("password", "")):
-            session.pop(SESSION_KEY, None)
-            flash(_("Kiosk mode is closed."), "success")
-            return redirect(url_for("volunteers.planning"))
-        error = _("Wrong password. Only the coordinator who opened the kiosk can close it.")
-    return render_template("volunteers/kiosk_leave.html", error=error), 422 if error else 200
+        try:
+            ok = check_kiosk_exit(current_user, request.form.get("password", ""), request.remote_addr or "unknown")
+        except GroceryError as refusal:  # throttled like the login: the attempt is recorded as refused
+            db.session.commit()
+            error, status = refusal.message, refusal.status
+        else:
+            db.session.commit()  # the attempt is recorded either way
+            if ok:
+                session.pop(SESSION_KEY, None)
+                flash(_("Kiosk mode is closed."), "success")
+                return redirect(url_for("volunteers.planning"))
+            error, status = _("Wrong password. Only the coordinator who opened the kiosk can close it."), 422
+    return render_template("volunteers/kiosk_leave.html", error=error), status
 
 
 @bp.route("/kiosk/competences", methods=["POST"])

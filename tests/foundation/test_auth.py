@@ -45,19 +45,29 @@ def test_unknown_user_and_wrong_password_get_the_same_message(client, db):
 
 
 def test_five_failures_lock_the_username_from_that_address(client, db):
-    """After 5 failed attempts, is even the right password refused for 15 minutes, for that address only?"""
+    """After 5 failed attempts, is even the right password refused from that address, while the account still
+    opens from an address it logged in from before (and not from a new one)?"""
     make_user(username="claire")
     db.session.commit()
+    usual = {"REMOTE_ADDR": "10.0.0.9"}
+    first = client.post("/login", data={"username": "claire", "password": PASSWORD,
+                                        "csrf_token": client.csrf_token("/login")}, environ_base=usual)
+    assert first.status_code == 302
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
     for _ in range(5):
         assert _login(client, "claire", "wrong-password").status_code == 401
     locked = _login(client, "claire", PASSWORD)
     assert locked.status_code == 429
     assert "Trop de tentatives" in locked.get_data(as_text=True)
-    # Another address is not locked out.
+    # Her usual address is not locked out by someone else's failures; a new address waits like the guesser.
     other = client.post("/login", data={"username": "claire", "password": PASSWORD,
-                                        "csrf_token": client.csrf_token("/login")},
-                        environ_base={"REMOTE_ADDR": "10.0.0.9"})
+                                        "csrf_token": client.csrf_token("/login")}, environ_base=usual)
     assert other.status_code == 302
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    new = client.post("/login", data={"username": "claire", "password": PASSWORD,
+                                      "csrf_token": client.csrf_token("/login")},
+                      environ_base={"REMOTE_ADDR": "10.0.0.77"})
+    assert new.status_code == 429
 
 
 def test_lockout_expires_after_the_window(db, app):

@@ -4,6 +4,7 @@ import os
 import sqlite3
 
 import pytest
+from flask_migrate import stamp
 from sqlalchemy import func, select
 
 from grocery import create_app
@@ -56,6 +57,7 @@ def test_backup_and_restore_round_trip(tmp_path):
     runner = app.test_cli_runner()
     with app.app_context():
         _db.create_all()
+        stamp()
         assert runner.invoke(args=["create-user", "kept", "--role", "admin",
                                    "--password", "long-enough-pw"]).exit_code == 0
         backup = tmp_path / "backup.sqlite"
@@ -79,3 +81,141 @@ def test_backup_on_postgresql_explains_pg_dump(runner, app):
         pytest.skip("PostgreSQL only")
     result = runner.invoke(args=["backup", os.devnull])
     assert result.exit_code != 0 and "pg_dump" in result.output
+
+
+# --------------------------------------------------------------------------- restore: refusals and safety copies
+
+
+def _file_app(tmp_path, name="live.sqlite"):
+    class FileConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / name}"
+
+    app = create_app(FileConfig)
+    with app.app_context():
+        _db.create_all()
+        stamp()
+        _db.session.remove()
+    return app
+
+
+def _usernames(path):
+    with sqlite3.connect(path) as check:
+        return sorted(row[0] for row in check.execute("select username from users"))
+
+
+def _backup_with(app, tmp_path, username):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        runner.invoke(args=["create-user", username, "--role", "admin", "--password", "long-enough-pw"])
+        backup = tmp_path / f"{username}.sqlite"
+        assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+        _db.session.remove()
+    return backup
+
+
+SERVER = """
+import sys, time
+from grocery import create_app
+from grocery.config import TestingConfig
+
+class FileConfig(TestingConfig):
+    SQLALCHEMY_DATABASE_URI = sys.argv[1]
+
+app = create_app(FileConfig)
+assert app.test_client().get("/health").status_code == 200
+print("serving", flush=True)
+time.sleep(120)
+"""
+
+
+def test_restore_refuses_while_the_app_serves(tmp_path):
+    """While a process serves the app from the database, is restore refused with nothing changed? Once that
+    process is gone (even killed with -9), does it go through?"""
+    import signal
+    import subprocess
+    import sys
+
+    from grocery import ROOT
+
+    app = _file_app(tmp_path)
+    backup = _backup_with(app, tmp_path, "old")
+    with app.app_context():
+        app.test_cli_runner().invoke(args=["create-user", "sold-later", "--role", "cashier",
+                                           "--password", "long-enough-pw"])
+        _db.session.remove()
+        _db.engine.dispose()
+    server = subprocess.Popen([sys.executable, "-c", SERVER, app.config["SQLALCHEMY_DATABASE_URI"]], cwd=ROOT,  # noqa: S603
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "serving"
+        with app.app_context():
+            result = app.test_cli_runner().invoke(args=["restore", str(backup), "--yes"])
+        assert result.exit_code != 0 and "serving" in result.output, result.output
+        assert _usernames(tmp_path / "live.sqlite") == ["old", "sold-later"]
+        assert not list(tmp_path.glob("live.sqlite.before-restore*"))
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        server.stdout.close()
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["restore", str(backup), "--yes"])
+        _db.session.remove()
+        _db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert _usernames(tmp_path / "live.sqlite") == ["old"]
+
+
+def test_restore_never_overwrites_an_earlier_safety_copy(tmp_path):
+    """Two restores in a row: are both former databases kept, each in its own timestamped file?"""
+    app = _file_app(tmp_path)
+    backup = _backup_with(app, tmp_path, "first")
+    with app.app_context():
+        runner = app.test_cli_runner()
+        runner.invoke(args=["create-user", "second", "--role", "cashier", "--password", "long-enough-pw"])
+        _db.session.remove()
+        assert runner.invoke(args=["restore", str(backup), "--yes"]).exit_code == 0
+        runner.invoke(args=["create-user", "third", "--role", "cashier", "--password", "long-enough-pw"])
+        _db.session.remove()
+        assert runner.invoke(args=["restore", str(backup), "--yes"]).exit_code == 0
+        _db.session.remove()
+        _db.engine.dispose()
+    copies = sorted(tmp_path.glob("live.sqlite.before-restore-*"))
+    assert len(copies) == 2
+    assert sorted(_usernames(copy) for copy in copies) == [["first", "second"], ["first", "third"]]
+
+
+def test_restore_refuses_what_is_not_a_grocery_database(tmp_path):
+    """A foreign SQLite file, an unknown migration, missing tables, a text file: refused, nothing replaced."""
+    app = _file_app(tmp_path)
+    _backup_with(app, tmp_path, "keep")
+    foreign = tmp_path / "foreign.sqlite"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("create table notes (id integer primary key)")
+    unknown = tmp_path / "unknown.sqlite"
+    with sqlite3.connect(unknown) as conn:
+        conn.execute("create table alembic_version (version_num varchar(32) primary key)")
+        conn.execute("insert into alembic_version values ('9999_from_the_future')")
+    gutted = tmp_path / "gutted.sqlite"
+    _sqlite = tmp_path / "live.sqlite"
+    with sqlite3.connect(_sqlite) as source, sqlite3.connect(gutted) as target:
+        source.backup(target)
+    with sqlite3.connect(gutted) as conn:
+        conn.execute("drop table sales")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database at all " * 100)
+    with app.app_context():
+        for path, message in ((foreign, "not a grocery database"), (unknown, "unknown to this version"),
+                              (gutted, "lacks the tables sales"), (text, "SQLite")):
+            result = app.test_cli_runner().invoke(args=["restore", str(path), "--yes"])
+            assert result.exit_code != 0 and message in result.output, (path, result.output)
+        _db.session.remove()
+        _db.engine.dispose()
+    assert _usernames(_sqlite) == ["keep"]
+    assert not list(tmp_path.glob("live.sqlite.before-restore*"))
+
+
+def test_restore_on_postgresql_explains_pg_restore(runner, app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    result = runner.invoke(args=["restore", os.devnull, "--yes"])
+    assert result.exit_code != 0 and "pg_restore" in result.output
