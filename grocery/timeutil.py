@@ -35,3 +35,22 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     start = local_to_utc(day, time.min)
     end = local_to_utc(date.fromordinal(day.toordinal() + 1), time.min)
     return start, end
+
+
+def date_pattern(fmt: str, locale) -> str:
+    """The Babel pattern of a named date format ("short", "medium", "long", "full") or a pattern given as is;
+    "short" is the locale's own short date with the full year (d/MM/y in fr_BE and nl_BE, dd/MM/y in en_BE)."""
+    if fmt not in ("short", "medium", "long", "full"):
+        return fmt
+    pattern = locale.date_formats[fmt].pattern
+    if fmt == "short" and "yyyy" not in pattern:
+        pattern = pattern.replace("yy", "y")
+    return pattern
+
+
+def datetime_pattern(fmt: str, locale) -> str:
+    """The Babel pattern of a named date-and-time format (the date part as in date_pattern), or `fmt` as is."""
+    if fmt not in ("short", "medium", "long", "full"):
+        return fmt
+    time_part = locale.time_formats[fmt].pattern
+    return str(locale.datetime_formats[fmt]).replace("{0}", time_part).replace("{1}", date_pattern(fmt, locale))

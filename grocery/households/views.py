@@ -31,6 +31,7 @@ from grocery.households.forms import (
     MemberForm,
 )
 from grocery.households.models import Criterion, Member
+from grocery.i18n import render_document
 from grocery.timeutil import local_today
 
 LABELS = {"relation": RELATION_LABELS, "outcome": OUTCOME_LABELS, "status": STATUS_LABELS, "period": PERIOD_LABELS,
@@ -367,9 +368,11 @@ def card_print(household_id: int):
         return redirect(url_for("households.view", household_id=household.id))
     eligibility = hs.eligibility_on(household, local_today())
     person = household.reference_person
-    return render_template("households/card_print.html", household=household, card=card,
-                           card_image=barcode_data_uri(card.code), eligibility=eligibility,
-                           first_name=person.first_name if person else "")
+    # The card speaks the household's language; the page around it stays in the social worker's.
+    card_document = render_document("households/_card.html", household.preferred_language, household=household,
+                                    card=card, card_image=barcode_data_uri(card.code), eligibility=eligibility,
+                                    first_name=person.first_name if person else "")
+    return render_template("households/card_print.html", household=household, card_document=card_document)
 
 
 @bp.route("/<int:household_id>/export")
