@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from flask import current_app, has_app_context, has_request_context, render_template, session
@@ -42,7 +43,12 @@ def formatting_locale(language: str | Locale | None = None) -> Locale:
     """
     if language is None:
         language = get_locale() or default_language()
-    locale = language if isinstance(language, Locale) else Locale.parse(str(language).replace("-", "_"))
+    return _belgian(str(language).replace("-", "_"))
+
+
+@cache
+def _belgian(identifier: str) -> Locale:
+    locale = Locale.parse(identifier)
     if locale.territory:
         return locale
     try:

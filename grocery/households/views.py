@@ -32,7 +32,7 @@ from grocery.households.forms import (
 )
 from grocery.households.models import Criterion, Member
 from grocery.i18n import render_document
-from grocery.timeutil import local_today
+from grocery.timeutil import format_local_date, local_today
 
 LABELS = {"relation": RELATION_LABELS, "outcome": OUTCOME_LABELS, "status": STATUS_LABELS, "period": PERIOD_LABELS,
           "card_reason": CARD_REASON_LABELS, "movement": MOVEMENT_LABELS, "language": LANGUAGE_LABELS}
@@ -312,8 +312,8 @@ def decide(household_id: int):
             warnings = hs.proof_warnings(decision)
             db.session.commit()
             flash(_("The decision is recorded: %(outcome)s from %(start)s to %(end)s.",
-                    outcome=OUTCOME_LABELS[decision.outcome], start=decision.valid_from.strftime("%d/%m/%Y"),
-                    end=decision.valid_until.strftime("%d/%m/%Y")), "success")
+                    outcome=OUTCOME_LABELS[decision.outcome], start=format_local_date(decision.valid_from),
+                    end=format_local_date(decision.valid_until)), "success")
             for warning in warnings:
                 flash(warning, "warning")
             return redirect(url_for("households.view", household_id=household.id))

@@ -13,7 +13,7 @@ from fpdf import FPDF
 
 from grocery.i18n import in_language
 from grocery.settings.services import get_setting
-from grocery.templating import format_local_date
+from grocery.timeutil import format_local_date
 from grocery.volunteers.models import AttestationIssue, Participant
 
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-",
