@@ -64,9 +64,8 @@ def format_local_datetime(value: datetime | None, fmt: str = "short") -> str:
     """An aware datetime in the grocery's time zone, in the active language's Belgian format."""
     if value is None:
         return ""
-    locale = formatting_locale()
-    return babel_format_datetime(to_local(value), datetime_pattern(fmt, locale), tzinfo=to_local(value).tzinfo,
-                                 locale=locale)
+    local, locale = to_local(value), formatting_locale()
+    return babel_format_datetime(local, datetime_pattern(fmt, locale), tzinfo=local.tzinfo, locale=locale)
 
 
 def format_local_date(value: date | datetime | None, fmt: str = "short") -> str:
