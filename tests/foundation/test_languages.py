@@ -55,6 +55,15 @@ def test_dates_and_money_follow_the_language_in_belgian_usage(app, language, mon
         assert format_amount(-123450) == "-1234,50" and kilos(12345) == "12,345"
 
 
+@pytest.mark.parametrize(("language", "hours", "duration"), [("fr", "1,5 h", "1 h 30"), ("nl", "1,5 u", "1 u 30"),
+                                                            ("en", "1,5 h", "1 h 30")])
+def test_hours_are_written_the_way_each_language_writes_them(app, language, hours, duration):
+    with app.test_request_context(), force_locale(locale_for(language)):
+        assert app.jinja_env.filters["hours"](90) == hours
+        assert app.jinja_env.from_string("{{ _('%(hours)d h %(minutes)02d', hours=1, minutes=30) }}").render() \
+            == duration
+
+
 def test_formats_use_the_belgian_variant_of_each_language(app):
     assert [str(formatting_locale(code)) for code in ("fr", "nl", "en", "nl_NL")] == ["fr_BE", "nl_BE", "en_BE",
                                                                                        "nl_NL"]
