@@ -224,3 +224,13 @@ def test_participant_form_records_the_language_of_the_attestations(client, login
         "started_on": "2026-05-01", "preferred_language": "pt"})
     assert refused.status_code == 200 and '<select aria-invalid="true" id="preferred_language"' in text_of(refused)
     assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
+
+
+def test_the_account_form_offers_every_interface_language(app):
+    """Can an administrator give an account any interface language (else editing a Dutch user's role would
+    silently turn them French)? Needs grocery/auth/forms.py to list Dutch (left to the lead: auth is another
+    helper's area)."""
+    from grocery.auth.forms import language_choices
+
+    with app.test_request_context():
+        assert {choice[0] for choice in language_choices()} == set(app.config["GROCERY_LOCALES"])
