@@ -94,8 +94,10 @@ def test_a_visitor_switches_the_login_page_to_dutch(client, db):
 
 
 def test_a_dutch_user_sees_dutch_pages_and_formats(client, login, db):
-    """Does a stock manager whose account says Dutch get Dutch pages, Dutch messages and Dutch amounts?"""
-    login(Role.STOCK_MANAGER, preferred_language="nl")
+    """Does a coordinator whose account says Dutch get Dutch pages, Dutch messages and Dutch amounts?"""
+    login(Role.COORDINATOR, preferred_language="nl")
+    dashboard = _plain(text_of(client.get("/reports/")))
+    assert "€ 0,00" in dashboard and "0,00 €" not in dashboard
     page = text_of(client.get("/stock/donors/new"))
     assert '<html lang="nl">' in page
     assert "Taal van de ontvangstbewijzen" in page and "Langue des attestations de don" not in page
