@@ -3,15 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app grocery
-PYBABEL := $(BIN)/pybabel -q
 HOST ?= 127.0.0.1
 PORT ?= 5000
-#: Domain packages with a translation catalog of their own (grocery/<domain>/translations).
-DOMAINS := households stock checkout volunteers reports imports
-FOUNDATION_SOURCES := $(wildcard grocery/*.py) grocery/auth grocery/admin grocery/audit grocery/settings grocery/main \
-	templates/base.html templates/_macros templates/_partials templates/errors templates/auth templates/admin \
-	templates/settings templates/main
-BABEL_KEYWORDS := -k _l -k lazy_gettext
 
 .PHONY: run test install install-dev lint i18n clean
 
@@ -46,26 +39,10 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 
-# Extract messages, merge them into the French catalogs and compile them (the .mo files are committed).
+# Extract messages, merge them into the catalogs of every language (fr, nl) and compile them (the .mo files are
+# committed). Only files whose messages change are rewritten (tools/i18n.py); I18N_ARGS="--languages fr" limits it.
 i18n: install-dev
-	$(PYBABEL) extract --sort-output -w 110 -F grocery/translations/babel.cfg $(BABEL_KEYWORDS) --no-location \
-		-o grocery/translations/messages.pot $(FOUNDATION_SOURCES)
-	@for d in $(DOMAINS); do \
-		if [ -d grocery/$$d ]; then \
-			mkdir -p grocery/$$d/translations; \
-			$(PYBABEL) extract --sort-output -w 110 -F grocery/translations/babel.cfg $(BABEL_KEYWORDS) --no-location \
-				-o grocery/$$d/translations/messages.pot grocery/$$d $$( [ -d templates/$$d ] && echo templates/$$d ); \
-		fi; \
-	done
-	@for pot in grocery/translations/messages.pot grocery/*/translations/messages.pot; do \
-		[ -f $$pot ] || continue; dir=$$(dirname $$pot); \
-		if [ -f $$dir/fr/LC_MESSAGES/messages.po ]; then \
-			$(PYBABEL) update -w 110 --no-fuzzy-matching -i $$pot -d $$dir -l fr; \
-		else \
-			$(PYBABEL) init -w 110 -i $$pot -d $$dir -l fr; \
-		fi; \
-		$(PYBABEL) compile -d $$dir -l fr; \
-	done
+	$(BIN)/python tools/i18n.py $(I18N_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

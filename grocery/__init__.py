@@ -6,13 +6,13 @@ import secrets
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, request, session
-from flask_login import current_user
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from grocery.config import Config, ProductionConfig, default_sqlite_uri
 from grocery.extensions import babel, csrf, db, migrate
+from grocery.i18n import select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,16 +90,6 @@ def _configure_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-
-
-def select_locale() -> str:
-    from flask import current_app
-
-    locales = current_app.config["GROCERY_LOCALES"]
-    if getattr(current_user, "is_authenticated", False) and current_user.preferred_language in locales:
-        return current_user.preferred_language
-    lang = session.get("lang") if request else None
-    return lang if lang in locales else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _configure_database(app: Flask) -> None:

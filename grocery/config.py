@@ -22,7 +22,8 @@ class Config:
     GROCERY_TIMEZONE: str = os.environ.get("GROCERY_TIMEZONE", "Europe/Brussels")
     BABEL_DEFAULT_LOCALE: str = os.environ.get("GROCERY_DEFAULT_LOCALE", "fr")
     BABEL_DEFAULT_TIMEZONE: str = "UTC"
-    GROCERY_LOCALES: tuple[str, ...] = ("fr", "en")
+    #: Interface languages offered (each needs its catalogs); formats follow their Belgian variant (grocery.i18n).
+    GROCERY_LOCALES: tuple[str, ...] = ("fr", "nl", "en")
     #: Set GROCERY_SECURE_COOKIES=1 when the app is served over HTTPS.
     SESSION_COOKIE_SECURE: bool = _env_flag("GROCERY_SECURE_COOKIES")
     REMEMBER_COOKIE_SECURE: bool = _env_flag("GROCERY_SECURE_COOKIES")

@@ -3,11 +3,11 @@
 import re
 from decimal import Decimal
 
-from babel.numbers import format_currency
-from flask_babel import get_locale
+from babel.numbers import format_currency, format_decimal
 from flask_babel import lazy_gettext as _l
 
 from grocery.errors import ValidationError
+from grocery.i18n import formatting_locale
 
 _AMOUNT = re.compile(r"^(?P<sign>-)?(?P<units>\d{1,3}(?:[ .\u202f\u00a0]\d{3})+|\d+)(?:[.,](?P<cents>\d{1,2}))?$")
 MAX_CENTS = 10_000_000_00
@@ -41,15 +41,17 @@ def parse_money(text: str | int | Decimal | None, *, field: str | None = None, a
 
 
 def format_money(cents: int | None, locale: str | None = None) -> str:
-    """1250 -> "12,50 €" in French (Belgium), "€12.50" in English."""
+    """1250 -> "12,50 €" in French, "€ 12,50" in Dutch, "12,50 €" in English: the Belgian format of the active
+    language (or of `locale`; a bare language such as "nl" gets its Belgian variant)."""
     if cents is None:
         return ""
-    if locale is None:
-        current = get_locale()
-        locale = "fr_BE" if current is None or current.language == "fr" else str(current)
-    if locale == "fr":
-        locale = "fr_BE"
-    return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
+    return format_currency(Decimal(cents) / 100, "EUR", locale=formatting_locale(locale))
+
+
+def format_amount(cents: int, locale: str | None = None) -> str:
+    """1250 -> "12,50" (no currency sign, no thousands separator): for spreadsheets, where the decimal sign must
+    be the one of the reader's language and a thousands separator would turn the number into text."""
+    return format_decimal(Decimal(cents) / 100, format="0.00", locale=formatting_locale(locale))
 
 
 def cents_to_input(cents: int | None) -> str:

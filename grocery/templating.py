@@ -1,34 +1,19 @@
 """Jinja filters and globals: money, local dates and times, navigation, organisation name."""
 
-from datetime import date, datetime
-
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
+from grocery.i18n import LANGUAGE_NAMES
 from grocery.money import format_money
 from grocery.navigation import nav_for_current_user
-from grocery.timeutil import to_local
-
-
-def _datetime(value: datetime | None, fmt: str = "short") -> str:
-    if value is None:
-        return ""
-    return format_datetime(to_local(value).replace(tzinfo=None), fmt)
-
-
-def _date(value: date | datetime | None, fmt: str = "short") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = to_local(value).date()
-    return format_date(value, fmt)
+from grocery.timeutil import format_local_date, format_local_datetime
 
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
-    app.jinja_env.filters["datetime"] = _datetime
-    app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["datetime"] = format_local_datetime
+    app.jinja_env.filters["date"] = format_local_date
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
     @app.context_processor
@@ -41,4 +26,5 @@ def register_template_helpers(app: Flask) -> None:
             "org_name": lambda: get_setting("org.name"),
             "current_locale": locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"],
             "locales": current_app.config["GROCERY_LOCALES"],
+            "language_names": LANGUAGE_NAMES,
         }

@@ -1,9 +1,13 @@
-"""Time helpers: everything is stored in UTC and shown in the grocery's time zone (GROCERY_TIMEZONE)."""
+"""Time helpers: stored in UTC, shown in the grocery's time zone (GROCERY_TIMEZONE) and the language's formats."""
 
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, has_app_context
+
+from grocery.i18n import formatting_locale
 
 
 def utcnow() -> datetime:
@@ -35,3 +39,41 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     start = local_to_utc(day, time.min)
     end = local_to_utc(date.fromordinal(day.toordinal() + 1), time.min)
     return start, end
+
+
+def date_pattern(fmt: str, locale) -> str:
+    """The Babel pattern of a named date format ("short", "medium", "long", "full") or a pattern given as is;
+    "short" is the locale's own short date with the full year (d/MM/y in fr_BE and nl_BE, dd/MM/y in en_BE)."""
+    if fmt not in ("short", "medium", "long", "full"):
+        return fmt
+    pattern = locale.date_formats[fmt].pattern
+    if fmt == "short" and "yyyy" not in pattern:
+        pattern = pattern.replace("yy", "y")
+    return pattern
+
+
+def datetime_pattern(fmt: str, locale) -> str:
+    """The Babel pattern of a named date-and-time format (the date part as in date_pattern), or `fmt` as is."""
+    if fmt not in ("short", "medium", "long", "full"):
+        return fmt
+    time_part = locale.time_formats[fmt].pattern
+    return str(locale.datetime_formats[fmt]).replace("{0}", time_part).replace("{1}", date_pattern(fmt, locale))
+
+
+def format_local_datetime(value: datetime | None, fmt: str = "short") -> str:
+    """An aware datetime in the grocery's time zone, in the active language's Belgian format."""
+    if value is None:
+        return ""
+    local, locale = to_local(value), formatting_locale()
+    return babel_format_datetime(local, datetime_pattern(fmt, locale), tzinfo=local.tzinfo, locale=locale)
+
+
+def format_local_date(value: date | datetime | None, fmt: str = "short") -> str:
+    """A calendar day (a datetime is first converted to the local day) in the active language's Belgian format;
+    "short" always shows the four digits of the year (a birth date in 1926 is not one in 2026)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    locale = formatting_locale()
+    return babel_format_date(value, date_pattern(fmt, locale), locale=locale)

@@ -7,8 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from grocery.auth.roles import ROLE_LABELS
 from grocery.forms import choices
-
-LANGUAGES = [("fr", "Français"), ("en", "English")]
+from grocery.i18n import language_choices as interface_language_choices
 
 
 def role_choices():
@@ -16,7 +15,7 @@ def role_choices():
 
 
 def language_choices():
-    return choices(LANGUAGES)
+    return choices(interface_language_choices())
 
 
 class LoginForm(FlaskForm):

@@ -20,7 +20,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),
-        CheckConstraint("preferred_language IN ('fr', 'en')", name="language_known"),
+        CheckConstraint("preferred_language IN ('fr', 'nl', 'en')", name="language_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,6 +29,8 @@ LAST_NAMES = ["Dubois", "Lambert", "Martin", "Peeters", "Janssens", "Diallo", "B
 ADULT_FIRST = ["Fatima", "Marie", "Jean", "Nathalie", "Mohamed", "Sophie", "Ahmed", "Isabelle", "Pierre", "Aïcha",
                "Luc", "Véronique", "Karim", "Christine", "Mamadou", "Sandrine", "Olivier", "Leila", "Patrick",
                "Aurélie"]
+#: Households who read Dutch: their cards (and the till's receipts) are printed in Dutch.
+DUTCH_SPEAKING = {"Peeters", "Janssens", "Goossens", "Wouters", "Hermans", "Maes"}
 CHILD_FIRST = ["Lucas", "Emma", "Noah", "Lina", "Adam", "Louise", "Inès", "Nathan", "Sarah", "Yanis", "Chloé",
                "Rayan", "Léa", "Amir", "Zoé", "Elias"]
 STREETS = ["rue de Fer", "rue des Brasseurs", "avenue Reine Astrid", "chaussée de Louvain", "rue Saint-Nicolas",
@@ -69,7 +71,7 @@ def load_households() -> str:
             household={"street": f"{rng.choice(STREETS)} {rng.randint(1, 180)}", "postcode": postcode,
                        "municipality": municipality, "phone": f"0470 {rng.randint(10, 99)} {rng.randint(10, 99)} "
                        f"{rng.randint(10, 99)}", "email": f"{last_name.lower().replace(' ', '')}@example.org"
-                       if index % 4 == 0 else None, "preferred_language": "nl" if index % 11 == 5 else "fr",
+                       if index % 4 == 0 else None, "preferred_language": "nl" if last_name in DUTCH_SPEAKING else "fr",
                        "proxy_names": ["Josiane Collin"] if index % 9 == 2 else [],
                        "consent_on": today - timedelta(days=rng.randint(20, 400)),
                        "notes": "Suivi budgétaire en cours." if index % 5 == 0 else ""},

@@ -40,7 +40,7 @@ from grocery.households.models import (
 from grocery.households.natnum import is_valid_national_number, normalise_national_number
 from grocery.money import format_money
 from grocery.settings.services import get_setting
-from grocery.timeutil import local_today, utcnow
+from grocery.timeutil import format_local_date, local_today, utcnow
 
 AGE_BANDS = (("0-2", 0, 2), ("3-14", 3, 14), ("15-17", 15, 17), ("18-24", 18, 24), ("25-64", 25, 64),
              ("65+", 65, 200))
@@ -96,7 +96,8 @@ def age_on(birth_on: date, day: date) -> int:
 
 
 def _fr_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+    """A day in the reader's format (d/MM/y in French and Dutch, dd/MM/y in English)."""
+    return format_local_date(day)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from grocery.households.forms import (
     MemberForm,
 )
 from grocery.households.models import Criterion, Member
-from grocery.timeutil import local_today
+from grocery.i18n import render_document
+from grocery.timeutil import format_local_date, local_today
 
 LABELS = {"relation": RELATION_LABELS, "outcome": OUTCOME_LABELS, "status": STATUS_LABELS, "period": PERIOD_LABELS,
           "card_reason": CARD_REASON_LABELS, "movement": MOVEMENT_LABELS, "language": LANGUAGE_LABELS}
@@ -311,8 +312,8 @@ def decide(household_id: int):
             warnings = hs.proof_warnings(decision)
             db.session.commit()
             flash(_("The decision is recorded: %(outcome)s from %(start)s to %(end)s.",
-                    outcome=OUTCOME_LABELS[decision.outcome], start=decision.valid_from.strftime("%d/%m/%Y"),
-                    end=decision.valid_until.strftime("%d/%m/%Y")), "success")
+                    outcome=OUTCOME_LABELS[decision.outcome], start=format_local_date(decision.valid_from),
+                    end=format_local_date(decision.valid_until)), "success")
             for warning in warnings:
                 flash(warning, "warning")
             return redirect(url_for("households.view", household_id=household.id))
@@ -367,9 +368,11 @@ def card_print(household_id: int):
         return redirect(url_for("households.view", household_id=household.id))
     eligibility = hs.eligibility_on(household, local_today())
     person = household.reference_person
-    return render_template("households/card_print.html", household=household, card=card,
-                           card_image=barcode_data_uri(card.code), eligibility=eligibility,
-                           first_name=person.first_name if person else "")
+    # The card speaks the household's language; the page around it stays in the social worker's.
+    card_document = render_document("households/_card.html", household.preferred_language, household=household,
+                                    card=card, card_image=barcode_data_uri(card.code), eligibility=eligibility,
+                                    first_name=person.first_name if person else "")
+    return render_template("households/card_print.html", household=household, card_document=card_document)
 
 
 @bp.route("/<int:household_id>/export")

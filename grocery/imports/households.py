@@ -14,7 +14,7 @@ from grocery.households import services as hs
 from grocery.households.models import Household
 from grocery.imports.columns import Column, ColumnMap, Item, Plan, Present, Progress, RowError
 from grocery.imports.parsing import CellError, Table, as_date, as_text, choice
-from grocery.timeutil import local_today
+from grocery.timeutil import format_local_date, local_today
 
 COLUMNS = (
     Column("key", _l("Household"), ("référence", "ménage", "dossier", "n° ménage", "numéro de ménage",
@@ -239,7 +239,7 @@ def _check_group(plan: Plan, key: str, rows: list[_Row], columns: ColumnMap, tod
         match = matches[0]
         plan.present.append(Present(lines, f"{key} ({label})", _(
             "%(name)s, born on %(birth)s, is already known (household %(reference)s)", name=match.full_name,
-            birth=match.birth_on.strftime("%d/%m/%Y"), reference=match.household.reference)))
+            birth=format_local_date(match.birth_on), reference=match.household.reference)))
         return
     for row in rows:
         if row is reference:

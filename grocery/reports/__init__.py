@@ -15,12 +15,12 @@ register_nav("reports.dashboard", _l("Reports"), MANAGERS, order=50)
 
 @bp.app_template_filter("hours")
 def _hours_filter(minutes: int | None) -> str:
-    """Minutes as hours in the current locale: 90 -> "1,5 h"."""
+    """Minutes as hours in the current locale: 90 -> "1,5 h" ("1,5 u" in Dutch)."""
     from decimal import Decimal
 
-    from flask_babel import format_decimal
+    from flask_babel import format_decimal, gettext
 
-    return f"{format_decimal(Decimal(minutes or 0) / 60, format='#,##0.#')} h"
+    return gettext("%(hours)s h", hours=format_decimal(Decimal(minutes or 0) / 60, format="#,##0.#"))
 
 
 @bp.app_template_filter("programme_qty")

@@ -1,34 +1,38 @@
-"""CSV exports of the reports for Excel in French: UTF-8 with BOM, semicolons, decimal commas, French headers."""
+"""CSV exports of the reports for Excel, in the user's language: UTF-8 with BOM, semicolons, decimal commas."""
 
 import csv
 import io
+from decimal import Decimal
 
+from babel.numbers import format_decimal, get_decimal_symbol
 from flask import Response
 from flask_babel import gettext as _
 
+from grocery.i18n import formatting_locale
+from grocery.money import format_amount
 from grocery.reports.labels import engagement_label, source_label, waste_label
+from grocery.timeutil import format_local_date
 
 
 def euros(cents: int) -> str:
-    """1250 -> "12,50" (no currency sign, no thousands separator: Excel FR reads it as a number)."""
-    sign = "-" if cents < 0 else ""
-    cents = abs(int(cents))
-    return f"{sign}{cents // 100},{cents % 100:02d}"
+    """1250 -> "12,50" with the decimal sign of the reader's language (no currency sign, no thousands separator:
+    Excel reads it as a number)."""
+    return format_amount(cents)
 
 
 def kilos(grams: int | None) -> str:
     """12345 -> "12,345"."""
     if grams is None:
         return ""
-    sign = "-" if grams < 0 else ""
-    grams = abs(int(grams))
-    return f"{sign}{grams // 1000},{grams % 1000:03d}"
+    return format_decimal(Decimal(grams) / 1000, format="0.000", locale=formatting_locale())
 
 
 def csv_response(rows: list[list], filename: str) -> Response:
+    """UTF-8 with BOM; semicolons where the language writes decimals with a comma (Excel's list separator then)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    delimiter = ";" if get_decimal_symbol(formatting_locale()) == "," else ","
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerows(rows)
     return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Type": "text/csv; charset=utf-8",
@@ -36,7 +40,7 @@ def csv_response(rows: list[list], filename: str) -> Response:
 
 
 def _period_rows(title: str, period) -> list[list]:
-    return [[title], [_("From"), period.start.strftime("%d/%m/%Y"), _("To"), period.end.strftime("%d/%m/%Y")], []]
+    return [[title], [_("From"), format_local_date(period.start), _("To"), format_local_date(period.end)], []]
 
 
 def activity_rows(report: dict) -> list[list]:

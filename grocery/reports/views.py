@@ -1,7 +1,7 @@
 """Report pages: the dashboard, the activity report and the FEAD / FSE+ report, with their CSV exports."""
 
 from flask import render_template, request
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from grocery.auth.roles import MANAGERS, roles_required
@@ -16,7 +16,11 @@ from grocery.reports.services import dashboard as dashboard_data
 
 
 def _kg(grams: float) -> str:
-    return f"{grams / 1000:.1f} kg".replace(".", ",")
+    return f"{format_decimal(grams / 1000, format='#,##0.0')} kg"
+
+
+def _hours(hours: float) -> str:
+    return _("%(hours)s h", hours=format_decimal(hours, format="#,##0.0"))
 
 
 def _period_from_request():
@@ -58,7 +62,7 @@ def _activity_charts(report: dict) -> dict:
         "waste": bar_chart([(waste_label(r), q.grams) for r, q in report["waste"]["by_reason"].items()],
                            title=_("Kilograms wasted by reason"), fmt=_kg),
         "hours": bar_chart([(row["activity"], row["minutes"] / 60) for row in report["volunteering"]["by_activity"]],
-                           title=_("Volunteer hours by activity"), fmt=lambda h: f"{h:.1f} h".replace(".", ",")),
+                           title=_("Volunteer hours by activity"), fmt=_hours),
     }
 
 

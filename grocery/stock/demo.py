@@ -1,4 +1,4 @@
-"""Demo data for the stock: about 150 products, 5 donors (food bank, FEAD), receptions with varied expiry dates."""
+"""Demo data for the stock: about 150 products, 6 donors (one Flemish), receptions with varied expiry dates."""
 
 import random
 from datetime import timedelta
@@ -59,6 +59,8 @@ DONORS = [
     ("Collecte école Saint-Joseph", "collection", "Mme Lambert, directrice"),
     ("Dons de particuliers", "private", ""),
 ]
+#: A Flemish donor whose receipts are printed in Dutch.
+DUTCH_DONOR = ("Colruyt Halle", "supermarket", "Verantwoordelijke onverkochte goederen: 02 000 00 00")
 
 
 @register_demo(30, "stock")
@@ -106,6 +108,14 @@ def load_stock_demo() -> str:
     draft = svc.start_donation(None, donors[2], today, "Invendus du jour")
     for product, _shelf in rng.sample([p for p in products if p[0].category.name == "Frais"], 3):
         svc.add_donation_line(draft, product, quantity=rng.randrange(2, 8), use_by_on=today + timedelta(days=3))
+    name, kind, contact = DUTCH_DONOR
+    flemish = svc.save_donor(None, None, name=name, kind=kind, contact=contact, preferred_language="nl")
+    donors.append(flemish)
+    delivery = svc.start_donation(None, flemish, today - timedelta(days=2), "Onverkochte goederen")
+    for product, _shelf in random.Random(2027).sample([p for p in products if p[0].unit_kind == "piece"], 6):
+        svc.add_donation_line(delivery, product, quantity=6, best_before_on=today + timedelta(days=90))
+    svc.confirm_donation(None, delivery)
+    receptions += 1
     db.session.flush()
     return (f"{len(products)} produits, {len(donors)} donateurs, {receptions} réceptions confirmées "
             f"et 1 en cours")

@@ -6,6 +6,7 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from grocery.forms import MoneyField, choices
+from grocery.i18n import language_choices
 
 UNIT_LABELS = {"piece": _l("Piece"), "kg": _l("Kilogram"), "litre": _l("Litre")}
 PRICE_RULE_LABELS = {"category": _l("Category default"), "percent": _l("Percentage of retail"),
@@ -81,6 +82,8 @@ class DonorForm(FlaskForm):
                        description=_l("Decides the price of the goods: FEAD goods are free, food-bank goods "
                                       "capped."))
     contact = TextAreaField(_l("Contact"), validators=[Optional(), Length(max=1000)])
+    preferred_language = SelectField(_l("Language of the receipts"), choices=lambda: choices(language_choices()),
+                                     default="fr", description=_l("Donation receipts are printed in this language."))
     is_active = BooleanField(_l("Active"), default=True)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grocery.extensions import db
+from grocery.i18n import DOCUMENT_LANGUAGES
 from grocery.timeutil import utcnow
 from grocery.types import UTCDateTime
 
@@ -132,7 +133,8 @@ class ProductBarcode(db.Model):
 
 class Donor(db.Model):
     __tablename__ = "donors"
-    __table_args__ = (CheckConstraint(_in("kind", DONOR_KINDS), name="kind_known"),)
+    __table_args__ = (CheckConstraint(_in("kind", DONOR_KINDS), name="kind_known"),
+                      CheckConstraint(_in("preferred_language", DOCUMENT_LANGUAGES), name="language_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160), unique=True)
@@ -140,6 +142,8 @@ class Donor(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     contact: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The language of the donation receipts printed for this donor (one of the interface languages).
+    preferred_language: Mapped[str] = mapped_column(String(5), default="fr")
 
 
 class Donation(db.Model):

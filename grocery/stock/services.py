@@ -31,6 +31,7 @@ from grocery.barcodes import (
 from grocery.dbutil import rows_plain, run, run_plain
 from grocery.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from grocery.extensions import db
+from grocery.i18n import DOCUMENT_LANGUAGES
 from grocery.settings.services import get_setting
 from grocery.stock.labels import MAX_VALUE, decode_measure_label, encode_measure_label
 from grocery.stock.models import (
@@ -403,17 +404,21 @@ def parse_scan(code: str) -> ScanResult:
 
 
 def save_donor(actor, donor: Donor | None, *, name: str, kind: str, contact: str = "",
-               is_active: bool = True) -> Donor:
-    """Create or change a donor; the type (food bank, FEAD, ...) decides the price of the goods received."""
+               is_active: bool = True, preferred_language: str = "fr") -> Donor:
+    """Create or change a donor; the type (food bank, FEAD, ...) decides the price of the goods received, the
+    language that of the receipts printed for them."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("name", _l("Enter the donor's name."))
     if kind not in DONOR_KINDS:
         raise ValidationError("kind", _l("Choose the type of donor."))
+    if preferred_language not in DOCUMENT_LANGUAGES:
+        raise ValidationError("preferred_language", _l("Choose one of the proposed languages."))
     other = db.session.scalar(select(Donor).where(func.lower(Donor.name) == name.lower()))
     if other is not None and other is not donor:
         raise ValidationError("name", _l("A donor with this name already exists."))
-    values = {"name": name, "kind": kind, "contact": (contact or "").strip(), "is_active": is_active}
+    values = {"name": name, "kind": kind, "contact": (contact or "").strip(), "is_active": is_active,
+              "preferred_language": preferred_language}
     if donor is None:
         donor = Donor(**values)
         db.session.add(donor)

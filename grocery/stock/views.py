@@ -12,6 +12,7 @@ from grocery.barcodes import barcode_data_uri
 from grocery.errors import Conflict, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.forms import apply_service_error, choices
+from grocery.i18n import render_document
 from grocery.money import parse_money
 from grocery.settings.services import get_setting
 from grocery.stock import STOCK_ROLES, bp
@@ -304,7 +305,7 @@ def _donor_page(donor):
     if form.validate_on_submit():
         try:
             svc.save_donor(current_user, donor, name=form.name.data, kind=form.kind.data, contact=form.contact.data,
-                           is_active=form.is_active.data)
+                           is_active=form.is_active.data, preferred_language=form.preferred_language.data)
         except ValidationError as error:
             _fail(form, error)
         else:
@@ -478,9 +479,12 @@ def reception_receipt(donation_id: int):
     donation = db.get_or_404(Donation, donation_id)
     if donation.status != "confirmed":
         abort(404)
-    return render_template("stock/receipt.html", donation=donation, totals=svc.donation_totals(donation),
-                           values={line.id: svc.retail_value_cents(line.product, line.quantity)
-                                   for line in donation.lines})
+    # The receipt speaks the donor's language; the buttons around it stay in the user's.
+    document = render_document("stock/_receipt_document.html", donation.donor.preferred_language,
+                               donation=donation, totals=svc.donation_totals(donation),
+                               values={line.id: svc.retail_value_cents(line.product, line.quantity)
+                                       for line in donation.lines})
+    return render_template("stock/receipt.html", donation=donation, receipt_document=document)
 
 
 # --- lots and waste -----------------------------------------------------------------------------------------------

@@ -1,16 +1,19 @@
 """The attestation PDF (fpdf2, pure Python): hours by activity, competences, the participant's words, signatures.
 
+It is written in the participant's language (Participant.preferred_language), whatever the language of the social
+worker who prints it.
+
 The PDF uses fpdf2's core Helvetica font (no font file to ship). Core fonts cover Latin-1, which has every French
 accent and the middle dot of "assistant·e"; the few typographic characters outside it (’ “ ” œ – …) are replaced
 by their plain equivalents before printing (« » are Latin-1 and stay).
 """
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
+from grocery.i18n import in_language
 from grocery.settings.services import get_setting
-from grocery.timeutil import to_local
+from grocery.timeutil import format_local_date
 from grocery.volunteers.models import AttestationIssue, Participant
 
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-",
@@ -23,15 +26,15 @@ def plain(text: str) -> str:
 
 
 def _hours(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60:02d}"
+    return _("%(hours)d h %(minutes)02d", hours=minutes // 60, minutes=minutes % 60)
 
 
 def statement(participant: Participant, issue: AttestationIssue) -> tuple[str, str]:
     """Title and opening sentence, worded by engagement type: article 60 is employment ("prestations de
     travail"), never volunteering."""
     org = get_setting("org.name")
-    period = {"name": participant.full_name, "org": org, "start": format_date(issue.period_from, "long"),
-              "end": format_date(issue.period_to, "long")}
+    period = {"name": participant.full_name, "org": org, "start": format_local_date(issue.period_from, "long"),
+              "end": format_local_date(issue.period_to, "long")}
     if participant.engagement_type == "article60":
         return (_("Attestation of work performed"),
                 _("%(org)s certifies that %(name)s, employed under article 60 §7 of the organic law on CPAS, "
@@ -54,7 +57,18 @@ def statement(participant: Participant, issue: AttestationIssue) -> tuple[str, s
 
 
 def attestation_text(participant: Participant, issue: AttestationIssue, summary: dict) -> list[str]:
-    """Every line the PDF prints, in order (what tests read)."""
+    """Every line the PDF prints, in order (what tests read), in the participant's language."""
+    with in_language(participant.preferred_language):
+        return _attestation_text(participant, issue, summary)
+
+
+def render_attestation(participant: Participant, issue: AttestationIssue, summary: dict) -> bytes:
+    """The attestation as a PDF, in the participant's language."""
+    with in_language(participant.preferred_language) as language:
+        return _render_attestation(participant, issue, summary, language)
+
+
+def _attestation_text(participant: Participant, issue: AttestationIssue, summary: dict) -> list[str]:
     title, opening = statement(participant, issue)
     lines = [get_setting("org.name"), title, _("Reference: %(ref)s", ref=issue.reference), opening,
              _("Hours by activity")]
@@ -68,14 +82,15 @@ def attestation_text(participant: Participant, issue: AttestationIssue, summary:
                            sup=row["supervisor"], par=row["participant"]))
     if summary.get("own_words"):
         lines += [_("In the participant's own words"), summary["own_words"]]
-    lines += [_("Delivered on %(day)s", day=format_date(to_local(issue.issued_at).date(), "long")),
+    lines += [_("Delivered on %(day)s", day=format_local_date(issue.issued_at, "long")),
               get_setting("volunteers.attestation_signatory"), _("The participant")]
     return [plain(line) for line in lines]
 
 
-def render_attestation(participant: Participant, issue: AttestationIssue, summary: dict) -> bytes:
+def _render_attestation(participant: Participant, issue: AttestationIssue, summary: dict, language: str) -> bytes:
     title, opening = (plain(text) for text in statement(participant, issue))
     pdf = FPDF(format="A4")
+    pdf.set_lang(language)
     pdf.set_title(plain(title))
     pdf.set_author(plain(get_setting("org.name")))
     pdf.set_margins(20, 20, 20)
@@ -141,7 +156,7 @@ def render_attestation(participant: Participant, issue: AttestationIssue, summar
         pdf.set_font("Helvetica", "", 11)
 
     pdf.ln(6)
-    pdf.cell(width, 6, plain(_("Delivered on %(day)s", day=format_date(to_local(issue.issued_at).date(), "long"))),
+    pdf.cell(width, 6, plain(_("Delivered on %(day)s", day=format_local_date(issue.issued_at, "long"))),
              new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     if pdf.get_y() > pdf.h - 60:

@@ -31,6 +31,9 @@ PEOPLE = [
     ("Bintou", "Traoré", "volunteer", "Deux créneaux par mois", []),
 ]
 
+#: Participants who read Dutch: their attestations are printed in Dutch.
+DUTCH_SPEAKING = {"Wauters", "Janssens"}
+
 TEMPLATES = [  # weekday, start, end, activity, capacity, capability
     (0, time(9), time(12, 30), "Stock et dons", 3, None),
     (1, time(13), time(17), "Caisse", 2, "till"),
@@ -57,7 +60,8 @@ def load_volunteers_demo() -> str:
         person = services.create_participant(
             coordinator, first_name=first, last_name=last, engagement_type=kind, rhythm=rhythm,
             capabilities=capabilities, started_on=start - timedelta(days=30 + 9 * index),
-            phone=f"0470 12 {index:02d} {30 + index}", referent_id=social.id if social else None)
+            phone=f"0470 12 {index:02d} {30 + index}", referent_id=social.id if social else None,
+            preferred_language="nl" if last in DUTCH_SPEAKING else "fr")
         for kind_done in ("insurance", "cpas" if kind in ("article60", "social_activation") else "c45b"):
             services.update_formality(coordinator, person, kind_done, "done" if index % 3 else "requested",
                                       start - timedelta(days=25))

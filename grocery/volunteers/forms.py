@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from grocery.forms import choices
+from grocery.i18n import language_choices
 from grocery.volunteers.models import (
     CAPABILITIES,
     ENGAGEMENT_TYPES,
@@ -44,6 +45,8 @@ class ParticipantForm(FlaskForm):
     ended_on = DateField(_l("End"), validators=[Optional()])
     rhythm = StringField(_l("Rhythm chosen by the participant"), validators=[Optional(), Length(max=120)],
                          description=_l("In their words, e.g. “two shifts a month”."))
+    preferred_language = SelectField(_l("Language of the attestations"), choices=lambda: choices(language_choices()),
+                                     default="fr", description=_l("Attestations are printed in this language."))
     capabilities = CheckboxesField(_l("Capabilities"), choices=choices(CAPABILITIES.items()))
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grocery.extensions import db
+from grocery.i18n import DOCUMENT_LANGUAGES
 from grocery.timeutil import utcnow
 from grocery.types import UTCDateTime
 
@@ -125,6 +126,7 @@ class Participant(db.Model):
     __table_args__ = (
         CheckConstraint(_in("engagement_type", ENGAGEMENT_TYPES), name="engagement_type_known"),
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="end_after_start"),
+        CheckConstraint(_in("preferred_language", DOCUMENT_LANGUAGES), name="language_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +141,8 @@ class Participant(db.Model):
     ended_on: Mapped[date | None] = mapped_column(Date)
     #: The rhythm the participant chooses, in their words ("deux créneaux par mois").
     rhythm: Mapped[str] = mapped_column(String(120), default="")
+    #: The language of the participant's documents (attestations), one of the interface languages.
+    preferred_language: Mapped[str] = mapped_column(String(5), default="fr")
     #: Keys of CAPABILITIES.
     capabilities: Mapped[list] = mapped_column(JSON, default=list)
     #: EAN-13 with prefix 26 (grocery.barcodes.PREFIX_VOLUNTEER_BADGE).

@@ -15,6 +15,7 @@ from grocery.audit.services import changes, record_event
 from grocery.barcodes import PREFIX_VOLUNTEER_BADGE, code_kind, random_ean13
 from grocery.errors import Conflict, GroceryError, NotFound, ValidationError
 from grocery.extensions import db
+from grocery.i18n import DOCUMENT_LANGUAGES
 from grocery.settings.services import get_setting
 from grocery.timeutil import local_to_utc, local_today, to_local, utcnow
 from grocery.volunteers.models import (
@@ -86,11 +87,14 @@ def _check_participant_values(values: dict) -> dict:
     unknown = [c for c in capabilities if c not in CAPABILITIES]
     if unknown:
         raise ValidationError("capabilities", _l("Unknown capability."))
+    language = values.get("preferred_language") or "fr"
+    if language not in DOCUMENT_LANGUAGES:
+        raise ValidationError("preferred_language", _l("Choose one of the proposed languages."))
     return {
         "first_name": first, "last_name": last, "phone": _clean(values.get("phone"), 40),
         "email": _clean(values.get("email"), 120), "engagement_type": engagement,
         "referent_id": values.get("referent_id") or None, "started_on": started_on, "ended_on": ended_on,
-        "rhythm": _clean(values.get("rhythm"), 120), "capabilities": capabilities,
+        "rhythm": _clean(values.get("rhythm"), 120), "capabilities": capabilities, "preferred_language": language,
     }
 
 

@@ -316,7 +316,7 @@ def _participant_form(participant: Participant | None = None) -> ParticipantForm
 def _participant_values(form: ParticipantForm) -> dict:
     return {name: getattr(form, name).data for name in (
         "first_name", "last_name", "phone", "email", "engagement_type", "referent_id", "started_on", "ended_on",
-        "rhythm", "capabilities")}
+        "rhythm", "capabilities", "preferred_language")}
 
 
 @bp.route("/participants")

@@ -16,7 +16,7 @@ import grocery.types
 
 # revision identifiers, used by Alembic.
 revision = '0013_auth_sessions'
-down_revision = '0009_till_write_indexes'
+down_revision = '0012_dutch_language'
 branch_labels = None
 depends_on = None
 

@@ -33,9 +33,11 @@ def test_input_round_trip(cents):
 
 
 def test_format_money_in_french_and_english(app):
+    """A bare language gets its Belgian format (English too: euro after, decimal comma); a territory is kept."""
     with app.test_request_context():
         assert format_money(1250, "fr_BE").replace("\u202f", " ").replace("\xa0", " ") == "12,50 €"
-        assert format_money(1250, "en") == "€12.50"
+        assert format_money(1250, "en").replace("\xa0", " ") == "12,50 €"
+        assert format_money(1250, "en_US") == "€12.50"
 
 
 def test_utc_column_refuses_naive_and_returns_aware(db):

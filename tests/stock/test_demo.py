@@ -17,3 +17,4 @@ def test_demo_has_products_donors_and_varied_expiry(db):
     assert db.session.scalar(select(func.count()).select_from(Lot)) > 100
     assert expired_lots(local_today()) and near_expiry_lots(local_today(), 7)
     assert ledger_mismatches() == []
+    assert "nl" in set(db.session.scalars(select(Donor.preferred_language)))  # a Dutch receipt can be shown
