@@ -1148,8 +1148,8 @@ def _export_purchases(household: Household) -> list[dict]:
                                .options(selectinload(Sale.lines), selectinload(Sale.refunds))
                                .order_by(Sale.created_at, Sale.id)).all()
     product_ids = {line.product_id for sale in sales for line in sale.lines}
-    names = dict(db.session.execute(select(Product.id, Product.name).where(Product.id.in_(product_ids)))) \
-        if product_ids else {}
+    names = {pid: name for pid, name in db.session.execute(
+        select(Product.id, Product.name).where(Product.id.in_(product_ids)))} if product_ids else {}
     return [{"uuid": sale.uuid, "created_at": _iso(sale.created_at), "status": sale.status,
              "card_code": sale.card_code, "total_cents": sale.total_cents, "paid_cents": sale.paid_cents,
              "retail_cents": sale.retail_cents, "payment_method": sale.payment_method,
