@@ -23,6 +23,9 @@ depends_on = None
 
 
 def upgrade():
+    # This revision id has 35 characters; Alembic's version table holds 32 (PostgreSQL enforces it, SQLite does not).
+    if op.get_bind().dialect.name != "sqlite":
+        op.alter_column('alembic_version', 'version_num', type_=sa.String(64), existing_nullable=False)
     op.create_table('household_note_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('household_id', sa.Integer(), nullable=False),
