@@ -20,6 +20,9 @@ register(
     SettingDef("households.remaining_threshold_cents", "cents", 700,
                _l("Reste à vivre threshold (per person per day)"), "households",
                help=_l("Shown next to the computation; the social worker decides."), min=0, max=10000),
+    SettingDef("households.remaining_days", "int", 30, _l("Reste à vivre: days per month"), "households",
+               help=_l("The monthly income is divided by this many days (30: the CPAS convention, the same for "
+                       "every month). 0: the days of the calendar month."), min=0, max=31),
     SettingDef("households.budget_period", "choice", "week", _l("Budget period"), "households",
                choices=(("week", _l("Week (Monday to Sunday)")), ("month", _l("Calendar month")))),
     SettingDef("households.budget_per_household_cents", "cents", 0, _l("Budget per household"), "households",

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from grocery.forms import MoneyField, choices
 
@@ -19,6 +19,16 @@ PERIOD_LABELS = {"week": _l("week"), "month": _l("month")}
 CARD_REASON_LABELS = {"lost": _l("Lost"), "stolen": _l("Stolen"), "damaged": _l("Damaged card"), "other": _l("Other"),
                       "household_closed": _l("Household closed")}
 MOVEMENT_LABELS = {"sale": _l("Purchase"), "refund": _l("Refund"), "adjustment": _l("Adjustment")}
+SEX_LABELS = {"not_stated": _l("Not stated"), "female": _l("Woman"), "male": _l("Man")}
+DECLARATION_LABELS = {"unknown": _l("Unknown / not answered"), "yes": _l("Yes"), "no": _l("No")}
+INCOME_LABELS = {"integration_income": _l("Integration income (RIS)"), "salary": _l("Salary"),
+                 "unemployment": _l("Unemployment benefit"), "sickness": _l("Sickness or disability benefit"),
+                 "pension": _l("Pension"), "family_allowance": _l("Family allowance"),
+                 "alimony": _l("Maintenance payments received"), "other_income": _l("Other income")}
+CHARGE_LABELS = {"rent": _l("Rent or mortgage"), "energy": _l("Energy"), "water": _l("Water"),
+                 "insurance": _l("Insurance"), "debt": _l("Debt repayments"), "health": _l("Health costs"),
+                 "childcare": _l("Childcare and school"), "transport": _l("Transport"),
+                 "other_charge": _l("Other fixed charge")}
 
 
 class HouseholdFields(FlaskForm):
@@ -57,6 +67,20 @@ class MemberForm(PersonFields):
     relation = SelectField(_l("Relation to the reference person"),
                            choices=lambda: choices(RELATION_LABELS.items()), default="child")
     is_active = BooleanField(_l("Lives in the household"), default=True)
+    sex = SelectField(_l("Sex"), choices=lambda: choices(SEX_LABELS.items()), default="not_stated")
+    presence_percent = IntegerField(
+        _l("Share of the time in the household (%)"), default=100, validators=[Optional(), NumberRange(1, 100)],
+        description=_l("100: full time. Shared custody half of the time: 50. Counts in the budget scale and the "
+                       "reste à vivre."), render_kw={"inputmode": "numeric"})
+    has_sensitive_consent = BooleanField(_l("The person agrees to record the answers below (self-declared)"))
+    sensitive_consent_on = DateField(_l("Consent given on"), validators=[Optional()],
+                                     description=_l("Left empty: today."))
+    disability = SelectField(_l("Person with a disability"), choices=lambda: choices(DECLARATION_LABELS.items()),
+                             default="unknown")
+    homeless = SelectField(_l("Homeless person"), choices=lambda: choices(DECLARATION_LABELS.items()),
+                           default="unknown")
+    migrant_background = SelectField(_l("Migrant or foreign background"),
+                                     choices=lambda: choices(DECLARATION_LABELS.items()), default="unknown")
 
 
 class DecisionForm(FlaskForm):
@@ -64,9 +88,6 @@ class DecisionForm(FlaskForm):
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
     valid_until = DateField(_l("Valid until"), validators=[Optional()],
                             description=_l("Left empty: the usual validity is proposed."))
-    income_cents = MoneyField(_l("Monthly income"), description=_l("All the household's income, in euros."))
-    charges_cents = MoneyField(_l("Monthly fixed charges"),
-                               description=_l("Rent, energy, water, insurance, debt repayments…"))
     budget_cents = MoneyField(_l("Budget granted (leave empty to follow the scale)"))
     budget_override_motive = StringField(_l("Why the budget differs from the scale"))
     motive = TextAreaField(_l("Motive"), render_kw={"rows": 3})

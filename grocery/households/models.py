@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    false,
     inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +28,15 @@ OUTCOMES = ("granted", "refused", "suspended", "ended")
 PERIOD_KINDS = ("week", "month")
 MOVEMENT_KINDS = ("sale", "refund", "adjustment")
 LANGUAGES = ("fr", "nl", "de", "en", "other")
+#: Sex as recorded for the ESF+ indicators ("women"); "not_stated" when the person did not say.
+SEXES = ("not_stated", "female", "male")
+#: Answers to the optional, self-declared questions (disability, homelessness, migrant or foreign background).
+DECLARATIONS = ("unknown", "yes", "no")
+#: Kinds of the lines of a decision's budget: income and fixed charges.
+LINE_KINDS = ("income", "charge")
+INCOME_TYPES = ("integration_income", "salary", "unemployment", "sickness", "pension", "family_allowance",
+                "alimony", "other_income")
+CHARGE_TYPES = ("rent", "energy", "water", "insurance", "debt", "health", "childcare", "transport", "other_charge")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -75,6 +85,9 @@ class Household(db.Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     consent_recorded_by = relationship("User", foreign_keys=[consent_recorded_by_id])
+    note_versions: Mapped[list["NoteVersion"]] = relationship(
+        back_populates="household", order_by="(NoteVersion.written_at.desc(), NoteVersion.id.desc())",
+        cascade="all, delete-orphan")
     members: Mapped[list["Member"]] = relationship(
         back_populates="household", order_by="Member.id", cascade="all, delete-orphan")
     decisions: Mapped[list["Decision"]] = relationship(
@@ -110,6 +123,14 @@ class Member(db.Model):
     __tablename__ = "household_members"
     __table_args__ = (
         CheckConstraint(_in("relation", RELATIONS), name="relation_known"),
+        CheckConstraint(_in("sex", SEXES), name="sex_known"),
+        CheckConstraint("presence_percent >= 1 AND presence_percent <= 100", name="presence_in_range"),
+        CheckConstraint(_in("disability", DECLARATIONS), name="disability_known"),
+        CheckConstraint(_in("homeless", DECLARATIONS), name="homeless_known"),
+        CheckConstraint(_in("migrant_background", DECLARATIONS), name="migrant_background_known"),
+        # Without the person's consent the sensitive answers stay "unknown".
+        CheckConstraint("has_sensitive_consent OR (disability = 'unknown' AND homeless = 'unknown' "
+                        "AND migrant_background = 'unknown')", name="sensitive_needs_consent"),
         Index("ix_household_members_identity", "last_name_key", "birth_on"),
         Index("ix_household_members_national_number", "national_number"),
     )
@@ -129,6 +150,20 @@ class Member(db.Model):
     #: False once the person has left the household (kept for history and statistics).
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     left_on: Mapped[date | None] = mapped_column(Date)
+    #: female, male or not_stated (ESF+ indicator "women").
+    sex: Mapped[str] = mapped_column(String(12), default="not_stated", server_default="not_stated")
+    #: Share of the time the person lives in the household (shared custody: 50); counts as a fraction of a person
+    #: in the budget scale and the reste à vivre. 100: full time.
+    presence_percent: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    #: The person agreed to record the optional self-declared answers below (disability, homelessness,
+    #: background), on consent_on; without it they stay "unknown".
+    has_sensitive_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sensitive_consent_on: Mapped[date | None] = mapped_column(Date)
+    #: Self-declared answers for the ESF+ indicators: unknown, yes or no.
+    disability: Mapped[str] = mapped_column(String(8), default="unknown", server_default="unknown")
+    homeless: Mapped[str] = mapped_column(String(8), default="unknown", server_default="unknown")
+    migrant_background: Mapped[str] = mapped_column(String(8), default="unknown",
+                                                    server_default="unknown")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     household: Mapped[Household] = relationship(back_populates="members")
@@ -167,6 +202,7 @@ class Decision(db.Model):
         CheckConstraint("charges_cents IS NULL OR charges_cents >= 0", name="charges_not_negative"),
         CheckConstraint("budget_cents >= 0", name="budget_not_negative"),
         CheckConstraint("persons >= 1", name="persons_positive"),
+        CheckConstraint("persons_hundredths >= 1", name="persons_hundredths_positive"),
         Index("ix_eligibility_decisions_lookup", "household_id", "valid_from", "valid_until"),
         Index("ix_eligibility_decisions_valid_until", "valid_until"),
     )
@@ -186,7 +222,9 @@ class Decision(db.Model):
     charges_cents: Mapped[int | None] = mapped_column(Integer)
     #: Persons counted in the household on valid_from.
     persons: Mapped[int] = mapped_column(Integer, default=1)
-    #: Reste à vivre per person per day, its day count and the threshold in force when decided.
+    #: The same persons weighted by their presence (shared custody), in hundredths: 250 = 2,5 persons.
+    persons_hundredths: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    #: Reste à vivre per person per day, its day count (30 by default) and the threshold in force when decided.
     remaining_per_day_cents: Mapped[int | None] = mapped_column(Integer)
     days_in_month: Mapped[int] = mapped_column(Integer, default=30)
     threshold_cents: Mapped[int] = mapped_column(Integer, default=700)
@@ -202,6 +240,16 @@ class Decision(db.Model):
     decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="joined")
     criteria: Mapped[list["DecisionCriterion"]] = relationship(
         back_populates="decision", cascade="all, delete-orphan", order_by="DecisionCriterion.id")
+    lines: Mapped[list["DecisionLine"]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan", order_by="DecisionLine.id")
+
+    @property
+    def income_lines(self) -> list["DecisionLine"]:
+        return [line for line in self.lines if line.kind == "income"]
+
+    @property
+    def charge_lines(self) -> list["DecisionLine"]:
+        return [line for line in self.lines if line.kind == "charge"]
 
     @property
     def is_budget_overridden(self) -> bool:
@@ -238,6 +286,46 @@ class DecisionCriterion(db.Model):
 
     decision: Mapped[Decision] = relationship(back_populates="criteria")
     criterion: Mapped[Criterion] = relationship(lazy="joined")
+
+
+class DecisionLine(db.Model):
+    """One income or fixed-charge line seen for a decision (type, monthly amount, proof); the decision's
+    income_cents and charges_cents are their sums. Saved with the decision, never edited."""
+
+    __tablename__ = "decision_lines"
+    __table_args__ = (
+        CheckConstraint(_in("kind", LINE_KINDS), name="kind_known"),
+        CheckConstraint(_in("line_type", INCOME_TYPES + CHARGE_TYPES), name="type_known"),
+        CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("eligibility_decisions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    #: What the line is: integration_income, salary, ... for income; rent, energy, ... for charges.
+    line_type: Mapped[str] = mapped_column(String(20))
+    #: Monthly amount.
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    #: The proof seen (e.g. "fiche de paie de mars"); erased at anonymisation.
+    proof: Mapped[str] = mapped_column(String(200), default="")
+
+    decision: Mapped[Decision] = relationship(back_populates="lines")
+
+
+class NoteVersion(db.Model):
+    """One version of a household's confidential notes: who wrote it and when. A change adds a version."""
+
+    __tablename__ = "household_note_versions"
+    __table_args__ = (Index("ix_household_note_versions_household", "household_id", "written_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    household: Mapped[Household] = relationship(back_populates="note_versions")
+    written_by = relationship("User", foreign_keys=[written_by_id], lazy="joined")
 
 
 class HouseholdCard(db.Model):

@@ -24,17 +24,23 @@ from grocery.dbutil import run, run_plain
 from grocery.errors import Conflict, GroceryError, NotEligible, NotFound, OverBudget, ValidationError
 from grocery.extensions import db
 from grocery.households.models import (
+    CHARGE_TYPES,
+    DECLARATIONS,
+    INCOME_TYPES,
     LANGUAGES,
     OUTCOMES,
     PERIOD_KINDS,
     RELATIONS,
+    SEXES,
     BudgetMovement,
     Criterion,
     Decision,
     DecisionCriterion,
+    DecisionLine,
     Household,
     HouseholdCard,
     Member,
+    NoteVersion,
     pick_reference_person,
 )
 from grocery.households.natnum import is_valid_national_number, normalise_national_number
@@ -174,6 +180,47 @@ def clean_person(values: dict, *, today: date) -> dict:
             "birth_on": birth_on, "relation": relation, "national_number": number}
 
 
+#: The member fields beyond identity: sex, presence (shared custody), and the optional self-declared answers.
+PROFILE_FIELDS = ("sex", "presence_percent", "has_sensitive_consent", "sensitive_consent_on", "disability",
+                  "homeless", "migrant_background")
+SENSITIVE_FIELDS = ("disability", "homeless", "migrant_background")
+
+
+def clean_profile(values: dict, *, today: date) -> dict:
+    """The member's sex, presence share and self-declared answers, checked. Only the fields given are returned
+    (a caller that does not know them leaves them as they are). The answers about disability, homelessness and
+    background are recorded only with the person's consent (with its date, today when not given); without
+    consent they are "unknown"."""
+    cleaned = {}
+    if "sex" in values:
+        sex = values["sex"] or "not_stated"
+        if sex not in SEXES:
+            raise ValidationError("sex", _l("Choose one of the proposed answers."))
+        cleaned["sex"] = sex
+    if "presence_percent" in values:
+        presence = 100 if values["presence_percent"] in (None, "") else values["presence_percent"]
+        if not isinstance(presence, int) or not 1 <= presence <= 100:
+            raise ValidationError("presence_percent", _l("Type the share of the time the person lives in the "
+                                                         "household, from 1 to 100 % (100: full time)."))
+        cleaned["presence_percent"] = presence
+    if "has_sensitive_consent" in values:
+        consent = bool(values["has_sensitive_consent"])
+        answers = {name: values.get(name) or "unknown" for name in SENSITIVE_FIELDS}
+        if any(answer not in DECLARATIONS for answer in answers.values()):
+            raise ValidationError("disability", _l("Choose one of the proposed answers."))
+        consent_on = values.get("sensitive_consent_on") if consent else None
+        if not consent and any(answer != "unknown" for answer in answers.values()):
+            raise ValidationError("has_sensitive_consent", _l(
+                "These answers are recorded only with the person's consent: tick the consent, or leave them on "
+                "“unknown”."))
+        if consent and consent_on is None:
+            consent_on = today
+        if consent_on and consent_on > today:
+            raise ValidationError("sensitive_consent_on", _l("The consent date cannot be in the future."))
+        cleaned.update(has_sensitive_consent=consent, sensitive_consent_on=consent_on, **answers)
+    return cleaned
+
+
 def find_possible_duplicates(person: dict, *, exclude_member_id: int | None = None) -> list[Member]:
     """Members (of any household not anonymised) with the same folded last name and birth date, or the same
     national register number."""
@@ -226,7 +273,9 @@ def create_household(actor, *, household: dict, person: dict, confirm_duplicates
     row = Household(reference=next_reference(today.year), status="active", **values)
     if values.get("consent_on"):
         row.consent_recorded_by_id = getattr(actor, "id", None)
-    row.members.append(Member(**person_values))
+    row.members.append(Member(**person_values, **clean_profile(person, today=today)))
+    if row.notes:
+        row.note_versions.append(NoteVersion(text=row.notes, written_by_id=getattr(actor, "id", None)))
     db.session.add(row)
     db.session.flush()
     record_event(actor, "household.create", row, {"reference": row.reference})
@@ -244,6 +293,8 @@ def update_household(actor, household: Household, values: dict, *, day: date | N
         setattr(household, name, cleaned[name])
     if "consent_on" in changed:
         household.consent_recorded_by_id = getattr(actor, "id", None) if household.consent_on else None
+    if "notes" in changed:
+        household.note_versions.insert(0, NoteVersion(text=household.notes, written_by_id=getattr(actor, "id", None)))
     if changed:
         db.session.flush()
         record_event(actor, "household.update", household, {"fields": changed})
@@ -294,8 +345,9 @@ def add_member(actor, household: Household, person: dict, *, confirm_duplicates:
     values = clean_person(person, today=day or local_today())
     if values["relation"] == "reference" and household.reference_person is not None:
         raise ValidationError("relation", _l("The household already has a reference person."))
+    profile = clean_profile(person, today=day or local_today())
     check_duplicates(values, household_id=household.id, confirm=confirm_duplicates)
-    member = Member(**values)
+    member = Member(**values, **profile)
     household.members.append(member)
     db.session.flush()
     record_event(actor, "member.add", household, {"member_id": member.id, "relation": member.relation})
@@ -317,6 +369,7 @@ def update_member(actor, member: Member, person: dict, *, is_active: bool = True
                       or values["national_number"] != member.national_number
                       or values["last_name_key"] != member.last_name_key):
         check_duplicates(values, household_id=household.id, confirm=True, exclude_member_id=member.id)
+    values.update(clean_profile(person, today=today))
     changed = [name for name, value in values.items() if getattr(member, name) != value]
     for name in changed:
         setattr(member, name, values[name])
@@ -383,6 +436,30 @@ def composition(household: Household, day: date) -> dict:
             if low <= age <= high:
                 bands[name] += 1
     return {"adults": adults, "children": children, "children_under_3": under_3, "age_bands": bands}
+
+
+def weighted_composition(household: Household, day: date) -> dict:
+    """The active members born by the day, each weighted by their presence share (shared custody: a child there
+    half of the time counts 0,5), in hundredths of a person: the composition of the budget scale and of the reste
+    à vivre. The till's quota basis (composition) counts heads and is not changed by it."""
+    adults = children = 0
+    for member in household.active_members:
+        if member.birth_on > day:
+            continue
+        share = getattr(member, "presence_percent", 100) or 100
+        if age_on(member.birth_on, day) >= ADULT_AGE:
+            adults += share
+        else:
+            children += share
+    return {"adults_hundredths": adults, "children_hundredths": children, "persons_hundredths": adults + children}
+
+
+def hundredths_text(value: int) -> str:
+    """2,5 for 250, 3 for 300: a weighted number of persons as people read it."""
+    whole, rest = divmod(value, 100)
+    if not rest:
+        return str(whole)
+    return f"{whole},{rest:02d}".rstrip("0")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -481,55 +558,105 @@ def default_valid_until(valid_from: date) -> date:
     return add_months(valid_from, int(get_setting("households.decision_months"))) - timedelta(days=1)
 
 
-def scale_budget(household: Household, day: date) -> tuple[str, int]:
-    """The budget the scale proposes: (period kind, base + per adult x adults + per child x children)."""
-    counts = composition(household, day)
-    amount = (int(get_setting("households.budget_per_household_cents"))
-              + int(get_setting("households.budget_per_adult_cents")) * counts["adults"]
-              + int(get_setting("households.budget_per_child_cents")) * counts["children"])
-    return str(get_setting("households.budget_period")), amount
-
-
-def remaining_per_day(income_cents: int, charges_cents: int, persons: int, days: int) -> int:
-    """Reste à vivre per person per day: (income - charges) / persons / days, rounded to the cent."""
-    value = Decimal(income_cents - charges_cents) / Decimal(persons) / Decimal(days)
+def _half_up(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def remaining_explanation(income_cents, charges_cents, persons, days, result, threshold) -> str:
+def scale_budget(household: Household, day: date) -> tuple[str, int]:
+    """The budget the scale proposes: (period kind, base + per adult x adults + per child x children), each person
+    weighted by their presence share (a child in shared custody half of the time: half the amount per child),
+    rounded to the cent."""
+    counts = weighted_composition(household, day)
+    amount = (Decimal(int(get_setting("households.budget_per_household_cents")))
+              + Decimal(int(get_setting("households.budget_per_adult_cents")) * counts["adults_hundredths"]) / 100
+              + Decimal(int(get_setting("households.budget_per_child_cents")) * counts["children_hundredths"]) / 100)
+    return str(get_setting("households.budget_period")), _half_up(amount)
+
+
+def remaining_days(day: date) -> int:
+    """Days the monthly income is divided by: the setting households.remaining_days (30 by default, the CPAS
+    convention, so that the month's length never moves a household across the threshold), or the days of the
+    calendar month of the day when the setting is 0."""
+    days = int(get_setting("households.remaining_days"))
+    return days if days > 0 else calendar.monthrange(day.year, day.month)[1]
+
+
+def remaining_per_day(income_cents: int, charges_cents: int, persons_hundredths: int, days: int) -> int:
+    """Reste à vivre per person per day: (income - charges) / persons / days, rounded to the cent; persons in
+    hundredths (a child in shared custody half of the time counts 0,5)."""
+    value = Decimal(income_cents - charges_cents) * 100 / Decimal(persons_hundredths) / Decimal(days)
+    return _half_up(value)
+
+
+def remaining_explanation(income_cents, charges_cents, persons_hundredths, days, result, threshold) -> str:
     """The computation in words, e.g. "(1 200,00 € − 850,00 €) / 3 persons / 30 days = 3,89 € (threshold 7,00 €)"."""
     below = _("below the threshold") if result < threshold else _("above the threshold")
-    return _("(%(income)s income − %(charges)s charges) / %(persons)d person(s) / %(days)d days = %(result)s per "
+    return _("(%(income)s income − %(charges)s charges) / %(persons)s person(s) / %(days)d days = %(result)s per "
              "person per day: %(position)s of %(threshold)s.", income=format_money(income_cents),
-             charges=format_money(charges_cents), persons=persons, days=days, result=format_money(result),
-             position=below, threshold=format_money(threshold))
+             charges=format_money(charges_cents), persons=hundredths_text(persons_hundredths), days=days,
+             result=format_money(result), position=below, threshold=format_money(threshold))
+
+
+def clean_budget_lines(lines: list[dict] | None) -> list[dict]:
+    """The income and charge lines of a decision, checked: a known type for its kind, an amount of 0 or more,
+    a proof of at most 200 characters. Lines without an amount are left out."""
+    cleaned = []
+    for line in lines or []:
+        kind, amount = line.get("kind"), line.get("amount_cents")
+        if amount is None:
+            continue
+        types = INCOME_TYPES if kind == "income" else CHARGE_TYPES if kind == "charge" else ()
+        line_type = line.get("line_type") or ""
+        if line_type not in types:
+            raise ValidationError("lines", _l("Choose the type of each income and charge line from the list."))
+        if not isinstance(amount, int) or amount < 0:
+            raise ValidationError("lines", _l("The amount cannot be negative."))
+        proof = (line.get("proof") or "").strip()
+        if len(proof) > 200:
+            raise ValidationError("lines", _l("At most %(n)d characters.", n=200))
+        cleaned.append({"kind": kind, "line_type": line_type, "amount_cents": amount, "proof": proof})
+    return cleaned
+
+
+def line_totals(lines: list[dict]) -> tuple[int | None, int | None]:
+    """(income, charges) summed from the lines; income None when there is no income line (not assessed)."""
+    incomes = [line["amount_cents"] for line in lines if line["kind"] == "income"]
+    charges = [line["amount_cents"] for line in lines if line["kind"] == "charge"]
+    if not incomes:
+        return None, (sum(charges) if charges else None)
+    return sum(incomes), sum(charges)
 
 
 def remaining_preview(household: Household, income_cents: int | None, charges_cents: int | None,
                       day: date) -> dict | None:
-    """The reste à vivre a decision would record, with its explanation (None without income)."""
+    """The reste à vivre a decision would record, with its explanation (None without income): per person weighted
+    by presence, per day over the setting's days (30 by default)."""
     if income_cents is None:
         return None
     charges = charges_cents or 0
     persons = max(1, len([m for m in household.active_members if m.birth_on <= day]))
-    days = calendar.monthrange(day.year, day.month)[1]
+    weighted = max(1, weighted_composition(household, day)["persons_hundredths"])
+    days = remaining_days(day)
     threshold = int(get_setting("households.remaining_threshold_cents"))
-    result = remaining_per_day(income_cents, charges, persons, days)
-    return {"income_cents": income_cents, "charges_cents": charges, "persons": persons, "days": days,
+    result = remaining_per_day(income_cents, charges, weighted, days)
+    return {"income_cents": income_cents, "charges_cents": charges, "persons": persons,
+            "persons_hundredths": weighted, "persons_text": hundredths_text(weighted), "days": days,
             "result_cents": result, "threshold_cents": threshold, "is_below": result < threshold,
-            "explanation": remaining_explanation(income_cents, charges, persons, days, result, threshold)}
+            "explanation": remaining_explanation(income_cents, charges, weighted, days, result, threshold)}
 
 
 def decide_eligibility(actor, household: Household, *, outcome: str, motive: str = "",
                        valid_from: date | None = None, valid_until: date | None = None,
                        decided_on: date | None = None, income_cents: int | None = None,
                        charges_cents: int | None = None, criteria: list[dict] | None = None,
-                       budget_cents: int | None = None, budget_override_motive: str = "") -> Decision:
+                       budget_cents: int | None = None, budget_override_motive: str = "",
+                       lines: list[dict] | None = None) -> Decision:
     """Record a new eligibility decision; it supersedes the previous one, which stays in the history.
 
-    Refused, suspended and ended decisions need a motive. The budget comes from the scale unless the social worker
-    overrides it with a motive. Proofs older than their criterion allows are flagged (the decision still saves:
-    the social worker decides)."""
+    Refused, suspended and ended decisions need a motive. Income and charges are lines (type, monthly amount,
+    proof), summed; income_cents / charges_cents alone become one "other" line each. The budget comes from the
+    scale unless the social worker overrides it with a motive. Proofs older than their criterion allows are flagged
+    (the decision still saves: the social worker decides)."""
     if household.status != "active":
         raise Conflict(_l("This household is closed: reopen it before deciding."))
     if outcome not in OUTCOMES:
@@ -551,6 +678,14 @@ def decide_eligibility(actor, household: Household, *, outcome: str, motive: str
     for name, value in (("income_cents", income_cents), ("charges_cents", charges_cents)):
         if value is not None and value < 0:
             raise ValidationError(name, _l("The amount cannot be negative."))
+    if lines is None:
+        lines = []
+        if income_cents is not None:
+            lines.append({"kind": "income", "line_type": "other_income", "amount_cents": income_cents})
+        if charges_cents is not None:
+            lines.append({"kind": "charge", "line_type": "other_charge", "amount_cents": charges_cents})
+    budget_lines = clean_budget_lines(lines)
+    income_cents, charges_cents = line_totals(budget_lines)
     if charges_cents is not None and income_cents is None:
         raise ValidationError("income_cents", _l("Type the monthly income to compute the reste à vivre."))
     period_kind, scale = scale_budget(household, valid_from)
@@ -570,7 +705,7 @@ def decide_eligibility(actor, household: Household, *, outcome: str, motive: str
                                   _l("The budget differs from the scale (%(scale)s): write why.",
                                      scale=format_money(scale)))
         granted = budget_cents
-    lines = []
+    criterion_lines = []
     for item in criteria or []:
         criterion = db.session.get(Criterion, item.get("criterion_id") or 0)
         if criterion is None or not criterion.is_active:
@@ -579,9 +714,9 @@ def decide_eligibility(actor, household: Household, *, outcome: str, motive: str
         if proof_on and proof_on > decided_on:
             raise ValidationError("criteria", _l("A proof cannot be dated after the decision."))
         too_old = is_proof_too_old(criterion, proof_on, decided_on)
-        if any(line.criterion_id == criterion.id for line in lines):
+        if any(line.criterion_id == criterion.id for line in criterion_lines):
             continue
-        lines.append(DecisionCriterion(criterion_id=criterion.id, criterion=criterion,
+        criterion_lines.append(DecisionCriterion(criterion_id=criterion.id, criterion=criterion,
                                        proof_seen=(item.get("proof_seen") or "").strip()[:200],
                                        proof_dated_on=proof_on, is_proof_too_old=too_old))
     preview = remaining_preview(household, income_cents, charges_cents, valid_from)
@@ -591,16 +726,20 @@ def decide_eligibility(actor, household: Household, *, outcome: str, motive: str
         valid_until=valid_until, outcome=outcome, motive=motive, supersedes_id=previous.id if previous else None,
         income_cents=income_cents, charges_cents=(charges_cents or 0) if income_cents is not None else None,
         persons=preview["persons"] if preview else max(1, len(household.active_members)),
-        days_in_month=preview["days"] if preview else calendar.monthrange(valid_from.year, valid_from.month)[1],
+        persons_hundredths=preview["persons_hundredths"] if preview else max(
+            1, weighted_composition(household, valid_from)["persons_hundredths"]),
+        days_in_month=preview["days"] if preview else remaining_days(valid_from),
         remaining_per_day_cents=preview["result_cents"] if preview else None,
         threshold_cents=int(get_setting("households.remaining_threshold_cents")), budget_period=period_kind,
-        budget_cents=granted, scale_budget_cents=scale, budget_override_motive=override_motive, criteria=lines)
+        budget_cents=granted, scale_budget_cents=scale, budget_override_motive=override_motive,
+        criteria=criterion_lines, lines=[DecisionLine(**line) for line in budget_lines])
     db.session.add(decision)
     db.session.flush()
     record_event(actor, "decision.create", decision, {
         "household_id": household.id, "outcome": outcome, "valid_from": valid_from.isoformat(),
         "valid_until": valid_until.isoformat(), "budget_cents": granted, "budget_period": period_kind,
-        "budget_overridden": granted != scale, "old_proofs": sum(1 for line in lines if line.is_proof_too_old)})
+        "budget_overridden": granted != scale,
+        "old_proofs": sum(1 for line in criterion_lines if line.is_proof_too_old)})
     return decision
 
 
@@ -990,21 +1129,67 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
+#: Sections other domains add to a household's export: name -> function(household) -> JSON-ready list. The
+#: volunteers domain registers the records of participants linked to the members (volunteers/household_link.py),
+#: so that this domain never reads volunteer data itself.
+EXPORT_SECTIONS: dict = {}
+
+
+def register_export_section(name: str, collect) -> None:
+    """Add a section to every household export (collect(household) returns JSON-ready data)."""
+    EXPORT_SECTIONS[name] = collect
+
+
+def _export_purchases(household: Household) -> list[dict]:
+    """The household's sales with their lines and refunds, oldest first."""
+    from grocery.checkout.models import Sale
+    from grocery.stock.models import Product
+
+    sales = db.session.scalars(select(Sale).where(Sale.household_id == household.id)
+                               .options(selectinload(Sale.lines), selectinload(Sale.refunds))
+                               .order_by(Sale.created_at, Sale.id)).all()
+    product_ids = {line.product_id for sale in sales for line in sale.lines}
+    names = {pid: name for pid, name in db.session.execute(
+        select(Product.id, Product.name).where(Product.id.in_(product_ids)))} if product_ids else {}
+    return [{"uuid": sale.uuid, "created_at": _iso(sale.created_at), "status": sale.status,
+             "card_code": sale.card_code, "total_cents": sale.total_cents, "paid_cents": sale.paid_cents,
+             "retail_cents": sale.retail_cents, "payment_method": sale.payment_method,
+             "lines": [{"product": names.get(line.product_id), "quantity": line.quantity,
+                        "price_cents": line.price_cents, "retail_cents": line.retail_cents, "source": line.source,
+                        "refunded_quantity": line.refunded_quantity} for line in sale.lines],
+             "refunds": [{"created_at": _iso(refund.created_at), "kind": refund.kind, "reason": refund.reason,
+                          "amount_cents": refund.amount_cents} for refund in sale.refunds]}
+            for sale in sales]
+
+
 def export_household(actor, household: Household) -> dict:
-    """Every record of one household (for a data-access request), as JSON-ready data. Logged."""
+    """Every record of one household (for a data-access request), as JSON-ready data: the household, its members,
+    decisions with their income and charge lines, cards, the notes and their history, the budget ledger, its
+    purchases (sales with their lines), its proxies, and what other domains register (the volunteer records of
+    participants linked to its members). Logged."""
     data = {
         "reference": household.reference, "status": household.status, "street": household.street,
         "postcode": household.postcode, "municipality": household.municipality, "phone": household.phone,
         "email": household.email, "preferred_language": household.preferred_language,
         "proxy_names": list(household.proxy_names or []), "consent_on": _iso(household.consent_on),
         "closed_on": _iso(household.closed_on), "notes": household.notes, "created_at": _iso(household.created_at),
+        "notes_history": [{"text": v.text, "written_at": _iso(v.written_at),
+                           "written_by": v.written_by.display_name if v.written_by else None}
+                          for v in household.note_versions],
         "members": [{"first_name": m.first_name, "last_name": m.last_name, "birth_on": _iso(m.birth_on),
                      "relation": m.relation, "national_number": m.national_number, "is_active": m.is_active,
-                     "left_on": _iso(m.left_on)} for m in household.members],
+                     "left_on": _iso(m.left_on), "sex": m.sex, "presence_percent": m.presence_percent,
+                     "has_sensitive_consent": m.has_sensitive_consent,
+                     "sensitive_consent_on": _iso(m.sensitive_consent_on), "disability": m.disability,
+                     "homeless": m.homeless, "migrant_background": m.migrant_background}
+                    for m in household.members],
         "decisions": [{"decided_on": _iso(d.decided_on), "valid_from": _iso(d.valid_from),
                        "valid_until": _iso(d.valid_until), "outcome": d.outcome, "motive": d.motive,
                        "decided_by": d.decided_by.display_name if d.decided_by else None,
                        "income_cents": d.income_cents, "charges_cents": d.charges_cents, "persons": d.persons,
+                       "persons_weighted": hundredths_text(d.persons_hundredths), "days": d.days_in_month,
+                       "lines": [{"kind": line.kind, "type": line.line_type, "amount_cents": line.amount_cents,
+                                  "proof": line.proof} for line in d.lines],
                        "remaining_per_day_cents": d.remaining_per_day_cents, "threshold_cents": d.threshold_cents,
                        "budget_period": d.budget_period, "budget_cents": d.budget_cents,
                        "scale_budget_cents": d.scale_budget_cents,
@@ -1024,7 +1209,11 @@ def export_household(actor, household: Household) -> dict:
                     for e in db.session.scalars(select(AuditEvent).where(
                         AuditEvent.target_type == Household.__tablename__,
                         AuditEvent.target_id == str(household.id)).order_by(AuditEvent.id))],
+        "purchases": _export_purchases(household),
+        # Appointments are not recorded by the application (yet): nothing to export for them.
     }
+    for name, collect in EXPORT_SECTIONS.items():
+        data[name] = collect(household)
     record_event(actor, "household.export", household)
     return data
 
@@ -1066,7 +1255,11 @@ def anonymise_household(actor, household: Household) -> None:
     household.status = "anonymised"
     household.closed_on = household.closed_on or local_today()
     household.anonymised_at = utcnow()
+    household.note_versions.clear()
     for index, member in enumerate(household.members, start=1):
+        member.has_sensitive_consent, member.sensitive_consent_on = False, None
+        member.sex = "not_stated"
+        member.disability = member.homeless = member.migrant_background = "unknown"
         member.first_name = _("Person %(n)d", n=index)
         member.last_name = _("Anonymised")
         member.first_name_key = member.last_name_key = ""
@@ -1077,6 +1270,8 @@ def anonymise_household(actor, household: Household) -> None:
         decision.budget_override_motive = ""
         for line in decision.criteria:
             line.proof_seen = ""
+        for line in decision.lines:
+            line.proof = ""
     for card in household.cards:
         if card.is_active:
             _deactivate(card, "household_closed")

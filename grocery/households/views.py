@@ -17,11 +17,15 @@ from grocery.households import bp
 from grocery.households import services as hs
 from grocery.households.forms import (
     CARD_REASON_LABELS,
+    CHARGE_LABELS,
+    DECLARATION_LABELS,
+    INCOME_LABELS,
     LANGUAGE_LABELS,
     MOVEMENT_LABELS,
     OUTCOME_LABELS,
     PERIOD_LABELS,
     RELATION_LABELS,
+    SEX_LABELS,
     STATUS_LABELS,
     CardReissueForm,
     CriterionForm,
@@ -30,12 +34,14 @@ from grocery.households.forms import (
     HouseholdEditForm,
     MemberForm,
 )
-from grocery.households.models import Criterion, Member
+from grocery.households.models import INCOME_TYPES, Criterion, Member
 from grocery.i18n import render_document
+from grocery.money import cents_to_input, parse_money
 from grocery.timeutil import format_local_date, local_today
 
 LABELS = {"relation": RELATION_LABELS, "outcome": OUTCOME_LABELS, "status": STATUS_LABELS, "period": PERIOD_LABELS,
-          "card_reason": CARD_REASON_LABELS, "movement": MOVEMENT_LABELS, "language": LANGUAGE_LABELS}
+          "card_reason": CARD_REASON_LABELS, "movement": MOVEMENT_LABELS, "language": LANGUAGE_LABELS,
+          "sex": SEX_LABELS, "declaration": DECLARATION_LABELS, "line_type": {**INCOME_LABELS, **CHARGE_LABELS}}
 
 
 @bp.context_processor
@@ -50,6 +56,8 @@ def _household_values(form) -> dict:
 def _person_values(form) -> dict:
     values = {name: getattr(form, name).data for name in ("first_name", "last_name", "birth_on", "national_number")}
     values["relation"] = form.relation.data if hasattr(form, "relation") else "reference"
+    if hasattr(form, "sex"):
+        values.update({name: getattr(form, name).data for name in hs.PROFILE_FIELDS})
     return values
 
 
@@ -136,6 +144,7 @@ def view(household_id: int):
         counts=hs.composition(household, today), card=card,
         card_image=barcode_data_uri(card.code) if card else None, reissue_form=CardReissueForm(),
         movements=hs.spending_history(household), proof_warnings=hs.proof_warnings,
+        weighted=hs.weighted_composition(household, today), hundredths=hs.hundredths_text,
         ages={m.id: hs.age_on(m.birth_on, today) for m in household.members})
 
 
@@ -259,6 +268,19 @@ def _criteria_from_request(criteria: list[Criterion]) -> list[dict]:
     return items
 
 
+#: Blank income / charge rows offered on the decision form, after the filled ones.
+BLANK_LINES = 3
+
+
+def _lines_from_request() -> tuple[list[dict], list[dict]]:
+    """(lines for the service, rows to show again) from the line_type_N / line_amount_N / line_proof_N fields.
+    The type decides whether a line is income or a charge; rows without an amount are left out."""
+    rows = _raw_line_rows()
+    lines = [{"kind": "income" if row["type"] in INCOME_TYPES else "charge", "line_type": row["type"],
+              "amount_cents": parse_money(row["amount"], field="lines"), "proof": row["proof"]} for row in rows]
+    return lines, rows
+
+
 @bp.route("/<int:household_id>/decide", methods=["GET", "POST"])
 @roles_required(SOCIAL)
 def decide(household_id: int):
@@ -276,33 +298,49 @@ def decide(household_id: int):
         form.valid_from.data = today
         if outcome == "granted" and current.eligible and current.valid_until >= today:
             form.valid_from.data = current.valid_until + timedelta(days=1) if request.args.get("renew") else today
-        if latest is not None and latest.income_cents is not None:
-            form.income_cents.data, form.charges_cents.data = latest.income_cents, latest.charges_cents
     criteria = hs.active_criteria()
+    lines_error, lines, line_rows = None, [], []
+    if request.method == "GET":
+        if latest is not None:
+            line_rows = [{"type": line.line_type, "amount": cents_to_input(line.amount_cents), "proof": line.proof}
+                         for line in latest.lines]
+    else:
+        try:
+            lines, line_rows = _lines_from_request()
+            lines = hs.clean_budget_lines(lines)
+        except ValidationError as error:
+            lines_error, lines = error.message, []
+            line_rows = _raw_line_rows()
     checked = {int(v) for v in request.form.getlist("criterion") if v.isdigit()}
     if latest is not None and request.method == "GET":
         checked = {line.criterion_id for line in latest.criteria}
     criteria_error = None
     preview = None
     valid_from = form.valid_from.data or today
-    if form.income_cents.data is not None and not form.income_cents.errors:
-        preview = hs.remaining_preview(household, form.income_cents.data, form.charges_cents.data, valid_from)
+    if request.method == "GET" and latest is not None:
+        lines = [{"kind": line.kind, "line_type": line.line_type, "amount_cents": line.amount_cents}
+                 for line in latest.lines]
+    income, charges = hs.line_totals(lines)
+    if income is not None:
+        preview = hs.remaining_preview(household, income, charges, valid_from)
     period_kind, scale = hs.scale_budget(household, valid_from)
     default_until = hs.default_valid_until(valid_from)
     if form.outcome.data in {"suspended", "ended"} and current.eligible:
         default_until = current.valid_until
-    if form.validate_on_submit() and request.form.get("action") != "preview":
+    if lines_error is None and form.validate_on_submit() and request.form.get("action") != "preview":
         try:
             decision = hs.decide_eligibility(
                 current_user, household, outcome=form.outcome.data, motive=form.motive.data,
-                valid_from=form.valid_from.data, valid_until=form.valid_until.data,
-                income_cents=form.income_cents.data, charges_cents=form.charges_cents.data,
+                valid_from=form.valid_from.data, valid_until=form.valid_until.data, lines=lines,
                 criteria=_criteria_from_request(criteria), budget_cents=form.budget_cents.data,
                 budget_override_motive=form.budget_override_motive.data)
         except ValidationError as error:
-            if error.field == "criteria":
+            if error.field in ("criteria", "lines", "income_cents"):
                 db.session.rollback()
-                criteria_error = error.message
+                if error.field == "criteria":
+                    criteria_error = error.message
+                else:
+                    lines_error = error.message
                 flash(_("Some values need correcting: see the messages in red."), "error")
             else:
                 _service_error(form, error)
@@ -319,11 +357,25 @@ def decide(household_id: int):
             return redirect(url_for("households.view", household_id=household.id))
     elif form.is_submitted() and request.form.get("action") != "preview":
         flash(_("Some values need correcting: see the messages in red."), "error")
+    line_rows = line_rows + [{"type": "", "amount": "", "proof": ""}] * BLANK_LINES
     return render_template(
         "households/decide.html", form=form, household=household, current=current, criteria=criteria,
         checked=checked, criteria_error=criteria_error, preview=preview, scale=scale, period_kind=period_kind,
+        line_rows=line_rows, lines_error=lines_error, income_labels=INCOME_LABELS, charge_labels=CHARGE_LABELS,
+        weighted=hs.weighted_composition(household, valid_from), hundredths=hs.hundredths_text,
         counts=hs.composition(household, valid_from), today=today,
         default_until=default_until, old_proofs=_old_proofs(criteria, today))
+
+
+def _raw_line_rows() -> list[dict]:
+    """The line rows as typed (to show them again with the error)."""
+    rows, index = [], 0
+    while f"line_type_{index}" in request.form:
+        row = {name: request.form.get(f"line_{name}_{index}", "").strip() for name in ("type", "amount", "proof")}
+        index += 1
+        if row["amount"]:
+            rows.append(row)
+    return rows
 
 
 def _old_proofs(criteria: list[Criterion], day: date) -> set[int]:

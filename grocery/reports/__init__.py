@@ -34,3 +34,13 @@ def _programme_quantity(row, quantity: int) -> str:
         return format_decimal(quantity, format="#,##0")
     unit = "kg" if row.unit_kind == "kg" else "l"
     return f"{format_decimal(Decimal(quantity) / 1000, format='#,##0.0##')} {unit}"
+
+
+@bp.app_template_filter("tonnes")
+def _tonnes_filter(grams: int | None) -> str:
+    """Grams as tonnes in the current locale, to the kilogram: 1234500 -> "1,235 t"."""
+    from decimal import Decimal
+
+    from flask_babel import format_decimal
+
+    return f"{format_decimal(Decimal(grams or 0) / 1_000_000, format='#,##0.000')} t"

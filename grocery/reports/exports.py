@@ -98,4 +98,20 @@ def programme_rows(report: dict) -> list[list]:
         rows.append([row.name, unit, row.received, row.distributed, row.wasted, row.in_stock,
                      kilos(row.grams(row.received)), kilos(row.grams(row.distributed)), kilos(row.grams(row.wasted)),
                      kilos(row.grams(row.in_stock)), row.households, row.persons])
+    indicators = report["indicators"]
+    rows += [[], [_("ESF+ indicators: end recipients of food support"), _("Persons"), _("Unknown")],
+             [_("Persons reached (total)"), indicators["total"], ""],
+             [_("of which children under 18"), indicators["children"], ""],
+             [_("of which young people aged 18 to 29"), indicators["young"], ""],
+             [_("of which persons aged 65 and over"), indicators["seniors"], ""],
+             [_("of which women"), indicators["women"], indicators["sex_not_stated"]],
+             [_("of which persons with disabilities"), indicators["disability"]["yes"],
+              indicators["disability"]["unknown"]],
+             [_("of which homeless persons"), indicators["homeless"]["yes"], indicators["homeless"]["unknown"]],
+             [_("of which persons with a migrant or foreign background"), indicators["migrant_background"]["yes"],
+              indicators["migrant_background"]["unknown"]], []]
+    rows.append([_("Delivery received on"), _("Donor"), _("Programme"), _("kg distributed"), _("Value distributed")])
+    for delivery in report["deliveries"]["deliveries"]:
+        rows.append([delivery["received_on"].isoformat() if delivery["received_on"] else "", delivery["donor"] or "",
+                     delivery["programme"], kilos(delivery["grams"]), euros(delivery["value_cents"])])
     return rows

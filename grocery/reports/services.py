@@ -6,7 +6,10 @@ Rules shared by every report:
   its quantities (quantity - refunded_quantity) and its amounts (the refunds' own amounts, SaleRefund);
 - weights: kg and litre products are counted in grams (1 ml = 1 g), piece products by their net weight per piece
   (a piece without a net weight counts as units only);
-- values of donations, waste and stock are at the product's current retail reference price;
+- goods received count on the day they were received (the reception's date, Lot.received_on), not on the day
+  the reception was confirmed in the application; stock at the end of a period follows the same date;
+- values of donations, waste and stock are at the product's current retail reference price; values distributed
+  are the retail reference values written on the sale lines, net of refunds;
 - persons reached are the distinct members (by member id) of the households served, present in the household
   during the period, with their age on the last day of the period.
 """
@@ -182,8 +185,11 @@ def _completed_sales_in(period: Period):
 
 
 def _moved_in(period: Period, kind: str):
-    from grocery.stock.models import StockMovement
+    from grocery.stock.models import Lot, StockMovement
 
+    if kind == "receipt":
+        # A reception counts on its received date (the query joins Lot), not when it was confirmed.
+        return and_(StockMovement.kind == kind, Lot.received_on >= period.start, Lot.received_on <= period.end)
     start, end = period.bounds
     return and_(StockMovement.kind == kind, StockMovement.occurred_at >= start, StockMovement.occurred_at < end)
 
@@ -331,8 +337,11 @@ def _after_end_quantity(period: Period):
     from grocery.stock.models import MOVEMENT_KINDS, StockMovement
 
     _start, end = period.bounds
+    # Receipts are left out: a lot received by the end of the period is in its stock, even when the reception was
+    # confirmed later (lots received after the end are left out by their received date).
+    kinds = [kind for kind in MOVEMENT_KINDS if kind != "receipt"]
     return (select(StockMovement.lot_id.label("lot_id"), func.sum(StockMovement.quantity).label("moved"))
-            .where(StockMovement.kind.in_(MOVEMENT_KINDS), StockMovement.occurred_at >= end)
+            .where(StockMovement.kind.in_(kinds), StockMovement.occurred_at >= end)
             .group_by(StockMovement.lot_id).subquery())
 
 
@@ -437,6 +446,77 @@ def activity_report(period: Period) -> dict:
 # FEAD / FSE+ programme report
 # --------------------------------------------------------------------------------------------------------------
 
+#: The self-declared answers counted by the ESF+ indicators (member column names).
+DECLARED = ("disability", "homeless", "migrant_background")
+
+
+def esf_indicators(period: Period, household_ids) -> dict:
+    """The ESF+ common indicators on end recipients of food support (Regulation (EU) 2021/1057, annex on material
+    deprivation): distinct persons reached, of which children under 18, young people 18-29, persons 65 and over,
+    women, persons with disabilities, homeless persons, persons with a migrant or foreign background. Ages on the
+    last day of the period; sex and the self-declared answers as recorded, "not stated" / "unknown" counted (an
+    answer without the person's consent is always unknown). One statement."""
+    from grocery.households.models import Member
+
+    rows = db.session.execute(
+        select(Member.birth_on, Member.sex, Member.has_sensitive_consent, Member.disability, Member.homeless,
+               Member.migrant_background, func.count(distinct(Member.id)))
+        .where(Member.household_id.in_(household_ids), Member.birth_on <= period.end,
+               or_(Member.left_on.is_(None), Member.left_on >= period.start))
+        .group_by(Member.birth_on, Member.sex, Member.has_sensitive_consent, Member.disability, Member.homeless,
+                  Member.migrant_background))
+    figures = {"total": 0, "children": 0, "young": 0, "seniors": 0, "women": 0, "sex_not_stated": 0}
+    for name in DECLARED:
+        figures[name] = {"yes": 0, "unknown": 0}
+    for birth_on, sex, consent, disability, homeless, background, count in rows:
+        count = _int(count)
+        age = period.end.year - birth_on.year - ((period.end.month, period.end.day) < (birth_on.month, birth_on.day))
+        figures["total"] += count
+        figures["children"] += count if age < 18 else 0
+        figures["young"] += count if 18 <= age <= 29 else 0
+        figures["seniors"] += count if age >= 65 else 0
+        figures["women"] += count if sex == "female" else 0
+        figures["sex_not_stated"] += count if sex not in ("female", "male") else 0
+        for name, answer in zip(DECLARED, (disability, homeless, background), strict=True):
+            if not consent or answer not in ("yes", "no"):
+                figures[name]["unknown"] += count
+            elif answer == "yes":
+                figures[name]["yes"] += count
+    return figures
+
+
+def programme_deliveries(period: Period, source: str = "fead") -> dict:
+    """Value (retail reference value of the sale lines, net of refunds) and weight distributed in the period from
+    each delivery (reception) of the source, and per programme (the reception's programme label). One statement."""
+    from grocery.checkout.models import Sale, SaleLine
+    from grocery.stock.models import Donation, Donor, Lot, Product
+
+    net = _net_quantity()
+    value = (SaleLine.retail_cents * net * 2 + SaleLine.quantity) // (SaleLine.quantity * 2)
+    rows = db.session.execute(
+        select(Lot.donation_id, Donation.received_on, Donation.programme, Donor.name,
+               func.sum(_grams(net, Product)), func.sum(value), func.sum(_pieces(net, Product)))
+        .select_from(SaleLine).join(Sale, Sale.id == SaleLine.sale_id).join(Lot, Lot.id == SaleLine.lot_id)
+        .join(Product, Product.id == SaleLine.product_id)
+        .outerjoin(Donation, Donation.id == Lot.donation_id).outerjoin(Donor, Donor.id == Donation.donor_id)
+        .where(_completed_sales_in(period), SaleLine.source == source, SaleLine.quantity > SaleLine.refunded_quantity)
+        .group_by(Lot.donation_id, Donation.received_on, Donation.programme, Donor.name))
+    deliveries, programmes = [], {}
+    for donation_id, received_on, programme, donor, grams, cents, pieces in rows:
+        row = {"donation_id": donation_id, "received_on": received_on, "programme": programme or "",
+               "donor": donor, "grams": _int(grams), "value_cents": _int(cents), "pieces": _int(pieces)}
+        deliveries.append(row)
+        total = programmes.setdefault(row["programme"], {"programme": row["programme"], "grams": 0,
+                                                         "value_cents": 0, "deliveries": 0})
+        total["grams"] += row["grams"]
+        total["value_cents"] += row["value_cents"]
+        total["deliveries"] += 1
+    deliveries.sort(key=lambda row: (row["received_on"] or date.min, row["donation_id"] or 0))
+    return {"deliveries": deliveries, "programmes": sorted(programmes.values(), key=lambda row: row["programme"]),
+            "grams": sum(row["grams"] for row in deliveries),
+            "value_cents": sum(row["value_cents"] for row in deliveries)}
+
+
 @dataclass
 class ProgrammeRow:
     product_id: int
@@ -459,7 +539,8 @@ class ProgrammeRow:
 def programme_report(period: Period, source: str = "fead") -> dict:
     """Per product from one source (FEAD / FSE+ by default): base units received, distributed (net of refunds),
     wasted in the period and in stock at its end, with the households and persons reached; totals with the
-    distinct households and persons (by age band). Seven statements."""
+    distinct households and persons (by age band), the ESF+ indicators of the persons reached, and the value and
+    weight distributed per delivery and per programme. Nine statements."""
     from grocery.checkout.models import Sale, SaleLine
     from grocery.households.models import Member
     from grocery.stock.models import Lot, Product, StockMovement
@@ -525,6 +606,7 @@ def programme_report(period: Period, source: str = "fead") -> dict:
             totals[key] += quantity if row.unit_kind == "piece" else 0
             totals[f"{key}_grams"] += row.grams(quantity) or 0
     return {"period": period, "source": source, "rows": shown, "households": households, "persons": persons,
+            "indicators": esf_indicators(period, served), "deliveries": programme_deliveries(period, source),
             "totals": dict(totals)}
 
 

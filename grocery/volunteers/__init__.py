@@ -16,7 +16,7 @@ PLANNING_READERS = frozenset({Role.COORDINATOR, Role.ADMIN, Role.SOCIAL_WORKER})
 #: Goals and evaluations of the insertion path: social workers (and administrators), not coordinators.
 PATH_ROLES = frozenset({Role.SOCIAL_WORKER, Role.ADMIN})
 
-from grocery.volunteers import demo, kiosk, views  # noqa: E402,F401
+from grocery.volunteers import demo, household_link, kiosk, views  # noqa: E402,F401
 
 register_nav("volunteers.planning", _l("Volunteers"), PLANNING_READERS, order=40)
 register_nav("volunteers.today", _l("Today's shifts"), [Role.CASHIER, Role.STOCK_MANAGER], order=40)

@@ -12,7 +12,7 @@ from grocery.audit.services import record_event
 from grocery.errors import ValidationError
 from grocery.extensions import db
 from grocery.households.models import Member
-from grocery.households.services import fold
+from grocery.households.services import fold, register_export_section
 from grocery.volunteers.models import Participant
 
 
@@ -40,3 +40,67 @@ def link_household_member(actor, participant: Participant, member_id: int | None
     db.session.flush()
     record_event(actor, "volunteers.participant_household_link", participant, {"linked": member_id is not None})
     return True
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def linked_volunteer_records(household) -> list[dict]:
+    """The volunteer records of the participants linked to the household's members, for the household's data
+    export (GDPR): the participant, formalities, goals, evaluations, shifts, workshop attendances, attestations."""
+    from grocery.volunteers.models import (
+        Assignment,
+        AttestationIssue,
+        Evaluation,
+        Goal,
+        Shift,
+        WorkshopAttendance,
+        WorkshopSession,
+    )
+
+    member_ids = [member.id for member in household.members]
+    if not member_ids:
+        return []
+    records = []
+    for person in db.session.scalars(select(Participant).where(Participant.household_member_id.in_(member_ids))
+                                     .order_by(Participant.id)):
+        def rows(query):
+            return db.session.scalars(query).all()
+
+        records.append({
+            "member_id": person.household_member_id, "first_name": person.first_name, "last_name": person.last_name,
+            "phone": person.phone, "email": person.email, "engagement_type": person.engagement_type,
+            "started_on": _iso(person.started_on), "ended_on": _iso(person.ended_on), "rhythm": person.rhythm,
+            "capabilities": list(person.capabilities or []), "badge_code": person.badge_code,
+            "formalities": [{"kind": f.kind, "status": f.status, "status_on": _iso(f.status_on), "note": f.note}
+                            for f in person.formalities],
+            "goals": [{"text": g.text, "domain": g.domain, "status": g.status, "has_consent": g.has_consent,
+                       "consent_on": _iso(g.consent_on), "created_at": _iso(g.created_at)}
+                      for g in rows(select(Goal).where(Goal.participant_id == person.id).order_by(Goal.id))],
+            "evaluations": [{"held_on": _iso(e.held_on), "mode": e.mode, "notes": e.notes}
+                            for e in rows(select(Evaluation).where(Evaluation.participant_id == person.id)
+                                          .order_by(Evaluation.held_on, Evaluation.id))],
+            "shifts": [{"held_on": _iso(a.shift.held_on), "start_time": a.shift.start_time.isoformat(),
+                        "end_time": a.shift.end_time.isoformat(), "activity": a.shift.activity.name,
+                        "status": a.status, "attendance": a.attendance, "validated_minutes": a.validated_minutes,
+                        "comment": a.participant_comment}
+                       for a in rows(select(Assignment).join(Shift, Shift.id == Assignment.shift_id)
+                                     .where(Assignment.participant_id == person.id)
+                                     .order_by(Shift.held_on, Assignment.id))],
+            "workshops": [{"held_on": _iso(w.session.held_on), "workshop": w.session.workshop.title,
+                           "minutes": w.minutes}
+                          for w in rows(select(WorkshopAttendance)
+                                        .join(WorkshopSession, WorkshopSession.id == WorkshopAttendance.session_id)
+                                        .where(WorkshopAttendance.participant_id == person.id)
+                                        .order_by(WorkshopSession.held_on, WorkshopAttendance.id))],
+            "attestations": [{"reference": i.reference, "period_from": _iso(i.period_from),
+                              "period_to": _iso(i.period_to), "total_minutes": i.total_minutes,
+                              "issued_at": _iso(i.issued_at)}
+                             for i in rows(select(AttestationIssue).where(AttestationIssue.participant_id == person.id)
+                                           .order_by(AttestationIssue.id))],
+        })
+    return records
+
+
+register_export_section("volunteer_records", linked_volunteer_records)

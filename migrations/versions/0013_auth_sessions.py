@@ -5,7 +5,7 @@ auth_sessions holds one row per login (hash of the cookie's key, last seen, ende
 per-address throttle.
 
 Revision ID: 0013_auth_sessions
-Revises: 0009_till_write_indexes
+Revises: 0012_dutch_language
 Create Date: 2026-12-01 22:10:00
 
 """

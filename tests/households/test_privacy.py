@@ -1,5 +1,6 @@
 """Privacy duties: export of one household, anonymisation command, audit log."""
 
+import json
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -8,14 +9,19 @@ from grocery.audit.models import AuditEvent
 from grocery.households import services as hs
 from grocery.households.models import Household
 from grocery.timeutil import local_today, utcnow
-from tests.factories import make_decision, make_household, make_member
+from tests.factories import make_decision, make_household, make_member, make_report_scenario
 
 
 def test_export_holds_every_record_and_is_logged(db):
     household = make_household(person={"first_name": "Jean", "last_name": "Peeters"}, notes="Note")
     make_member(household, first_name="Léa")
-    make_decision(household, income_cents=100000, charges_cents=50000)
+    make_decision(household, lines=[
+        {"kind": "income", "line_type": "salary", "amount_cents": 100000, "proof": "fiche de paie"},
+        {"kind": "charge", "line_type": "rent", "amount_cents": 50000, "proof": ""}])
     data = hs.export_household(None, household)
+    assert data["decisions"][0]["lines"] == [
+        {"kind": "income", "type": "salary", "amount_cents": 100000, "proof": "fiche de paie"},
+        {"kind": "charge", "type": "rent", "amount_cents": 50000, "proof": ""}]
     assert data["reference"] == household.reference and data["notes"] == "Note"
     assert [m["first_name"] for m in data["members"]][1] == "Léa"
     assert data["decisions"][0]["income_cents"] == 100000
@@ -63,3 +69,43 @@ def test_anonymise_command_dry_run_then_real(db, runner):
 def test_anonymise_refuses_zero_years(db, runner):
     result = runner.invoke(args=["anonymise", "--inactive-years", "0"])
     assert result.exit_code != 0
+
+
+def test_export_holds_purchases_proxies_lines_notes_history_and_linked_volunteer_records(db):
+    """Does the data export hold the household's purchases (sales with lines), its proxies, its decisions' income
+    and charge lines, the notes' history and the volunteer records of a participant linked to a member?"""
+    from datetime import time
+
+    from grocery.volunteers.household_link import link_household_member
+    from grocery.volunteers.services import book_shift
+    from tests.factories import make_participant, make_shift
+
+    scenario = make_report_scenario()
+    household = scenario["households"][0]
+    hs.update_household(None, household, {"proxy_names": ["Voisine Anne"], "notes": "Suivi"})
+    member = household.members[0]
+    participant = make_participant(first_name=member.first_name, last_name=member.last_name)
+    link_household_member(None, participant, member.id)
+    book_shift(None, make_shift(held_on=local_today() + timedelta(days=3), start_time=time(9), end_time=time(11)),
+               participant)
+    other = make_participant()  # not linked: never exported with the household
+
+    data = hs.export_household(None, household)
+    assert data["proxy_names"] == ["Voisine Anne"]
+    assert [v["text"] for v in data["notes_history"]] == ["Suivi"]
+    purchases = data["purchases"]
+    sales = [sale for sale in scenario["sales"] if sale.household_id == household.id]
+    assert [p["uuid"] for p in purchases] == [sale.uuid for sale in sales]
+    assert purchases[0]["lines"][0]["product"] == scenario["pasta"].name
+    assert purchases[0]["lines"][0]["quantity"] == 3
+    assert purchases[1]["refunds"][0]["reason"] == "Erreur"
+    (record,) = data["volunteer_records"]
+    assert (record["member_id"], record["first_name"]) == (member.id, member.first_name)
+    assert len(record["shifts"]) == 1 and record["shifts"][0]["status"] == "booked"
+    assert record["badge_code"] == participant.badge_code != other.badge_code
+    json.dumps(data)  # everything is JSON-ready
+
+
+def test_export_of_a_household_without_purchases_or_volunteering(db):
+    data = hs.export_household(None, make_household())
+    assert data["purchases"] == [] and data["volunteer_records"] == [] and data["proxy_names"] == []

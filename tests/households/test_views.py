@@ -79,7 +79,10 @@ def test_decide_shows_remaining_income_then_records(client, login, db):
     login(Role.SOCIAL_WORKER)
     url = f"/households/{household.id}/decide"
     assert "Reste à vivre" in text_of(client.get(url))
-    data = {"outcome": "granted", "valid_from": "2026-11-01", "income_cents": "1200,00", "charges_cents": "850,00",
+    data = {"outcome": "granted", "valid_from": "2026-11-01", "line_type_0": "salary", "line_amount_0": "900,00",
+            "line_proof_0": "fiche de paie", "line_type_1": "alimony", "line_amount_1": "300,00", "line_proof_1": "",
+            "line_type_2": "rent", "line_amount_2": "850,00", "line_proof_2": "bail", "line_type_3": "",
+            "line_amount_3": "", "line_proof_3": "",
             "criterion": str(criterion.id), f"proof_on_{criterion.id}": "2026-10-20", "motive": ""}
     preview = text_of(client.post_form(url, {**data, "action": "preview"})).replace("\xa0", " ")
     assert "11,67 €" in preview and "sous le seuil" in preview
@@ -88,6 +91,11 @@ def test_decide_shows_remaining_income_then_records(client, login, db):
     assert response.status_code == 302, text_of(response)
     decision = db.session.scalars(select(Decision)).one()
     assert decision.remaining_per_day_cents == 1167 and decision.budget_cents == 1000
+    assert (decision.income_cents, decision.charges_cents) == (120000, 85000)
+    assert [(line.line_type, line.amount_cents, line.proof) for line in decision.lines] == [
+        ("salary", 90000, "fiche de paie"), ("alimony", 30000, ""), ("rent", 85000, "bail")]
+    page = text_of(client.get(f"/households/{household.id}")).replace("\xa0", " ")
+    assert "Salaire — 900,00 €" in page and "preuve : bail" in page
 
 
 def test_decide_refuses_override_without_motive_and_unknown_criterion(client, login, db):
@@ -102,7 +110,8 @@ def test_decide_refuses_override_without_motive_and_unknown_criterion(client, lo
     page = text_of(client.post_form(url, {"outcome": "granted", "valid_from": "2026-11-10",
                                           "valid_until": "2026-11-01"}))
     assert "La fin de validité ne peut pas précéder son début" in page
-    page = text_of(client.post_form(url, {"outcome": "granted", "valid_from": "2026-11-01", "income_cents": "-5"}))
+    page = text_of(client.post_form(url, {"outcome": "granted", "valid_from": "2026-11-01", "line_type_0": "salary",
+                                          "line_amount_0": "-5"}))
     assert "négatif" in page
     assert db.session.scalar(select(func.count(Decision.id))) == 0
 
