@@ -1,7 +1,7 @@
 """Till pages: open, cash in and out, close (blind count), closing report, sessions list, the checkout screen,
 hand-over, receipts (only for the till session one works in)."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -237,7 +237,10 @@ def receipt(sale_id: int):
     sale = _sale_or_404(sale_id)
     household = db.session.get(Household, sale.household_id)
     back = url_for("checkout.screen", session_id=sale.till_session_id) if sale.till_session.is_open else None
-    with force_locale(household.preferred_language or "fr"):
+    locales = current_app.config["GROCERY_LOCALES"]  # a language the application is not translated into: default
+    language = household.preferred_language if household.preferred_language in locales else \
+        current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):
         # The ticket is our own template's autoescaped output: safe to place in the page as it is.
         ticket = Markup(render_template("checkout/_receipt_ticket.html", sale=sale,  # noqa: S704
                                         receipt=receipt_data(sale)))
