@@ -173,7 +173,6 @@ function shortCode(code) {
 
 function addProduct(product, quantity, label = null) {
   const line = cart.add(product, quantity, label);
-  countFrequent(product.id);
   quote = null;
   renderLines(cart.lines.indexOf(line));
   const warning = product.available <= 0 ? " — " + t("no_stock") : "";
@@ -490,7 +489,7 @@ $("btn-new").addEventListener("click", () => {
 
 // ---------- product panel: favourites, categories, search ----------
 // Products without a barcode (loose fruit and vegetables) are chosen here. The first page, "Frequent", holds the
-// products this tablet adds most (counted in localStorage), completed by the loose products in stock.
+// products picked most often in this panel on this tablet (counted in localStorage), then the loose products in stock.
 const FREQUENT = "grocery.till.frequent";
 function frequentCounts() {
   try { return JSON.parse(localStorage.getItem(FREQUENT)) || {}; } catch (error) { return {}; }
@@ -516,6 +515,7 @@ function productButton(product) {
     "data-product-id": product.id,
     onclick: () => {
       if (!cart.household) { say(t("card_first"), "error"); sounds.warning(); return; }
+      countFrequent(product.id); // picked in the panel: it comes first on the "Frequent" page next time
       if (product.unit === "piece") addProduct(product, 1); else askWeight(product);
     } }, el("span", {}, product.name), el("small", {}, fmt(product.price_cents) + (product.unit === "piece" ? "" : " / " + product.unit)));
 }
