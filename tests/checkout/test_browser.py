@@ -107,8 +107,8 @@ def _shots(page, name: str):
 
 def test_a_cashiers_saturday_morning(app, db, live_server, chromium_path):
     """Card, 15 products of mixed barcodes, two fruit from the product panel, a weight label, a burst of 5 scans, a
-    garbage scan followed by a product (sold once), park and resume, cash, receipt in the same tab, back to a new
-    sale: no page scroll, the line just scanned always visible, no request per scan."""
+    garbage scan followed by a product (sold once), a typed quantity, park and resume, cash, receipt in the same tab,
+    back to a new sale: no page scroll, the line just scanned always visible, no request per scan."""
     from playwright.sync_api import sync_playwright
 
     make_user(Role.CASHIER, username="karim")
@@ -187,6 +187,18 @@ def test_a_cashiers_saturday_morning(app, db, live_server, chromium_path):
         _wait_for(page, "document.querySelector('#lines .line:nth-child(1) .qty-value').textContent === '2'")
         assert "Article 01" in page.inner_text("#scan-message") and _last_line_visible(page)
         assert lines.count() == 18
+
+        # A quantity typed by a person, shown with a way to clear it; then one that multiplies the next scan.
+        page.keyboard.press("2")
+        page.wait_for_timeout(350)
+        assert page.locator("#pending").is_visible() and "2" in page.inner_text("#pending")
+        page.click("#btn-pending-clear")
+        assert page.locator("#pending").is_hidden()
+        page.keyboard.press("3")
+        page.wait_for_timeout(350)
+        _scan(page, codes[1])
+        _wait_for(page, "document.querySelector('#lines .line:nth-child(2) .qty-value').textContent === '4'")
+        assert page.locator("#pending").is_hidden()
         assert len(requests) == before_scans, requests[before_scans:]  # still no request for any scan
         assert _no_page_scroll(page)
 
