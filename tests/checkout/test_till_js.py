@@ -77,3 +77,9 @@ def test_labels_read_in_the_browser(results):
     assert lookups[_wrong_verifier(WEIGHT)]["kind"] == "bad_label"  # refused in the browser, as on the server
     assert lookups[_wrong_verifier(PRICE)]["kind"] == "bad_label"
     assert lookups[encode_measure_label("weight", 123, 500)]["kind"] == "wrong_label"  # a weight on a piece product
+
+
+def test_the_camera_adds_a_product_in_view_once(results):
+    """A product left in front of the camera used to be added every 1.5 s; now once, and again only after it has
+    left the view."""
+    assert results["camera"] == [[0, "5400020270202"], [6800, "5400020270202"], [7000, "96100007"]]

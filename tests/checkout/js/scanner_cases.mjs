@@ -7,6 +7,7 @@ const root = new URL(process.argv[2], "file://");
 const { ScanCapture } = await import(new URL("static/js/checkout/scanner.js", root));
 const { decodeMeasureLabel, priceVerifierDigit } = await import(new URL("static/js/checkout/gtin.js", root));
 const { Catalogue } = await import(new URL("static/js/checkout/catalogue.js", root));
+const { SeenCodes } = await import(new URL("static/js/checkout/camera.js", root));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const PAUSE = 60;
@@ -78,6 +79,20 @@ h = harness();
 await h.person("2"); h.burst("5 4 0 0"); h.enter();
 h.burst("5400020270202"); h.enter();
 results.refused_scan_clears_quantity = h.scans;
+
+// Camera: frames every 200 ms. A product held in view for 5 s (a few frames missed) is added once; taken out of view
+// and shown again, it is added again; another product in view is added at once.
+const seen = new SeenCodes(1200);
+const added = [];
+for (let at = 0; at <= 5000; at += 200) {
+  const code = at % 1000 === 600 ? null : "5400020270202"; // a missed frame now and then
+  if (seen.shouldAdd(code, at)) added.push([at, code]);
+}
+for (let at = 5200; at <= 6600; at += 200) if (seen.shouldAdd(null, at)) added.push([at, null]); // out of view
+if (seen.shouldAdd("5400020270202", 6800)) added.push([6800, "5400020270202"]);
+if (seen.shouldAdd("96100007", 7000)) added.push([7000, "96100007"]);
+if (seen.shouldAdd("5400020270202", 7200)) added.push([7200, "5400020270202"]);
+results.camera = added;
 
 const verifiers = {};
 for (let v = 0; v < 10000; v += 1) {
