@@ -58,3 +58,53 @@ def label_price_cents(label: PriceLabel, *, retail_price_cents: int, cap_percent
     from grocery.stock.services import capped_price
 
     return max(0, capped_price(min(label.price_cents, retail_price_cents), retail_price_cents, cap_percent))
+
+
+def take_price_labels(lines) -> dict[int, list[PriceLabel]]:
+    """The price labels carried by a sale's or quote's lines, by product id, each read again and on a line of one
+    piece; lines without a label are ignored here (the usual line parsing refuses what is malformed)."""
+    labels: dict[int, list[PriceLabel]] = {}
+    for line in lines if isinstance(lines, list) else []:
+        if not isinstance(line, dict) or line.get("label") is None:
+            continue
+        product_id, quantity = line.get("product_id"), line.get("quantity")
+        if not isinstance(product_id, int) or isinstance(product_id, bool) or product_id <= 0:
+            raise ValidationError("lines", _l("A line has no valid product."))
+        if quantity != 1 or isinstance(quantity, bool):
+            raise ValidationError("lines", _l("A price label is for one piece: scan each labelled piece."))
+        labels.setdefault(product_id, []).append(read_price_label(line["label"]))
+    return labels
+
+
+def check_labels_for_products(labels: dict[int, list[PriceLabel]], products: dict, item_numbers: dict) -> None:
+    """Every label belongs to its line's product (in-store item number) and that product is counted by the piece.
+    `products`: id -> the product as the till read it (name, unit_kind); `item_numbers`: id -> item number."""
+    for product_id, product_labels in labels.items():
+        product = products[product_id]
+        for label in product_labels:
+            check_label_line(label, product_name=product.name, item_number=item_numbers.get(product_id),
+                             unit_kind=product.unit_kind, quantity=1)
+
+
+def item_numbers_of(product_ids) -> dict[int, int | None]:
+    """The in-store item numbers of some products (one query; only for lines that carry a label)."""
+    from sqlalchemy import select
+
+    from grocery.extensions import db
+    from grocery.stock.models import Product
+
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Product.id, Product.item_number).where(Product.id.in_(ids))).all())
+
+
+def price_with_labels(labels: list[PriceLabel], quantity: int, *, retail_price_cents: int, cap_percent: int | None,
+                      unit_price_cents: int) -> tuple[int, list[PriceLabel]]:
+    """The price of `quantity` pieces allocated from one lot when some of the product's pieces carry a price label:
+    as many labelled pieces as there are labels left, each at its label's price within the lot's source rules, the
+    others at the lot's unit price. Returns the price and the labels left for the next lot."""
+    used, left = labels[:quantity], labels[quantity:]
+    price = sum(label_price_cents(label, retail_price_cents=retail_price_cents, cap_percent=cap_percent)
+                for label in used)
+    return price + unit_price_cents * (quantity - len(used)), left
