@@ -201,7 +201,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
     for index, day in enumerate(open_days):
         session_rows.append({"id": first_session + index, "till_name": "Caisse 1", "status": "closed",
                              "opened_at": datetime.combine(day, time(8, 30), tzinfo=UTC),
-                             "opened_by_id": cashier.id, "float_cents": 5000,
+                             "opened_by_id": cashier.id, "held_by_id": cashier.id, "float_cents": 5000,
                              "closed_at": datetime.combine(day, time(12, 30), tzinfo=UTC), "closed_by_id": cashier.id,
                              "counted_cents": 5000, "expected_cents": 5000, "difference_cents": 0})
     first_sale = _next_id(Sale)

@@ -109,7 +109,7 @@ def create_sale():
     actor = current_user._get_current_object()
     begin_write()  # SQLite: one writer at a time, taken before anything is read
     try:
-        till = till_ref(session.get("till_session_id"))
+        till = till_ref(session.get("till_session_id"), actor)
         sale, created = record_sale(actor, till, sale_uuid=data.get("uuid"), card_code=card,
                                     lines=data.get("lines"), payment=data.get("payment"),
                                     client_created_at=_client_time(data.get("client_created_at")))

@@ -34,6 +34,9 @@ class TillSession(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="open")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: Who works in this till session: the opener, or the cashier it was handed over to (logged). Only the holder
+    #: (and coordinators, administrators) may sell in it, move its cash or close it.
+    held_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     float_cents: Mapped[int]
     #: {denomination in cents (as a string): count} when the float was counted coin by coin.
     float_detail: Mapped[dict | None] = mapped_column(JSON)
@@ -48,6 +51,7 @@ class TillSession(db.Model):
     closing_note: Mapped[str | None] = mapped_column(Text)
 
     opened_by = relationship("User", foreign_keys=[opened_by_id])
+    held_by = relationship("User", foreign_keys=[held_by_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])
     cash_movements: Mapped[list["CashMovement"]] = relationship(
         back_populates="session", order_by="CashMovement.created_at")

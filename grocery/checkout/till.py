@@ -1,4 +1,5 @@
-"""Till session rules: one open session per till, a float, cash in and out with a reason, a blind closing count."""
+"""Till session rules: one open session per till held by one person, a float, cash in and out with a reason, a blind
+closing count, a hand-over, an explanation of a large cash difference."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +15,31 @@ from grocery.extensions import db
 from grocery.money import format_money
 from grocery.settings.services import get_setting
 from grocery.timeutil import utcnow
+
+
+class NotTillHolder(GroceryError):
+    code = "not_till_holder"
+    status = 403
+    default_message = _l("This till session is held by someone else: ask them or a coordinator to hand it over to "
+                         "you, or open another till.")
+
+
+def is_manager(actor) -> bool:
+    from grocery.auth.roles import MANAGERS
+
+    return getattr(actor, "role", None) in MANAGERS
+
+
+def may_work_in(actor, session: TillSession) -> bool:
+    """The holder of a till session works in it (sells, voids, moves cash, closes); coordinators and administrators
+    may too. Anyone else may not, whatever URL they open."""
+    return is_manager(actor) or (actor is not None and session.held_by_id == getattr(actor, "id", None))
+
+
+def require_holder(actor, session: TillSession) -> None:
+    if not may_work_in(actor, session):
+        raise NotTillHolder(_l("%(till)s is held by %(name)s: ask them or a coordinator to hand it over to you.",
+                               till=session.till_name, name=session.held_by.display_name))
 
 
 class TillClosed(GroceryError):
@@ -32,15 +58,21 @@ class TillRef:
 
 @cache
 def _till_status_query():
-    return select(TillSession.status).where(TillSession.id == bindparam("session_id"))
+    return select(TillSession.status, TillSession.held_by_id).where(TillSession.id == bindparam("session_id"))
 
 
-def till_ref(session_id) -> TillRef | None:
-    """The till session with this id as a TillRef (one light query), or None."""
-    if not isinstance(session_id, int):
+def till_ref(session_id, actor=None) -> TillRef | None:
+    """The till session with this id as a TillRef (one light query), or None. With an actor, only the session's
+    holder (or a coordinator, an administrator) gets it: anyone else is refused (NotTillHolder)."""
+    if not isinstance(session_id, int) or isinstance(session_id, bool):
         return None
-    status = run(_till_status_query(), {"session_id": session_id}).scalar()
-    return None if status is None else TillRef(id=session_id, is_open=status == "open")
+    row = run(_till_status_query(), {"session_id": session_id}).first()
+    if row is None:
+        return None
+    status, held_by_id = row
+    if actor is not None and held_by_id != getattr(actor, "id", None) and not is_manager(actor):
+        raise NotTillHolder()
+    return TillRef(id=session_id, is_open=status == "open")
 
 
 def till_names() -> list[str]:
@@ -98,8 +130,8 @@ def open_till(actor, till_name: str, *, float_cents: int | None = None, float_de
     if current is not None:
         raise Conflict(_l("%(till)s is already open (since %(time)s): close it first or continue it.",
                           till=till_name, time=current.opened_at.strftime("%H:%M")))
-    session = TillSession(till_name=till_name, opened_by_id=actor.id, float_cents=amount, float_detail=detail,
-                          status="open")
+    session = TillSession(till_name=till_name, opened_by_id=actor.id, held_by_id=actor.id, float_cents=amount,
+                          float_detail=detail, status="open")
     db.session.add(session)
     db.session.flush()
     record_event(actor, "till.open", session, {"till": till_name, "float_cents": amount})
@@ -133,8 +165,10 @@ def cash_sales_net_cents(session: TillSession) -> int:
 
 def record_cash_movement(actor, session: TillSession, kind: str, amount_cents: int | None, reason: str | None
                          ) -> CashMovement:
-    """Cash in or out of an open drawer needs a positive amount and a reason; never more out than is expected in."""
+    """Cash in or out of an open drawer needs a positive amount and a reason; never more out than is expected in;
+    only the holder of the session (or a coordinator) moves its cash."""
     _require_open(session)
+    require_holder(actor, session)
     if kind not in {"cash_in", "cash_out"}:
         raise ValidationError("kind", _l("Choose cash in or cash out."))
     if amount_cents is None or amount_cents <= 0:
@@ -156,14 +190,22 @@ def record_cash_movement(actor, session: TillSession, kind: str, amount_cents: i
 def close_till(actor, session: TillSession, *, counted_cents: int | None = None, count_detail: dict | None = None,
                note: str | None = None) -> TillSession:
     """Close with a blind count: the cashier counts first; the expected amount and the difference are computed
-    and recorded only then."""
+    and recorded only then. A difference above the setting checkout.max_cash_difference_cents needs an explanation
+    before the till closes (count again, or explain). Only the holder (or a coordinator) closes."""
     _require_open(session)
+    require_holder(actor, session)
     amount, detail = _amount(counted_cents, count_detail, "counted_cents")
-    session.expected_cents = expected_cash_cents(session)
+    expected = expected_cash_cents(session)
+    note = (note or "").strip()[:2000] or None
+    if abs(amount - expected) > max_cash_difference_cents() and note is None:
+        raise ValidationError("note", _l("The count differs from what the drawer should hold by more than "
+                                         "%(limit)s: count again, or explain the difference in the note.",
+                                         limit=format_money(max_cash_difference_cents())))
+    session.expected_cents = expected
     session.counted_cents = amount
     session.count_detail = detail
-    session.difference_cents = amount - session.expected_cents
-    session.closing_note = (note or "").strip()[:2000] or None
+    session.difference_cents = amount - expected
+    session.closing_note = note
     session.status = "closed"
     session.closed_at = utcnow()
     session.closed_by_id = actor.id
@@ -173,6 +215,47 @@ def close_till(actor, session: TillSession, *, counted_cents: int | None = None,
     return session
 
 
+def max_cash_difference_cents() -> int:
+    """The cash difference a closing may have without an explanation (setting, default 5,00 €)."""
+    return int(get_setting("checkout.max_cash_difference_cents"))
+
+
 def difference_needs_attention(session: TillSession) -> bool:
-    return session.difference_cents is not None and abs(session.difference_cents) > int(
-        get_setting("checkout.max_cash_difference_cents"))
+    return session.difference_cents is not None and abs(session.difference_cents) > max_cash_difference_cents()
+
+
+def explain_difference(actor, session: TillSession, explanation: str | None) -> TillSession:
+    """A coordinator or an administrator adds or completes the explanation of a closed till's cash difference; the
+    text before and after is logged."""
+    if not is_manager(actor):
+        raise NotTillHolder(_l("Only a coordinator or an administrator can explain a till's difference afterwards."))
+    if session.is_open:
+        raise TillClosed(_l("This till session is still open: the difference is known after the closing count."))
+    text = (explanation or "").strip()[:2000]
+    if not text:
+        raise ValidationError("explanation", _l("Write the explanation of the difference."))
+    before = session.closing_note
+    session.closing_note = text
+    db.session.flush()
+    record_event(actor, "till.explain_difference", session, {"difference_cents": session.difference_cents,
+                                                             "before": before, "after": text})
+    return session
+
+
+def handover_till(actor, session: TillSession, to_user) -> TillSession:
+    """Hand an open till session over to another cashier (or a coordinator): only its holder or a coordinator, an
+    administrator may do it; the new holder then sells in it, moves its cash and closes it. Logged."""
+    from grocery.auth.roles import Role
+
+    _require_open(session)
+    require_holder(actor, session)
+    if to_user is None or not getattr(to_user, "is_active", False) or to_user.role not in {
+            Role.CASHIER, Role.COORDINATOR, Role.ADMIN}:
+        raise ValidationError("user", _l("Choose an active cashier, coordinator or administrator."))
+    if to_user.id == session.held_by_id:
+        raise ValidationError("user", _l("%(name)s already holds this till.", name=to_user.display_name))
+    before = session.held_by_id
+    session.held_by_id = to_user.id
+    db.session.flush()
+    record_event(actor, "till.handover", session, {"from_user_id": before, "to_user_id": to_user.id})
+    return session

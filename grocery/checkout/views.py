@@ -1,14 +1,16 @@
-"""Till pages: open, cash in and out, close (blind count), closing report, sessions list, the checkout screen."""
+"""Till pages: open, cash in and out, close (blind count), closing report, sessions list, the checkout screen,
+hand-over, receipts (only for the till session one works in)."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from grocery.auth.roles import MANAGERS, Role, roles_required
 from grocery.checkout import bp
-from grocery.checkout.api import current_till_session
 from grocery.checkout.forms import CashMovementForm, CloseTillForm, OpenTillForm
 from grocery.checkout.messages import till_messages
 from grocery.checkout.models import Sale, TillSession
@@ -19,6 +21,10 @@ from grocery.checkout.till import (
     close_till,
     difference_needs_attention,
     expected_cash_cents,
+    explain_difference,
+    handover_till,
+    is_manager,
+    may_work_in,
     open_session_for,
     open_till,
     record_cash_movement,
@@ -35,11 +41,55 @@ def _session_or_404(session_id: int) -> TillSession:
     return db.get_or_404(TillSession, session_id)
 
 
+def _refuse_not_holder(till: TillSession):
+    flash(_("%(till)s is held by %(name)s: ask them or a coordinator to hand it over to you.",
+            till=till.till_name, name=till.held_by.display_name), "error")
+    return redirect(url_for("checkout.index"))
+
+
+def working_session() -> TillSession | None:
+    """The till session this browser works in, when the signed-in person may still work in it (its holder, or a
+    coordinator): a session handed over to someone else is no longer this browser's."""
+    session_id = session.get("till_session_id")
+    till = db.session.get(TillSession, session_id) if isinstance(session_id, int) else None
+    return till if till is not None and may_work_in(current_user, till) else None
+
+
+def _handover_candidates():
+    from grocery.auth.models import User
+
+    return db.session.scalars(select(User).where(User.role.in_([Role.CASHIER, *MANAGERS]),
+                                                 User.is_active_account.is_(True)).order_by(User.display_name)).all()
+
+
 @bp.route("/")
 @roles_required(TILL_ROLES)
 def index():
     tills = [(name, open_session_for(name)) for name in till_names()]
-    return render_template("checkout/index.html", tills=tills)
+    return render_template("checkout/index.html", tills=tills, may_work_in=may_work_in,
+                           candidates=_handover_candidates() if any(t for _n, t in tills) else [])
+
+
+@bp.route("/sessions/<int:session_id>/handover", methods=["POST"])
+@roles_required(TILL_ROLES)
+def handover(session_id: int):
+    """Hand an open till over to another person (its holder or a coordinator does it; logged)."""
+    from grocery.auth.models import User
+
+    till = _session_or_404(session_id)
+    raw = (request.form.get("user_id") or "").strip()
+    to_user = db.session.get(User, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    try:
+        handover_till(current_user, till, to_user)
+    except GroceryError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if session.get("till_session_id") == till.id and not may_work_in(current_user, till):
+            session.pop("till_session_id")
+        flash(_("%(till)s is now held by %(name)s.", till=till.till_name, name=to_user.display_name), "success")
+    return redirect(url_for("checkout.index"))
 
 
 @bp.route("/open", methods=["GET", "POST"])
@@ -70,6 +120,8 @@ def open_form():
 @roles_required(TILL_ROLES)
 def cash(session_id: int):
     till = _session_or_404(session_id)
+    if not may_work_in(current_user, till):
+        return _refuse_not_holder(till)
     form = CashMovementForm()
     if form.validate_on_submit():
         try:
@@ -93,6 +145,8 @@ def close(session_id: int):
     till = _session_or_404(session_id)
     if not till.is_open:
         return redirect(url_for("checkout.report", session_id=till.id))
+    if not may_work_in(current_user, till):
+        return _refuse_not_holder(till)
     form = CloseTillForm()
     if form.validate_on_submit():
         try:
@@ -115,11 +169,27 @@ def close(session_id: int):
 def report(session_id: int):
     till = db.session.scalar(select(TillSession).where(TillSession.id == session_id).options(
         selectinload(TillSession.cash_movements)))
-    if till is None:
-        abort(404)
+    if till is None or not (is_manager(current_user) or current_user.id in (till.held_by_id, till.opened_by_id)):
+        abort(404)  # a cashier sees the sessions they opened or hold, not the others' sales
     return render_template("checkout/report.html", till=till, summary=session_summary(till),
-                           attention=difference_needs_attention(till),
+                           attention=difference_needs_attention(till), may_explain=is_manager(current_user),
                            expected_now=expected_cash_cents(till) if till.is_open else None)
+
+
+@bp.route("/sessions/<int:session_id>/explanation", methods=["POST"])
+@roles_required(MANAGERS)
+def explanation(session_id: int):
+    """A coordinator adds or completes the explanation of a closed till's cash difference (logged)."""
+    till = _session_or_404(session_id)
+    try:
+        explain_difference(current_user, till, request.form.get("explanation"))
+    except GroceryError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The explanation is recorded."), "success")
+    return redirect(url_for("checkout.report", session_id=till.id))
 
 
 @bp.route("/sessions")
@@ -137,24 +207,44 @@ def screen(session_id: int):
     if not till.is_open:
         flash(_("%(till)s is closed: open it with a float first.", till=till.till_name), "error")
         return redirect(url_for("checkout.index"))
+    if not may_work_in(current_user, till):
+        return _refuse_not_holder(till)
     session["till_session_id"] = till.id
     return render_template("checkout/screen.html", till=till, messages=till_messages())
 
 
 def _sale_or_404(sale_id: int):
+    """A sale the signed-in person may see: coordinators and administrators any; a cashier only the sales of the
+    open till session they hold (anything else is "not found", its existence is not told)."""
     sale = db.session.scalar(select(Sale).where(Sale.id == sale_id).options(
-        selectinload(Sale.lines), selectinload(Sale.refunds)))
+        selectinload(Sale.lines), selectinload(Sale.refunds), selectinload(Sale.till_session)))
     if sale is None:
         abort(404)
+    if not is_manager(current_user):
+        till = sale.till_session
+        if not (till.is_open and till.held_by_id == current_user.id):
+            abort(404)
     return sale
 
 
 @bp.route("/sales/<int:sale_id>/receipt")
 @roles_required(TILL_ROLES)
 def receipt(sale_id: int):
-    """The 80 mm receipt: lines (programme goods marked free), paid, retail value, savings, budget left."""
+    """The 80 mm receipt in the household's language: lines (programme goods marked free), paid, retail value,
+    savings, budget left; a big button back to the till session it was sold in."""
+    from grocery.households.models import Household
+
     sale = _sale_or_404(sale_id)
-    return render_template("checkout/receipt.html", sale=sale, receipt=receipt_data(sale))
+    household = db.session.get(Household, sale.household_id)
+    back = url_for("checkout.screen", session_id=sale.till_session_id) if sale.till_session.is_open else None
+    locales = current_app.config["GROCERY_LOCALES"]  # a language the application is not translated into: default
+    language = household.preferred_language if household.preferred_language in locales else \
+        current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):
+        # The ticket is our own template's autoescaped output: safe to place in the page as it is.
+        ticket = Markup(render_template("checkout/_receipt_ticket.html", sale=sale,  # noqa: S704
+                                        receipt=receipt_data(sale)))
+    return render_template("checkout/receipt.html", sale=sale, ticket=ticket, back_url=back)
 
 
 @bp.route("/sales/<int:sale_id>/printed", methods=["POST"])
@@ -171,7 +261,7 @@ def receipt_printed(sale_id: int):
 def sale(sale_id: int):
     """A sale with its lines: cancel it or give some lines back, with a reason."""
     sale = _sale_or_404(sale_id)
-    till = current_till_session()
+    till = working_session()
     allowed = can_void_or_refund(current_user, sale, till)
     if request.method == "POST":
         action = request.form.get("action")

@@ -1039,10 +1039,21 @@ def display_name(household: Household) -> str:
     return f"{person.first_name} {person.last_name[:1].upper()}." if person.last_name else person.first_name
 
 
-def till_summary(card_code: str, day: date) -> dict:
-    """Exactly what the till may know about a card: name to greet, access and why not, budget, quota basis,
-    proxies. No income, charges, notes, address, national number or motive."""
-    return till_lookup(card_code, day)[0]
+def till_summary(card_code: str, day: date, *, summary: dict | None = None, quotas: list[dict] | None = None) -> dict:
+    """What the till's browser receives about a card, and nothing more: each field is one the till shows or computes
+    with (README, "What the till knows about a household"). The name to greet, access and why not, until when, the
+    budget left, the proxies, and the quotas that apply to this household (a limit scaled to 0 by its composition
+    does not apply) with what is left. No household id, composition, granted budget, period, income, charges, notes,
+    address, national number or motive. `summary` is a till_lookup summary already read for this card (the till's card
+    lookup reads it once for the quotas too); `quotas` the quota_state of the household, when the till asks for it."""
+    if summary is None:
+        summary = till_lookup(card_code, day)[0]
+    sent = {key: summary[key] for key in ("card_code", "display_name", "eligible", "reason", "valid_until",
+                                          "budget_left_cents", "proxies")}
+    if quotas is not None:
+        sent["quotas"] = [{key: quota[key] for key in ("name", "limit", "left", "left_label")}
+                          for quota in quotas if quota["limit"] > 0]
+    return sent
 
 
 def till_lookup(card_code: str, day: date, *, lock: bool = False) -> tuple[dict, TillHousehold | None]:

@@ -92,7 +92,7 @@ def test_every_error_code(client, db, till):
     assert response.json["error"] == "invalid"
     assert db.session.scalar(select(func.count(Sale.id))) == 0
     assert [lot.quantity_on_hand for lot in db.session.scalars(select(Lot).order_by(Lot.id))] == [3, 3, 3]
-    close_till(till.opened_by, db.session.merge(till), counted_cents=0)
+    close_till(till.opened_by, db.session.merge(till), counted_cents=0, note="Drawer emptied for the test")
     db.session.commit()
     assert sale(card, cheap).json["error"] == "till_closed"
 

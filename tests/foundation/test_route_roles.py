@@ -81,6 +81,8 @@ EXPECTED: dict[str, object] = {
     "checkout.receipt": TILL,
     "checkout.receipt_printed": TILL,
     "checkout.sale": TILL,
+    "checkout.handover": TILL,
+    "checkout.explanation": MANAGERS,
     "till_api.catalogue": TILL,
     "till_api.household": TILL,
     "till_api.household_lookup": TILL,

@@ -47,6 +47,26 @@ async function makeDetector(zxingUrl) {
   };
 }
 
+/**
+ * A product that stays in front of the camera is added once: a code counts again only after it has left the view
+ * (not read for `goneMs`, longer than the frames a detector misses while it is still there). A second unit of the
+ * same product: take it out of the view and back, or tap "+" on its line.
+ */
+export class SeenCodes {
+  constructor(goneMs = 1200) {
+    this.goneMs = goneMs;
+    this.lastSeen = new Map(); // code -> when it was last read
+  }
+
+  shouldAdd(code, now) {
+    for (const [known, at] of this.lastSeen) if (now - at >= this.goneMs) this.lastSeen.delete(known);
+    if (!code) return false;
+    const present = this.lastSeen.has(code);
+    this.lastSeen.set(code, now);
+    return !present;
+  }
+}
+
 export class CameraScanner {
   constructor({ video, zxingUrl, onScan, onError }) {
     this.video = video;
@@ -55,8 +75,7 @@ export class CameraScanner {
     this.onError = onError;
     this.stream = null;
     this.running = false;
-    this.lastCode = null;
-    this.lastAt = 0;
+    this.seen = new SeenCodes();
   }
 
   async start() {
@@ -77,13 +96,7 @@ export class CameraScanner {
     const loop = async () => {
       if (!this.running) return;
       const code = await detect(this.video).catch(() => null);
-      const now = performance.now();
-      // The same code in front of the camera is read once per 1.5 s, not once per frame.
-      if (code && (code !== this.lastCode || now - this.lastAt > 1500)) {
-        this.lastCode = code;
-        this.lastAt = now;
-        this.onScan(code);
-      }
+      if (this.seen.shouldAdd(code, performance.now())) this.onScan(code);
       setTimeout(loop, 200);
     };
     loop();
@@ -91,6 +104,7 @@ export class CameraScanner {
 
   stop() {
     this.running = false;
+    this.seen = new SeenCodes();
     if (this.stream) this.stream.getTracks().forEach((track) => track.stop());
     this.stream = null;
     this.video.srcObject = null;

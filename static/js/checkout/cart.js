@@ -40,19 +40,29 @@ export class Cart {
 
   get isEmpty() { return this.lines.length === 0; }
 
-  /** Add a product; a piece product already in the cart gets its quantity increased instead of a new line. */
-  add(product, quantity) {
-    const line = product.unit === "piece" ? this.lines.find((l) => l.product_id === product.id) : null;
+  /** Add a product; a piece product already in the cart gets its quantity increased instead of a new line. A price
+   * label ({label, price_cents}) makes a line of its own, one piece at the printed price. */
+  add(product, quantity, label = null) {
+    const line = product.unit === "piece" && !label ? this.lines.find((l) => l.product_id === product.id && !l.label) : null;
     if (line) {
       line.quantity += quantity;
     } else {
-      this.lines.push({
+      const added = {
         product_id: product.id, name: product.name, unit: product.unit, quantity,
         price_cents: product.price_cents, retail_cents: product.retail_cents,
-      });
+      };
+      if (label) Object.assign(added, { label: label.label, label_price_cents: label.price_cents });
+      this.lines.push(added);
     }
     this.save();
     return line || this.lines[this.lines.length - 1];
+  }
+
+  /** Estimated amounts of one line from the snapshot (a price label's line at its printed price). */
+  static lineEstimate(line) {
+    const factor = line.unit === "piece" ? line.quantity : line.quantity / 1000;
+    const price = line.label ? line.label_price_cents : Math.round(line.price_cents * factor);
+    return { total: line.label ? price * line.quantity : price, retail: Math.round(line.retail_cents * factor) };
   }
 
   setQuantity(index, quantity) {
@@ -74,9 +84,9 @@ export class Cart {
     let total = 0;
     let retail = 0;
     for (const line of this.lines) {
-      const factor = line.unit === "piece" ? line.quantity : line.quantity / 1000;
-      total += Math.round(line.price_cents * factor);
-      retail += Math.round(line.retail_cents * factor);
+      const amounts = Cart.lineEstimate(line);
+      total += amounts.total;
+      retail += amounts.retail;
     }
     return { total, retail };
   }

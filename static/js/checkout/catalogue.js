@@ -1,5 +1,5 @@
 // The catalogue snapshot: every scan is looked up here, in the browser, without a request.
-import { gtinIsValid } from "./gtin.js";
+import { decodeMeasureLabel, gtinIsValid } from "./gtin.js";
 
 export function foldText(text) {
   return text.toLocaleLowerCase("fr").normalize("NFD").replace(/\p{Diacritic}/gu, "");
@@ -24,10 +24,10 @@ export class Catalogue {
 
   /**
    * What a scanned code is: {kind: "product", product, quantity, weight_g, price_cents} or
-   * {kind: "household_card" | "volunteer_badge" | "invalid" | "unknown", code}.
+   * {kind: "household_card" | "volunteer_badge" | "invalid" | "unknown" | "bad_label" | "wrong_label", code}.
    */
   lookup(rawCode) {
-    const code = String(rawCode).trim();
+    const code = String(rawCode);
     if (!/^\d+$/.test(code) || !gtinIsValid(code)) return { kind: "invalid", code };
     if (code.length === 13) {
       const prefix = code.slice(0, 2);
@@ -46,18 +46,20 @@ export class Catalogue {
   }
 
   lookupLabel(code, prefix) {
-    // Variable-measure label: prefix, 5-digit item number, verifier digit, 4-digit value, check digit.
-    const itemRef = Number(code.slice(2, 7));
-    const value = Number(code.slice(8, 12));
-    const product = this.byItemRef.get(itemRef);
+    // Variable-measure label: prefix, 5-digit item number, price/weight verifier digit, 4-digit value, check digit;
+    // a wrong verifier digit is refused here exactly as the server refuses it (grocery/stock/labels.py).
+    const label = decodeMeasureLabel(code);
+    if (label === null) return { kind: "bad_label", code };
+    const product = this.byItemRef.get(label.itemRef);
     if (!product) return { kind: "unknown", code };
     if (prefix === this.prefixes.weight_label) {
-      if (product.unit === "piece") return { kind: "invalid", code };
-      return { kind: "product", code, product, quantity: value, weight_g: value };
+      if (product.unit === "piece") return { kind: "wrong_label", code, product };
+      return { kind: "product", code, product, quantity: label.value, weight_g: label.value };
     }
-    // A price label is put on a piece product: one piece (the till prices it by its lot).
-    if (product.unit !== "piece") return { kind: "invalid", code };
-    return { kind: "product", code, product, quantity: 1, price_cents: value };
+    // A price label is put on a piece product: one piece at the price printed on it (the server checks it again
+    // within the usual rules: programme goods stay free, source caps apply).
+    if (product.unit !== "piece") return { kind: "wrong_label", code, product };
+    return { kind: "product", code, product, quantity: 1, price_cents: label.value, label: code };
   }
 
   search(text, limit = 24) {
@@ -73,7 +75,17 @@ export class Catalogue {
     return found;
   }
 
-  inCategory(categoryId, limit = 60) {
+  /** Products sold by weight or volume (loose fruit and vegetables: no barcode on them), in stock, by name. */
+  loose(limit = 60) {
+    const found = [];
+    for (const product of this.products.values()) {
+      if (product.unit !== "piece" && product.available > 0) found.push(product);
+    }
+    found.sort((a, b) => a.name.localeCompare(b.name, "fr"));
+    return found.slice(0, limit);
+  }
+
+  inCategory(categoryId, limit = 300) {
     const found = [];
     for (const product of this.products.values()) {
       if (product.category_id === categoryId && product.available > 0) found.push(product);

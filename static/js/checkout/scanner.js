@@ -1,15 +1,17 @@
-// Scanner keystroke capture for the till.
-// A USB/Bluetooth scanner "types" the code fast, usually followed by Enter or Tab; people type slowly.
-// Outside text fields every digit is captured (wherever the focus is): the keys typed in one fast run form the
-// scanned code; digits typed by a person before it form a number that multiplies that scan (never glued to the
-// scanned digits). In a text field, a person types freely; a field holding only digits when Enter or Tab comes
-// (a scanner's suffix) is taken as a scan and emptied. On an AZERTY layout without Shift, scanners type
-// "&é\"'(-è_çà" for 1234567890: those characters are mapped back to digits.
+// The till's one scan service: every key typed outside a text field goes through it.
+// A USB/Bluetooth scanner "types" a code as a fast burst of keys (a few ms apart), usually followed by Enter or Tab;
+// a person types slowly. Keys are cut into runs at each silence of `burstGapMs`; a run of two keys or more is a
+// machine's (a scan, or a scanner's garbage), a run of one key is a person's. Only digits typed by a person, one key
+// at a time, become a quantity that multiplies the next scan; digits inside a burst never do.
+// The pending quantity is cleared by Enter, Escape, any scan (accepted or refused) and a new card.
+// AZERTY layouts without Shift: French scanners type "&é\"'(-è_çà" for 1234567890; Belgian ones the same except
+// "§" for 6 and "!" for 8. Both are mapped back to digits.
 
 import { gtinIsValid } from "./gtin.js";
 
 export const AZERTY_DIGITS = {
   "&": "1", "é": "2", '"': "3", "'": "4", "(": "5", "-": "6", "è": "7", "_": "8", "ç": "9", "à": "0",
+  "§": "6", "!": "8", // Belgian AZERTY
 };
 
 /** The digit a key stands for ("7" or "è" → "7"), or null. */
@@ -18,7 +20,7 @@ export function keyToDigit(key) {
   return Object.prototype.hasOwnProperty.call(AZERTY_DIGITS, key) ? AZERTY_DIGITS[key] : null;
 }
 
-/** Digits of a text typed by a scanner into a field (AZERTY characters mapped back), or null. */
+/** Digits of a text typed by a scanner (AZERTY characters mapped back), or null when it holds anything else. */
 export function textToDigits(text) {
   let digits = "";
   for (const ch of text.trim()) {
@@ -28,6 +30,9 @@ export function textToDigits(text) {
   }
   return digits;
 }
+
+/** The longest quantity a person may type before a scan (999 units). */
+export const MAX_QUANTITY_DIGITS = 3;
 
 function isEditable(element) {
   if (!element || !(element instanceof HTMLElement)) return false;
@@ -39,33 +44,38 @@ function isEditable(element) {
 }
 
 /**
- * Split typed digits into (what a person typed first, the fast run at the end).
- * @param {{digit: string, at: number}[]} keys
- * @param {number} splitGapMs  a silence this long separates a person's typing from a scanner's run
+ * What a finished machine run is, given what a person typed before it:
+ * {code, multiplier} where code is the digits (or the raw text when it is not all digits: unreadable).
+ * A quantity is taken only from 1 to 3 digits typed by a person and only when the run alone is a valid code; when the
+ * run alone is not valid but the typed digits and the run together are (a scanner's first key delayed), they are one
+ * code sold once.
  */
-export function splitRun(keys, splitGapMs) {
-  let start = keys.length - 1;
-  while (start > 0 && keys[start].at - keys[start - 1].at < splitGapMs) start -= 1;
-  const digits = keys.map((k) => k.digit).join("");
-  return { typed: digits.slice(0, Math.max(start, 0)), run: digits.slice(Math.max(start, 0)) };
+export function resolveRun(typed, runText) {
+  const digits = textToDigits(runText);
+  if (digits === null) return { code: runText, multiplier: 1 };
+  if (typed && !gtinIsValid(digits) && gtinIsValid(typed + digits)) return { code: typed + digits, multiplier: 1 };
+  const quantity = Number(typed);
+  const multiplier = typed && typed.length <= MAX_QUANTITY_DIGITS && quantity > 0 ? quantity : 1;
+  return { code: digits, multiplier };
 }
 
 export class ScanCapture {
   /**
    * @param {object} options
-   * @param {(code: string, multiplier: number) => void} options.onScan  a complete code (in order of arrival)
-   * @param {(pending: string) => void} [options.onPending]  the number typed by a person so far
-   * @param {number} [options.splitGapMs]  a longer silence separates typing from a scanner's run
-   * @param {number} [options.pauseMs]  silence that ends a scan sent without Enter
-   * @param {number} [options.minLength]  shorter runs are a number typed by a person, not a scan
+   * @param {(code: string, multiplier: number) => void} options.onScan  every complete run, valid or not
+   * @param {(pending: string) => void} [options.onPending]  the digits a person typed so far ("" when cleared)
+   * @param {number} [options.burstGapMs]  keys closer than this belong to one machine run
+   * @param {number} [options.pauseMs]  silence that ends a run (a scan sent without Enter, or a person's key)
+   * @param {number} [options.minLength]  a person's digits confirmed with Enter from this length are a code typed by hand
    */
-  constructor({ onScan, onPending = () => {}, splitGapMs = 200, pauseMs = 250, minLength = 6 }) {
+  constructor({ onScan, onPending = () => {}, burstGapMs = 80, pauseMs = 250, minLength = 6 }) {
     this.onScan = onScan;
     this.onPending = onPending;
-    this.splitGapMs = splitGapMs;
+    this.burstGapMs = burstGapMs;
     this.pauseMs = pauseMs;
     this.minLength = minLength;
-    this.keys = [];
+    this.typed = ""; // digits a person typed, one key at a time
+    this.run = []; // keys of the run in progress: {char, at}
     this.timer = null;
     this.enabled = true;
     this.handleKeydown = this.handleKeydown.bind(this);
@@ -76,14 +86,15 @@ export class ScanCapture {
     return this;
   }
 
+  /** Forget the pending quantity and any run in progress (Escape, a new card, the clear button). */
   clearPending() {
-    this.keys = [];
+    clearTimeout(this.timer);
+    this.typed = "";
+    this.run = [];
     this.onPending("");
   }
 
-  pendingText() {
-    return this.keys.map((k) => k.digit).join("");
-  }
+  get pending() { return this.typed; }
 
   handleKeydown(event) {
     if (!this.enabled || event.ctrlKey || event.altKey || event.metaKey) return;
@@ -91,68 +102,72 @@ export class ScanCapture {
     const isEnd = event.key === "Enter" || event.key === "Tab";
 
     if (isEditable(target)) {
+      // In a text field a person types freely; a field holding only a code when Enter or Tab comes (a scanner's
+      // suffix) is taken as a scan and emptied.
       if (isEnd) {
         const digits = textToDigits(target.value);
         if (digits !== null && digits.length >= this.minLength) {
           event.preventDefault();
           target.value = "";
           target.dispatchEvent(new Event("input", { bubbles: true }));
+          this.clearPending();
           this.onScan(digits, 1);
         }
       }
       return;
     }
     if (isEnd) {
-      if (this.keys.length) {
-        event.preventDefault();
-        this.complete(true);
-      }
+      if (this.run.length || this.typed) event.preventDefault();
+      this.finish(true);
       return;
     }
-    if (event.key === "Backspace" && this.keys.length) {
+    if (event.key === "Escape") {
+      if (this.run.length || this.typed) this.clearPending();
+      return;
+    }
+    if (event.key === "Backspace" && !this.run.length && this.typed) {
       event.preventDefault();
-      this.keys.pop();
-      this.onPending(this.pendingText());
+      this.typed = this.typed.slice(0, -1);
+      this.onPending(this.typed);
       return;
     }
-    if (event.key === "Escape" && this.keys.length) {
-      this.clearPending();
-      return;
-    }
-    const digit = keyToDigit(event.key);
-    if (digit === null) return;
+    if (event.key.length !== 1) return; // Shift, arrows, function keys
+    const at = event.timeStamp || performance.now();
+    const last = this.run[this.run.length - 1];
+    // A machine run goes on through a hiccup shorter than the pause; a person's key is alone in its run.
+    const gap = last ? at - last.at : Infinity;
+    if (last && !(gap < this.burstGapMs || (this.run.length >= 2 && gap < this.pauseMs))) this.finish(false);
+    if (event.key === " " && !this.run.length) return; // a lone space: nothing (a space inside a run is garbage)
     event.preventDefault();
-    this.keys.push({ digit, at: event.timeStamp || performance.now() });
-    if (this.keys.length > 40) this.keys.splice(0, this.keys.length - 40);
-    this.onPending(this.pendingText());
+    this.run.push({ char: event.key, at });
+    if (this.run.length > 64) this.run.shift();
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.complete(false), this.pauseMs);
+    this.timer = setTimeout(() => this.finish(false), this.pauseMs);
   }
 
-  /** A run ended (Enter/Tab, or a pause): a long fast run is a scan; otherwise the digits wait as a number.
-   * When the machine is slow, a scanner's run can be split by a late key: if the run alone is not a valid code
-   * but all the digits are, all the digits are the scan. */
-  complete(byEnter) {
+  /** The run in progress ended (Enter/Tab, a pause, or a key after a silence). */
+  finish(byEnter) {
     clearTimeout(this.timer);
-    if (!this.keys.length) return;
-    const { typed, run } = splitRun(this.keys, this.splitGapMs);
-    const all = typed + run;
-    let code = null;
-    let multiplier = 1;
-    if (!byEnter) {
-      // A pause ends only a complete code (scanners sent without Enter); a run cut by a slow machine waits.
-      if (gtinIsValid(run)) code = run;
-      else if (gtinIsValid(all)) code = all;
-      if (code === run && typed.length > 0 && typed.length <= 3 && Number(typed) > 0) multiplier = Number(typed);
-    } else if (run.length >= this.minLength && (gtinIsValid(run) || !gtinIsValid(all))) {
-      code = run;
-      if (typed.length > 0 && typed.length <= 3 && Number(typed) > 0) multiplier = Number(typed);
-    } else if (all.length >= this.minLength) {
-      code = all; // a split run, or a code typed by hand (a damaged barcode) confirmed with Enter
+    const run = this.run;
+    this.run = [];
+    if (run.length >= 2) {
+      const { code, multiplier } = resolveRun(this.typed, run.map((k) => k.char).join(""));
+      this.typed = "";
+      this.onPending("");
+      this.onScan(code, multiplier);
+      return;
     }
-    if (code === null) return;
-    this.keys = [];
-    this.onPending("");
-    this.onScan(code, multiplier);
+    if (run.length === 1) {
+      const digit = keyToDigit(run[0].char);
+      if (digit !== null) this.typed = (this.typed + digit).slice(-20);
+    }
+    if (byEnter) {
+      const typed = this.typed;
+      this.typed = "";
+      this.onPending("");
+      if (typed.length >= this.minLength) this.onScan(typed, 1); // a code typed by hand (a damaged barcode)
+      return;
+    }
+    this.onPending(this.typed);
   }
 }

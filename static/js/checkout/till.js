@@ -1,10 +1,11 @@
 // The checkout screen: card first, then goods; scans are looked up in the catalogue snapshot (no request per
 // scan); "Total" asks the server for the authoritative quote; "Payer" commits the sale once (uuid per sale).
+// Layout: one screen without page scroll; the cart scrolls inside itself and shows the line just changed.
 import { api, ApiError } from "./api.js";
 import { CameraScanner } from "./camera.js";
 import { Cart } from "./cart.js";
 import { Catalogue } from "./catalogue.js";
-import { ScanCapture } from "./scanner.js";
+import { MAX_QUANTITY_DIGITS, ScanCapture } from "./scanner.js";
 import { sounds } from "./sounds.js";
 
 const root = document.getElementById("till");
@@ -60,8 +61,11 @@ function renderHousehold() {
   const proxies = $("hh-proxies");
   proxies.textContent = h.proxies && h.proxies.length ? t("proxies", { names: h.proxies.join(", ") }) : "";
   const quotas = $("hh-quotas");
-  quotas.replaceChildren(...(h.quotas || []).filter((q) => q.left <= q.limit / 2 || q.left === 0).map((q) =>
-    el("li", { class: q.left === 0 ? "quota-none" : "quota-low" }, t("quota_left", { name: q.name, left: q.left_label }))));
+  // Only quotas that apply to this household (a limit scaled to 0 by its composition does not), and only those
+  // half used or more; a used-up quota is information for the cashier, not an alarm.
+  quotas.replaceChildren(...(h.quotas || []).filter((q) => q.limit > 0 && q.left <= q.limit / 2).map((q) =>
+    el("li", { class: q.left === 0 ? "quota-used" : "quota-low" },
+      q.left === 0 ? t("quota_used", { name: q.name }) : t("quota_left", { name: q.name, left: q.left_label }))));
 }
 
 function showRefused(reason) {
@@ -95,6 +99,7 @@ async function loadHousehold(code) {
 }
 
 function acceptHousehold(summary) {
+  scanner.clearPending();
   if (!summary.eligible) {
     cart.household = null;
     cart.save();
@@ -126,7 +131,15 @@ function handleScan(code, multiplier = 1) {
       sounds.unknown();
       return;
     case "invalid":
-      say(t("invalid_code", { code }), "error");
+      say(t("invalid_code", { code: shortCode(code) }), "error");
+      sounds.unknown();
+      return;
+    case "bad_label":
+      say(t("bad_label", { code }), "error");
+      sounds.unknown();
+      return;
+    case "wrong_label":
+      say(t("wrong_label", { name: found.product.name }), "error");
       sounds.unknown();
       return;
     case "unknown":
@@ -145,28 +158,42 @@ function handleScan(code, multiplier = 1) {
     askWeight(found.product, multiplier);
     return;
   }
+  if (found.label) {
+    addProduct(found.product, 1, found); // a price label is one piece at its price: never multiplied
+    return;
+  }
   addProduct(found.product, found.quantity * multiplier);
 }
 
-function addProduct(product, quantity) {
-  cart.add(product, quantity);
+/** A scanned text as it may be shown: printable, at most 24 characters. */
+function shortCode(code) {
+  const text = String(code).replace(/[^\x20-\x7e\u00a0-\u024f]/g, "?");
+  return text.length > 24 ? text.slice(0, 23) + "…" : text;
+}
+
+function addProduct(product, quantity, label = null) {
+  const line = cart.add(product, quantity, label);
   quote = null;
-  renderLines();
+  renderLines(cart.lines.indexOf(line));
   const warning = product.available <= 0 ? " — " + t("no_stock") : "";
   say(product.name + " × " + quantityLabel({ unit: product.unit, quantity }) + warning, product.available > 0 ? "ok" : "warning");
   if (product.available > 0) sounds.ok(); else sounds.warning();
 }
 
-function renderLines() {
+let highlightTimer = null;
+/** Draw the cart; `changed` is the index of the line just added or changed: scrolled into view, highlighted. */
+function renderLines(changed = -1) {
   const list = $("lines");
   list.replaceChildren(...cart.lines.map((line, index) => {
     const priced = quote?.lines?.find((l) => l.product_id === line.product_id && l.quantity === line.quantity);
-    const factor = line.unit === "piece" ? line.quantity : line.quantity / 1000;
-    const amount = priced ? priced.price_cents : Math.round(line.price_cents * factor);
+    const amount = priced ? priced.price_cents : Cart.lineEstimate(line).total;
     const flags = [];
     if (priced?.free_programme_quantity) flags.push(el("span", { class: "flag free" }, t("free_programme")));
     if (priced?.past_best_before) flags.push(el("span", { class: "flag ddm" }, t("past_best_before")));
-    return el("li", { class: "line", "data-product-id": line.product_id },
+    if (line.label_price_cents !== undefined && line.label_price_cents !== null) {
+      flags.push(el("span", { class: "label-price" }, t("label_price", { price: fmt(line.label_price_cents) })));
+    }
+    return el("li", { class: "line" + (index === changed ? " changed" : ""), "data-product-id": line.product_id },
       el("div", { class: "line-name" }, line.name, ...flags),
       el("div", { class: "line-qty" },
         el("button", { type: "button", class: "qty-btn", "aria-label": t("less"), onclick: () => changeQuantity(index, -1) }, "−"),
@@ -177,6 +204,12 @@ function renderLines() {
   }));
   $("lines-empty").hidden = !cart.isEmpty;
   renderTotals();
+  const item = changed >= 0 ? list.children[changed] : null;
+  if (item) {
+    item.scrollIntoView({ block: "nearest" });
+    clearTimeout(highlightTimer);
+    highlightTimer = setTimeout(() => item.classList.remove("changed"), 900);
+  }
 }
 
 function changeQuantity(index, delta) {
@@ -184,7 +217,7 @@ function changeQuantity(index, delta) {
   const step = line.unit === "piece" ? 1 : 100;
   cart.setQuantity(index, line.quantity + delta * step);
   quote = null;
-  renderLines();
+  renderLines(cart.lines.indexOf(line));
 }
 
 function voidLine(index) {
@@ -272,7 +305,7 @@ $("form-qty").addEventListener("submit", (event) => {
   closeDialog("dlg-qty");
   cart.setQuantity(quantityTarget, quantity);
   quote = null;
-  renderLines();
+  renderLines(cart.lines.indexOf(line));
 });
 
 // Forgotten card: last name + birth date giving exactly one household.
@@ -308,7 +341,8 @@ $("btn-refused-ok").addEventListener("click", () => { renderHousehold(); });
 
 // ---------- total and payment ----------
 function payloadLines() {
-  return cart.lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity }));
+  return cart.lines.map((line) => (line.label ? { product_id: line.product_id, quantity: line.quantity, label: line.label }
+    : { product_id: line.product_id, quantity: line.quantity }));
 }
 
 $("btn-total").addEventListener("click", async () => {
@@ -401,7 +435,7 @@ function showDone(sale) {
   $("done-retail").textContent = fmt(sale.retail_cents);
   $("done-savings").textContent = fmt(sale.savings_cents);
   $("done-budget").textContent = fmt(sale.budget_left_cents);
-  $("done-receipt").href = sale.receipt_url;
+  $("done-receipt").href = sale.receipt_url; // same tab; its big button comes back here, a new sale ready
   cart.reset();
   quote = null;
   renderHousehold();
@@ -411,8 +445,14 @@ function showDone(sale) {
 $("done-new").addEventListener("click", () => { closeDialog("dlg-done"); say("", "info"); });
 
 // ---------- park, resume, new sale ----------
+function renderParkedCount() {
+  const count = Cart.parked(cfg.sessionId).length;
+  $("parked-count").textContent = String(count);
+  $("parked-count").hidden = count === 0;
+}
 $("btn-park").addEventListener("click", () => {
   if (cart.park()) {
+    renderParkedCount();
     quote = null;
     renderHousehold();
     renderLines();
@@ -430,6 +470,7 @@ $("btn-resume").addEventListener("click", () => {
 });
 function resume(uuid) {
   cart.resume(uuid);
+  renderParkedCount();
   closeDialog("dlg-parked");
   quote = null;
   renderHousehold();
@@ -439,34 +480,72 @@ function resume(uuid) {
 $("btn-new").addEventListener("click", () => {
   if (!cart.isEmpty && !window.confirm(t("confirm_new"))) return;
   cart.reset();
+  scanner.clearPending();
   quote = null;
   renderHousehold();
   renderLines();
   say("", "info");
 });
 
-// ---------- search and category tiles ----------
+// ---------- product panel: favourites, categories, search ----------
+// Products without a barcode (loose fruit and vegetables) are chosen here. The first page, "Frequent", holds the
+// products picked most often in this panel on this tablet (counted in localStorage), then the loose products in stock.
+const FREQUENT = "grocery.till.frequent";
+function frequentCounts() {
+  try { return JSON.parse(localStorage.getItem(FREQUENT)) || {}; } catch (error) { return {}; }
+}
+function countFrequent(productId) {
+  const counts = frequentCounts();
+  counts[productId] = (counts[productId] || 0) + 1;
+  localStorage.setItem(FREQUENT, JSON.stringify(counts));
+}
+function frequentProducts(limit = 24) {
+  const counts = frequentCounts();
+  const chosen = Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([id]) => catalogue.products.get(Number(id)))
+    .filter((p) => p && p.available > 0).slice(0, limit);
+  for (const product of catalogue.loose(limit)) {
+    if (chosen.length >= limit) break;
+    if (!chosen.includes(product)) chosen.push(product);
+  }
+  return chosen;
+}
+
 function productButton(product) {
   return el("button", { type: "button", class: "product-btn" + (product.available > 0 ? "" : " unavailable"),
+    "data-product-id": product.id,
     onclick: () => {
       if (!cart.household) { say(t("card_first"), "error"); sounds.warning(); return; }
+      countFrequent(product.id); // picked in the panel: it comes first on the "Frequent" page next time
       if (product.unit === "piece") addProduct(product, 1); else askWeight(product);
     } }, el("span", {}, product.name), el("small", {}, fmt(product.price_cents) + (product.unit === "piece" ? "" : " / " + product.unit)));
 }
-$("product-search").addEventListener("input", (event) => {
-  const results = catalogue ? catalogue.search(event.target.value) : [];
-  $("search-results").replaceChildren(...results.map(productButton));
-  $("category-tiles").hidden = event.target.value.trim().length >= 2;
-});
-function renderCategories() {
-  $("category-tiles").replaceChildren(...catalogue.categories.map((category) => el("button", {
-    type: "button", class: "category-tile",
-    onclick: () => {
-      $("search-results").replaceChildren(
-        el("button", { type: "button", class: "product-btn back", onclick: () => $("search-results").replaceChildren() }, "← " + category.name),
-        ...catalogue.inCategory(category.id).map(productButton));
-    } }, category.name)));
+let panelChoice = "frequent"; // "frequent" or a category id
+function showTiles(products) {
+  const tiles = $("product-tiles");
+  tiles.replaceChildren(...(products.length ? products.map(productButton) : [el("p", { class: "tiles-empty" }, t("no_product_here"))]));
+  tiles.scrollTop = 0;
 }
+function renderPanel() {
+  for (const tab of $("category-tiles").children) tab.setAttribute("aria-pressed", String(tab.dataset.choice === String(panelChoice)));
+  showTiles(panelChoice === "frequent" ? frequentProducts() : catalogue.inCategory(panelChoice));
+}
+function renderCategories() {
+  const tab = (choice, name) => el("button", { type: "button", class: "category-tile", "data-choice": choice,
+    onclick: () => { panelChoice = choice; $("product-search").value = ""; renderPanel(); } }, name);
+  $("category-tiles").replaceChildren(tab("frequent", t("frequent")),
+    ...catalogue.categories.map((category) => tab(category.id, category.name)));
+  renderPanel();
+}
+$("product-search").addEventListener("input", (event) => {
+  if (!catalogue) return;
+  const text = event.target.value.trim();
+  if (text.length >= 2) {
+    for (const tab of $("category-tiles").children) tab.setAttribute("aria-pressed", "false");
+    showTiles(catalogue.search(text, 60));
+  } else {
+    renderPanel();
+  }
+});
 
 // ---------- camera ----------
 const camera = new CameraScanner({
@@ -485,13 +564,16 @@ $("dlg-camera").addEventListener("close", () => camera.stop());
 const scanner = new ScanCapture({
   onScan: handleScan,
   onPending: (pending) => {
-    const shown = pending && pending.length <= 3 ? pending : "";
-    $("pending").textContent = shown ? t("pending", { n: shown }) : "";
-    $("pending").hidden = !shown;
+    // A person's digits: up to 3 are a quantity for the next scan; more are a code typed by hand (Enter sends it).
+    $("pending-text").textContent = !pending ? "" : pending.length <= MAX_QUANTITY_DIGITS ? t("pending", { n: pending })
+      : t("typed_code", { code: pending });
+    $("pending").hidden = !pending;
   },
 }).attach(document);
+$("btn-pending-clear").addEventListener("click", () => scanner.clearPending());
 
 async function start() {
+  renderParkedCount();
   renderHousehold();
   renderLines();
   say(t("catalogue_loading"), "info");
@@ -500,7 +582,7 @@ async function start() {
     catalogue = new Catalogue(data);
     renderCategories();
     root.dataset.ready = "1";
-    say(cart.household ? "" : t("scan_card"), "info");
+    say(cfg.flash || (cart.household ? "" : t("scan_card")), "info");
   } catch (error) {
     say(t("catalogue_failed"), "error");
   }
