@@ -4,7 +4,7 @@ users.preferred_language accepts 'nl'; donors.preferred_language and volunteer_p
 are new (existing rows get 'fr', the language every document was printed in until now).
 
 Revision ID: 0012_dutch_language
-Revises: 0009_till_write_indexes
+Revises: 0011_till_session_holder
 Create Date: 2026-12-01 22:10:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_dutch_language'
-down_revision = '0009_till_write_indexes'
+down_revision = '0011_till_session_holder'
 branch_labels = None
 depends_on = None
 
