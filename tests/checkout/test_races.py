@@ -162,6 +162,8 @@ def test_carts_of_the_same_products_in_other_orders_on_several_tills_never_deadl
     for household, _card in shoppers:
         assert budget_left(db.session.get(Household, household.id), local_today()) >= 0
     assert ledger_mismatches() == []
+    checked = app.test_cli_runner().invoke(args=["stock-check"])
+    assert checked.exit_code == 0, checked.output
 
 
 def test_a_sale_takes_the_next_lot_when_a_concurrent_sale_empties_the_first(app, db):
