@@ -790,8 +790,9 @@ def record_movements(changes: list[tuple[int, object, int]], kind: str, *, actor
     if not deltas:
         return
     db.session.flush()  # pending ORM changes first (a refund's lines)
+    # In lot id order, the order in which a sale locks its lots: two writers never wait for each other in a cycle.
     moved = run_plain(_move_lot_query(), [{"lot_id": lot_id, "delta": delta}
-                                          for lot_id, delta in deltas.items()]).rowcount
+                                          for lot_id, delta in sorted(deltas.items())]).rowcount
     if moved != len(deltas):
         short = db.session.execute(select(Lot.id, Lot.quantity_on_hand).where(Lot.id.in_(list(deltas)))).all()
         lot_id, available = next(((i, q) for i, q in short if q + deltas[i] < 0), short[0])
