@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from grocery.auth.roles import Role
 from grocery.checkout.models import Sale, SaleRefund
 from grocery.checkout.receipts import receipt_data
-from grocery.checkout.services import UuidConflict, record_sale, refund_condition, refund_sale
+from grocery.checkout.refunds import refund_condition, refund_sale
+from grocery.checkout.services import UuidConflict, record_sale
 from grocery.errors import ValidationError
 from grocery.households.services import budget_left
 from grocery.stock.models import Lot, StockMovement

@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 
 from grocery.auth.roles import Role
 from grocery.checkout.models import Sale, SaleLine
+from grocery.checkout.refunds import refund_sale
 from grocery.checkout.services import (
     CardReplaced,
     UnknownCard,
     UnknownProduct,
     quote_sale,
     record_sale,
-    refund_sale,
 )
 from grocery.checkout.till import TillClosed, close_till, expected_cash_cents
 from grocery.errors import InsufficientStock, NotEligible, OverBudget, QuotaExceeded, ValidationError
