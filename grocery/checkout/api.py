@@ -3,7 +3,7 @@ errors as {"error": code, "message": text} with a 4xx status."""
 
 import gzip
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, current_app, jsonify, request, session
 from flask_babel import lazy_gettext as _l
@@ -23,7 +23,7 @@ from grocery.checkout.till import till_ref
 from grocery.dbutil import begin_write
 from grocery.errors import ValidationError
 from grocery.extensions import db
-from grocery.timeutil import local_today
+from grocery.timeutil import local_today, utcnow
 
 bp = Blueprint("till_api", __name__, url_prefix="/api/till")
 TILL_ROLES = {Role.CASHIER, *MANAGERS}
@@ -90,14 +90,24 @@ def quote():
     return jsonify(quote_sale(_card(data), data.get("lines"), local_today()).as_json())
 
 
+#: The earliest client time kept with a sale: before it, the tablet's clock is wrong.
+EARLIEST_CLIENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _client_time(value) -> datetime | None:
-    if not isinstance(value, str):
+    """When the browser says it made the sale, kept for the record only when it is plausible: an ISO time with an
+    offset, from 2000 to a day after the server's time. Anything else (a clock at year 1 or 9999, no offset, a
+    malformed value) is left out; the sale's time is the server's."""
+    if not isinstance(value, str) or len(value) > 40:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            return None
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone(UTC) if moment.tzinfo else None
+    return moment if EARLIEST_CLIENT_TIME <= moment <= utcnow() + timedelta(days=1) else None
 
 
 @bp.route("/sales", methods=["POST"])

@@ -1,10 +1,11 @@
-"""Till forms: open with a float, cash in and out, blind closing count."""
+"""Till forms: open with a float, cash in and out, blind closing count, refund of a sale."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
+from grocery.checkout import bp
 from grocery.checkout.models import DENOMINATIONS
 from grocery.checkout.till import till_names
 from grocery.forms import MoneyField, choices
@@ -44,3 +45,23 @@ class CashMovementForm(FlaskForm):
                                                                ("cash_out", _l("Cash out"))]), default="cash_in")
     amount_cents = MoneyField(_l("Amount"), render_kw={"inputmode": "decimal"})
     reason = StringField(_l("Reason"), render_kw={"placeholder": _l("for example: change from the bank")})
+
+
+def refund_condition_choices() -> list[tuple[str, str]]:
+    """The states returned goods can be in (checkout.services.REFUND_CONDITIONS), as the refund form offers them."""
+    return [("resellable", _l("In good state: back on the shelf")),
+            ("damaged", _l("Damaged: written off as waste")),
+            ("expired", _l("Unfit to eat (past its date, spoiled): written off as waste")),
+            ("recalled", _l("Recalled by the producer: written off as waste"))]
+
+
+# The sale page renders the choices itself (the same labels as RefundForm).
+bp.add_app_template_global(refund_condition_choices)
+
+
+class RefundForm(FlaskForm):
+    """Give back some lines or cancel the sale: the state of the goods decides whether they can be sold again."""
+
+    condition = RadioField(_l("State of the goods"), choices=lambda: choices(refund_condition_choices()),
+                           default="resellable")
+    reason = StringField(_l("Reason (required)"), render_kw={"maxlength": 200})

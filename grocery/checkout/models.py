@@ -120,6 +120,12 @@ class Sale(db.Model):
     change_cents: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(10), default="completed")
     receipt_prints: Mapped[int] = mapped_column(default=0)
+    #: The household's budget left after this sale, at the time of the sale: what its receipt shows, reprinted a
+    #: month later too. None for sales recorded before it was kept (migration 0010).
+    budget_left_cents: Mapped[int | None]
+    #: What the receipt names, as it was at the time of the sale: {"greeting": "Fatima B.", "products":
+    #: {"<product id>": "name"}}. None for sales recorded before it was kept (the receipt reads today's names).
+    receipt_figures: Mapped[dict | None] = mapped_column(JSON)
 
     lines: Mapped[list["SaleLine"]] = relationship(back_populates="sale", order_by="SaleLine.id")
     refunds: Mapped[list["SaleRefund"]] = relationship(back_populates="sale", order_by="SaleRefund.id")
@@ -127,8 +133,7 @@ class Sale(db.Model):
     cashier = relationship("User")
 
     #: Not stored: set by record_sale on the sale it creates, so that the till's answer needs no second read: the
-    #: household's budget left after the sale, and the lines as written (dicts). None on a sale read back.
-    budget_left_cents = None
+    #: lines as written (dicts). None on a sale read back.
     written_lines = None
 
     @property
@@ -175,6 +180,8 @@ class SaleRefund(db.Model):
     __tablename__ = "sale_refunds"
     __table_args__ = (
         CheckConstraint("kind IN ('void', 'refund')", name="kind_known"),
+        CheckConstraint("condition IS NULL OR condition IN ('resellable', 'damaged', 'expired', 'recalled')",
+                        name="condition_known"),
         CheckConstraint("amount_cents >= 0 AND cash_returned_cents >= 0", name="amounts_not_negative"),
     )
 
@@ -184,6 +191,10 @@ class SaleRefund(db.Model):
     till_session_id: Mapped[int | None] = mapped_column(ForeignKey("till_sessions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(String(200))
+    #: The state of the goods given back (checkout.services.REFUND_CONDITIONS): "resellable" goods went back to
+    #: their lot; "damaged", "expired" or "recalled" goods went back and were written off as waste with that
+    #: reason. None for refunds recorded before it was kept (their goods went back to their lot).
+    condition: Mapped[str | None] = mapped_column(String(20))
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     amount_cents: Mapped[int]

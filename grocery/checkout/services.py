@@ -1,4 +1,5 @@
-"""Sales at the till: quote, commit (eligibility, quotas, budget, FEFO lots priced by source), void and refund."""
+"""Sales at the till: quote, commit (eligibility, quotas, budget, FEFO lots priced by source); voids and refunds
+live in grocery.checkout.refunds."""
 
 from __future__ import annotations
 
@@ -12,17 +13,31 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 
-from grocery.audit.services import record_event
-from grocery.checkout.models import Sale, SaleLine, SaleRefund, SaleRefundLine, TillSession
+from grocery.checkout.models import Sale, SaleLine, TillSession
+from grocery.checkout.price_labels import (
+    check_labels_for_products,
+    item_numbers_of,
+    price_with_labels,
+    take_price_labels,
+)
+
+# Re-exported: the views and the demo take them from here.
+from grocery.checkout.refunds import (  # noqa: F401
+    REFUND_CONDITIONS,
+    can_void_or_refund,
+    mark_receipt_printed,
+    refund_condition,
+    refund_sale,
+)
 from grocery.checkout.till import TillClosed, TillRef
 from grocery.dbutil import run, run_plain
 from grocery.errors import (
     GroceryError,
     InsufficientStock,
     NotEligible,
-    NotFound,
     OverBudget,
     QuotaExceeded,
     ValidationError,
@@ -33,6 +48,10 @@ from grocery.timeutil import local_day_bounds, local_today, utcnow
 
 MAX_LINES = 200
 MAX_QUANTITY = 100_000
+#: Ids are 32-bit integers in the database: a larger number names no row (and must not reach the driver).
+MAX_ID = 2**31 - 1
+#: Cash handed over for one sale, in cents (10,000 €): more is a typing error, and stays within the column's range.
+MAX_TENDERED_CENTS = 1_000_000
 
 
 class UnknownCard(GroceryError):
@@ -45,6 +64,12 @@ class CardReplaced(GroceryError):
     code = "card_replaced"
     status = 403
     default_message = _l("Card replaced: ask for the new card or see the social service.")
+
+
+class UuidConflict(GroceryError):
+    code = "uuid_conflict"
+    status = 409
+    default_message = _l("This sale number is already used by another sale: start a new sale.")
 
 
 class UnknownProduct(GroceryError):
@@ -122,10 +147,11 @@ def household_for_card(card_code: str, day: date, *, lock: bool = False) -> tupl
 
 def till_household(card_code: str, day: date) -> dict:
     """The till summary plus the state of the product quotas for this household (what is left this period)."""
+    from grocery.households.services import till_summary
+
     summary, household = household_for_card(card_code, day)
-    summary = dict(summary)
-    summary["quotas"] = quota_state(household.id, summary["quota_basis"], day)
-    return summary
+    return till_summary(card_code, day, summary=summary,
+                        quotas=quota_state(household.id, summary["quota_basis"], day))
 
 
 def find_household_for_till(last_name: str, birth_on: date | None, day: date) -> dict:
@@ -238,18 +264,20 @@ def _parse_lines(lines) -> list[tuple[int, int]]:
         if not isinstance(line, dict):
             raise ValidationError("lines", _l("A line is malformed."))
         product_id, quantity = line.get("product_id"), line.get("quantity")
-        if not isinstance(product_id, int) or isinstance(product_id, bool) or product_id <= 0:
+        if not isinstance(product_id, int) or isinstance(product_id, bool) or not 0 < product_id <= MAX_ID:
             raise ValidationError("lines", _l("A line has no valid product."))
         if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 < quantity <= MAX_QUANTITY:
             raise ValidationError("lines", _l("A quantity must be a whole number more than zero."))
         merged[product_id] = merged.get(product_id, 0) + quantity
+        if merged[product_id] > MAX_QUANTITY:
+            raise ValidationError("lines", _l("A quantity must be a whole number more than zero."))
     return list(merged.items())
 
 
-def _products_and_lots(product_ids: list[int], day: date) -> tuple[dict, dict]:
+def _products_and_lots(product_ids: list[int], day: date, *, lock: bool = False) -> tuple[dict, dict]:
     from grocery.stock.services import till_products_with_lots
 
-    products, lots = till_products_with_lots(product_ids, day)
+    products, lots = till_products_with_lots(product_ids, day, lock=lock)
     for product_id in product_ids:
         product = products.get(product_id)
         if product is None or not product.is_active:
@@ -258,17 +286,23 @@ def _products_and_lots(product_ids: list[int], day: date) -> tuple[dict, dict]:
 
 
 def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[int, int]], day: date,
-                *, strict: bool) -> tuple[list[PricedLine], list[dict]]:
+                *, strict: bool, lock: bool = False, labels: dict | None = None) -> tuple[list[PricedLine], list[dict]]:
     """Allocate each line FEFO, price it by its lots' sources, and check quotas. With strict, the first
-    violation is raised; otherwise violations are collected for the cashier."""
+    violation is raised; otherwise violations are collected for the cashier. With lock (a sale), the lots are
+    locked and allocated as they are at the moment of the write (see till_products_with_lots). `labels`: the price
+    labels of labelled pieces by product id (take_price_labels); such a piece is sold at its printed price within
+    its lot's source rules (FEAD/FSE+ goods stay free, the source's cap applies)."""
     from grocery.stock.services import (
         allocate_fefo_many,
         format_quantity,
         price_for_quantity_cents,
         retail_value_cents,
+        unit_price_cents,
     )
 
-    products, lots = _products_and_lots([product_id for product_id, _q in lines], day)
+    products, lots = _products_and_lots([product_id for product_id, _q in lines], day, lock=lock)
+    if labels:
+        check_labels_for_products(labels, products, item_numbers_of(labels))
     violations: list[dict] = []
     quota_products = [products[pid] for pid, _q in lines if products[pid].quota_quantity is not None]
     used = quota_used(household_id, quota_products, day) if household_id and quota_products else {}
@@ -302,10 +336,17 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
             continue  # short of stock: reported above
         line = PricedLine(product_id=product_id, product=product, name=product.name, quantity=quantity, price_cents=0,
                           retail_cents=retail_value_cents(product, quantity), allocations=allocations)
+        labels_left = list((labels or {}).get(product_id, ()))
         for allocation in allocations:
-            line.allocation_prices.append(price_for_quantity_cents(product, allocation.lot, allocation.quantity,
-                                                                   caps))
-            line.price_cents += line.allocation_prices[-1]
+            if labels_left:
+                unit = unit_price_cents(product, allocation.lot, caps)  # also reads caps[source]
+                price, labels_left = price_with_labels(
+                    labels_left, allocation.quantity, retail_price_cents=product.retail_price_cents,
+                    cap_percent=caps[allocation.lot.source], unit_price_cents=unit)
+            else:
+                price = price_for_quantity_cents(product, allocation.lot, allocation.quantity, caps)
+            line.allocation_prices.append(price)
+            line.price_cents += price
             if allocation.lot.source == "fead":
                 line.free_programme_quantity += allocation.quantity
             line.past_best_before = line.past_best_before or allocation.past_best_before
@@ -319,7 +360,8 @@ def quote_sale(card_code: str, lines, day: date | None = None) -> Quote:
     day = day or local_today()
     summary, household = household_for_card(card_code, day)
     parsed = _parse_lines(lines)
-    priced, violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=False)
+    priced, violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=False,
+                                     labels=take_price_labels(lines))
     total = sum(line.price_cents for line in priced)
     left = summary["budget_left_cents"]
     if left is not None and total > left:
@@ -377,27 +419,63 @@ def find_sale(sale_uuid: str) -> Sale | None:
     return db.session.scalar(select(Sale).where(Sale.uuid == sale_uuid).options(selectinload(Sale.lines)))
 
 
+#: SQLSTATEs after which a sale is tried once more from the start: a serialisation failure, a deadlock.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def _retryable(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
 def record_sale(actor, till_session: TillSession | TillRef | None, *, sale_uuid, card_code: str, lines,
                 payment: dict | None, client_created_at: datetime | None = None,
                 day: date | None = None) -> tuple[Sale, bool]:
     """Commit a sale in one transaction: re-check eligibility, quotas and budget; take the units from the lots
     first-expired-first-out (never past use-by), each priced by its lot's source (FEAD free); write the sale,
-    its lines, the stock movements and the budget consumption. Idempotent: a replay of the same uuid returns the
-    existing sale (and False), whatever has changed since (a replay is recognised when a check refuses it or when
-    its uuid collides). The household row is locked first, then each lot is decremented by a conditional update,
-    so concurrent sales never overspend nor oversell. The sale returned carries budget_left_cents and
-    written_lines (see Sale)."""
+    its lines, the stock movements and the budget consumption, and what its receipt shows (the budget left after
+    it, the names). Idempotent: a replay of the same uuid with the same content (card, lines, payment) returns the
+    existing sale (and False), whatever has changed since; the same uuid with another content is a UuidConflict,
+    never the other sale. The household row is locked first, then the sellable lots of the sale's products in lot
+    id order (PostgreSQL; SQLite serialises writers), and FEFO allocates from them as they are once locked: two
+    sales never deadlock whatever the order of their carts, a sale is refused for stock only when the product
+    lacks it, and concurrent sales never overspend nor oversell. On PostgreSQL the sale runs in a savepoint and is
+    tried once more after a serialisation failure or a deadlock (with another writer), so the till gets a sale or
+    a refusal, not an error. The sale returned carries written_lines (see Sale)."""
+    sale_uuid = _check_uuid(sale_uuid)
+    arguments = {"sale_uuid": sale_uuid, "card_code": card_code, "lines": lines, "payment": payment,
+                 "client_created_at": client_created_at, "day": day}
+    if db.session.get_bind().dialect.name == "sqlite":
+        return _record_sale_once(actor, till_session, **arguments)
+    for attempt in (1, 2):
+        savepoint = db.session.begin_nested()
+        try:
+            result = _record_sale_once(actor, till_session, **arguments)
+        except DBAPIError as error:
+            savepoint.rollback()
+            if attempt == 1 and _retryable(error):
+                continue
+            raise
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+        return result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _record_sale_once(actor, till_session, *, sale_uuid: str, card_code, lines, payment,
+                      client_created_at: datetime | None, day: date | None) -> tuple[Sale, bool]:
     from grocery.households.services import budget_period, consume_budget_at_till
     from grocery.stock.services import record_movements, retail_value_cents
 
-    sale_uuid = _check_uuid(sale_uuid)
     try:
         if till_session is None or not till_session.is_open:
             raise TillClosed()
         day = day or local_today()
         summary, household = household_for_card(card_code, day, lock=True)  # budget, quotas read under the lock
         parsed = _parse_lines(lines)
-        priced, _violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=True)
+        priced, _violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=True, lock=True,
+                                          labels=take_price_labels(lines))
         total = sum(line.price_cents for line in priced)
         retail = sum(line.retail_cents for line in priced)
         method, tendered, change = _payment(payment, total)
@@ -406,19 +484,24 @@ def record_sale(actor, till_session: TillSession | TillRef | None, *, sale_uuid,
             raise OverBudget(_l("The total (%(total)s) is more than the budget left (%(left)s): remove something.",
                                 total=format_money(total), left=format_money(max(left, 0))))
     except GroceryError:
-        existing = find_sale(sale_uuid)  # a replay of a sale recorded earlier: its budget, stock... are taken
+        existing = _replayed_sale(sale_uuid, card_code, lines, payment)  # its budget, stock... are taken
         if existing is not None:
             return existing, False
         raise
     period_start, _end = budget_period(household, day)
+    figures = {"greeting": summary["display_name"], "products": {str(line.product_id): line.name for line in priced}}
     values = {"uuid": sale_uuid, "till_session_id": till_session.id, "household_id": household.id,
               "card_code": card_code, "cashier_id": actor.id, "created_at": utcnow(),
               "client_created_at": client_created_at, "budget_period_start": period_start, "total_cents": total,
               "retail_cents": retail, "paid_cents": total, "payment_method": method, "tendered_cents": tendered,
-              "change_cents": change, "status": "completed", "receipt_prints": 0}
+              "change_cents": change, "status": "completed", "receipt_prints": 0, "budget_left_cents": left - total,
+              "receipt_figures": figures}
     sale_id = run_plain(_insert_sale_query(db.session.get_bind().dialect.name), values).scalar()
     if sale_id is None:  # the uuid was recorded meanwhile (a double tap): nothing was written
-        return find_sale(sale_uuid), False
+        existing = _replayed_sale(sale_uuid, card_code, lines, payment)
+        if existing is None:  # pragma: no cover - the row that collided cannot vanish within the transaction
+            raise UuidConflict()
+        return existing, False
     # The ORM object of the row just inserted, without reading it back (its relationships load when used).
     sale = Sale(id=sale_id, **values)
     make_transient_to_detached(sale)
@@ -438,8 +521,39 @@ def record_sale(actor, till_session: TillSession | TillRef | None, *, sale_uuid,
     record_movements(changes, "sale", actor_id=actor.id, reference=sale_uuid)
     if total > 0:
         consume_budget_at_till(household, total, period_start=period_start, reference=sale_uuid, actor_id=actor.id)
-    sale.budget_left_cents, sale.written_lines = left - total, sale_lines
+    sale.written_lines = sale_lines
     return sale, True
+
+
+def _replayed_sale(sale_uuid: str, card_code, lines, payment) -> Sale | None:
+    """The sale recorded earlier with this uuid when this request is a replay of it (same card, same quantity of
+    each product, same payment), None when the uuid is new; UuidConflict when the uuid belongs to a sale with
+    another content (never show it: it may be another household's)."""
+    existing = find_sale(sale_uuid)
+    if existing is None:
+        return None
+    if not _same_content(existing, card_code, lines, payment):
+        raise UuidConflict()
+    return existing
+
+
+def _same_content(sale: Sale, card_code, lines, payment) -> bool:
+    if not isinstance(card_code, str) or card_code.strip() != (sale.card_code or "").strip():
+        return False
+    try:
+        wanted = dict(_parse_lines(lines))
+    except ValidationError:
+        return False
+    sold: dict[int, int] = {}
+    for line in sale.lines:
+        sold[line.product_id] = sold.get(line.product_id, 0) + line.quantity
+    if sold != wanted or not isinstance(payment, dict):
+        return False
+    if sale.total_cents == 0:  # any method pays nothing
+        return payment.get("method") in PAYMENT_METHODS
+    if payment.get("method") != sale.payment_method:
+        return False
+    return sale.payment_method != "cash" or payment.get("tendered_cents") == sale.tendered_cents
 
 
 def _payment(payment, total: int) -> tuple[str, int | None, int | None]:
@@ -461,6 +575,8 @@ def _payment(payment, total: int) -> tuple[str, int | None, int | None]:
     if tendered < total:
         raise ValidationError("tendered_cents", _l("The amount given is less than the total (%(total)s).",
                                                    total=format_money(total)))
+    if tendered > MAX_TENDERED_CENTS:
+        raise ValidationError("tendered_cents", _l("The amount given is too large: type it again."))
     return "cash", tendered, tendered - total
 
 
@@ -489,104 +605,3 @@ def sale_json(sale: Sale) -> dict:
         "lines": [{key: line[key] for key in SALE_LINE_KEYS} for line in lines],
         "receipt_url": url_for("checkout.receipt", sale_id=sale.id),
     }
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Void and refund
-# --------------------------------------------------------------------------------------------------------------
-
-
-def can_void_or_refund(user, sale: Sale, till_session: TillSession | None) -> bool:
-    """A cashier may void or refund only in the open session the sale was made in; coordinators and
-    administrators at any time."""
-    from grocery.auth.roles import MANAGERS
-
-    if user.role in MANAGERS:
-        return True
-    return till_session is not None and till_session.is_open and sale.till_session_id == till_session.id
-
-
-def refund_sale(actor, sale: Sale, quantities: dict[int, int] | None, *, reason: str,
-                till_session: TillSession | None, day: date | None = None) -> SaleRefund:
-    """Give back some lines (quantities by sale line id) or, with None, void the whole sale: never more than was
-    sold and not yet refunded; the units go back to their lots, the budget is restored, cash is returned from an
-    open till; always with a reason and logged."""
-    from grocery.households.models import Household
-    from grocery.households.services import refund_budget
-    from grocery.stock.services import record_movements
-
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("reason", _l("Say why (for example: wrong product, damaged)."))
-    if sale.status == "voided":
-        raise ValidationError("reason", _l("This sale is already cancelled."))
-    if not can_void_or_refund(actor, sale, till_session):
-        raise NotEligible(_l("Only a coordinator can cancel or refund a sale of another till session."))
-    lines = {line.id: line for line in sale.lines}
-    if quantities is None:
-        wanted = {line_id: line.quantity - line.refunded_quantity for line_id, line in lines.items()
-                  if line.quantity > line.refunded_quantity}
-        kind = "void"
-    else:
-        wanted = {}
-        for line_id, quantity in quantities.items():
-            line = lines.get(line_id)
-            if line is None:
-                raise NotFound(_l("This line is not part of the sale."))
-            if not isinstance(quantity, int) or quantity < 0:
-                raise ValidationError("quantity", _l("A quantity must be a whole number."))
-            if quantity > line.quantity - line.refunded_quantity:
-                raise ValidationError("quantity", _l("At most %(n)s can be given back for this line.",
-                                                     n=line.quantity - line.refunded_quantity))
-            if quantity:
-                wanted[line_id] = quantity
-        kind = "refund"
-    if not wanted:
-        raise ValidationError("quantity", _l("Choose what is given back."))
-    refund = SaleRefund(sale_id=sale.id, kind=kind, reason=reason[:200], actor_id=actor.id, amount_cents=0,
-                        retail_cents=0, cash_returned_cents=0,
-                        till_session_id=till_session.id if till_session is not None and till_session.is_open
-                        else None)
-    db.session.add(refund)
-    db.session.flush()
-    for line_id, quantity in wanted.items():
-        line = lines[line_id]
-        if line.refunded_quantity + quantity == line.quantity:  # the last refund of a line takes the remainder
-            already = db.session.scalar(select(func.coalesce(func.sum(SaleRefundLine.amount_cents), 0))
-                                        .where(SaleRefundLine.sale_line_id == line.id)) or 0
-            amount = line.price_cents - already
-        else:
-            amount = round(line.price_cents * quantity / line.quantity)
-        line.refunded_quantity += quantity
-        db.session.add(SaleRefundLine(refund_id=refund.id, sale_line_id=line.id, quantity=quantity,
-                                      amount_cents=amount))
-        refund.amount_cents += amount
-        refund.retail_cents += round(line.retail_cents * quantity / line.quantity)
-    record_movements([(lines[line_id].lot_id, lines[line_id].lot.product, quantity)
-                      for line_id, quantity in wanted.items()], "return",
-                     actor_id=actor.id, reason=reason[:200], reference=sale.uuid)
-    if sale.payment_method == "cash" and refund.amount_cents:
-        if refund.till_session_id is None:
-            raise TillClosed(_l("Open a till to give the cash back."))
-        refund.cash_returned_cents = refund.amount_cents
-    if kind == "void":
-        sale.status = "voided"
-    if refund.amount_cents:
-        household = db.session.get(Household, sale.household_id)
-        refund_budget(household, refund.amount_cents, day=day or local_today(), reference=sale.uuid, actor=actor,
-                      reason=reason[:200])
-    db.session.flush()
-    record_event(actor, f"sale.{kind}", sale, {"refund_id": refund.id, "amount_cents": refund.amount_cents,
-                                              "reason": reason[:200], "lines": {str(k): v for k, v in wanted.items()}})
-    return refund
-
-
-def mark_receipt_printed(actor, sale: Sale) -> int:
-    """Count a print of the receipt; prints after the first are reprints (shown on the receipt)."""
-    sale.receipt_prints += 1
-    db.session.flush()
-    if sale.receipt_prints > 1:
-        record_event(actor, "sale.receipt_reprint", sale, {"prints": sale.receipt_prints})
-    return sale.receipt_prints
-
-

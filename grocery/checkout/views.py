@@ -270,12 +270,13 @@ def sale(sale_id: int):
             quantities = {}
             for line in sale.lines:
                 raw = (request.form.get(f"line_{line.id}") or "0").strip()
-                if not raw.isdigit():
+                if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
                     flash(_("Type whole numbers of units to give back."), "error")
                     return redirect(url_for("checkout.sale", sale_id=sale.id))
                 quantities[line.id] = int(raw)
         try:
-            refund_sale(current_user, sale, quantities, reason=request.form.get("reason", ""), till_session=till)
+            refund_sale(current_user, sale, quantities, reason=request.form.get("reason", ""), till_session=till,
+                        condition=request.form.get("condition"))
         except GroceryError as error:
             db.session.rollback()
             flash(error.message, "error")

@@ -630,17 +630,19 @@ def _sellable(day):
     return and_(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day))
 
 
-def _fefo_order():
+def _fefo_order(lots=Lot):
     """FEFO order in SQL, as fefo_sort_key: the earliest of the use-by and best-before dates (lots without a date
-    last), then the oldest reception, then the lot id."""
-    expiry = case((Lot.use_by_on.is_(None), Lot.best_before_on), (Lot.best_before_on.is_(None), Lot.use_by_on),
-                  (Lot.use_by_on < Lot.best_before_on, Lot.use_by_on), else_=Lot.best_before_on)
-    return expiry.asc().nulls_last(), Lot.received_on, Lot.id
+    last), then the oldest reception, then the lot id (of the lots table, or of a selection of its columns)."""
+    lots = getattr(lots, "c", lots)
+    expiry = case((lots.use_by_on.is_(None), lots.best_before_on), (lots.best_before_on.is_(None), lots.use_by_on),
+                  (lots.use_by_on < lots.best_before_on, lots.use_by_on), else_=lots.best_before_on)
+    return expiry.asc().nulls_last(), lots.received_on, lots.id
 
 
-def _lot_columns(day):
-    past = and_(Lot.best_before_on.is_not(None), Lot.best_before_on < day)
-    return Lot.id, Lot.product_id, Lot.source, Lot.quantity_on_hand, type_coerce(past, Boolean)
+def _lot_columns(day, lots=Lot):
+    lots = getattr(lots, "c", lots)
+    past = and_(lots.best_before_on.is_not(None), lots.best_before_on < day)
+    return lots.id, lots.product_id, lots.source, lots.quantity_on_hand, type_coerce(past, Boolean)
 
 
 TILL_PRODUCT_COLUMNS = (Product.id, Product.name, Product.unit_kind, Product.net_weight_g, Product.retail_price_cents,
@@ -654,6 +656,8 @@ class TillQueries(NamedTuple):
 
     sellable_lots: object
     products_with_lots: object
+    #: The same, for a sale on PostgreSQL: the sellable lots locked first, in lot id order.
+    products_with_locked_lots: object
     quota_products: object
 
 
@@ -668,8 +672,22 @@ def _till_queries() -> TillQueries:
                  .outerjoin(Lot, and_(Lot.product_id == Product.id, _sellable(day)))
                  .where(Product.id.in_(bindparam("product_ids", expanding=True)))
                  .order_by(Product.id, *_fefo_order()))
+    # A sale on PostgreSQL locks the sellable lots of its products (FOR NO KEY UPDATE, as an UPDATE of their
+    # quantity does; the foreign keys of other sales' lines still pass) in one global order, the lot id, whatever
+    # the cart's order: two sales never wait for each other in a cycle. The CTE returns each lot as it is once
+    # locked (READ COMMITTED re-reads a row changed meanwhile and drops it if it no longer has stock), so FEFO
+    # allocates from the lots as they are at the moment of the write.
+    locked = (select(Lot.id, Lot.product_id, Lot.source, Lot.quantity_on_hand, Lot.use_by_on, Lot.best_before_on,
+                     Lot.received_on)
+              .where(Lot.product_id.in_(bindparam("product_ids", expanding=True)), _sellable(day))
+              .order_by(Lot.id).with_for_update(key_share=True).cte("locked_lots").prefix_with("MATERIALIZED"))
+    with_locked_lots = (products.add_columns(*_lot_columns(day, locked))
+                        .outerjoin(locked, locked.c.product_id == Product.id)
+                        .where(Product.id.in_(bindparam("product_ids", expanding=True)))
+                        .order_by(Product.id, *_fefo_order(locked)))
     quota = products.where(Product.quota_quantity.is_not(None), Product.is_active.is_(True)).order_by(Product.name)
-    return TillQueries(sellable_lots=lots, products_with_lots=with_lots, quota_products=quota)
+    return TillQueries(sellable_lots=lots, products_with_lots=with_lots, products_with_locked_lots=with_locked_lots,
+                       quota_products=quota)
 
 
 def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[LotRow]]:
@@ -681,14 +699,20 @@ def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[LotRow]]
     return lots
 
 
-def till_products_with_lots(product_ids: list[int], day: date) -> tuple[dict[int, TillProduct], dict[int, list]]:
+def till_products_with_lots(product_ids: list[int], day: date, *,
+                            lock: bool = False) -> tuple[dict[int, TillProduct], dict[int, list]]:
     """The products with these ids (absent ids are missing from the first dict) and their sellable lots in FEFO
-    order, for allocate_fefo_many: one statement for a whole sale."""
+    order, for allocate_fefo_many: one statement for a whole sale. With lock (a sale), on PostgreSQL the lots are
+    locked in lot id order and read as they are once locked (SQLite: the write transaction already serialises
+    writers, dbutil.begin_write)."""
     db.session.flush()
     products: dict[int, TillProduct] = {}
     lots: dict[int, list[LotRow]] = {}
     width = len(TILL_PRODUCT_COLUMNS)
-    for row in run(_till_queries().products_with_lots, {"product_ids": list(product_ids), "day": day}):
+    queries = _till_queries()
+    locking = lock and db.session.get_bind().dialect.name != "sqlite"
+    query = queries.products_with_locked_lots if locking else queries.products_with_lots
+    for row in run(query, {"product_ids": list(product_ids), "day": day}):
         if row[0] not in products:
             products[row[0]] = TillProduct(*row[:width])
             lots[row[0]] = []
@@ -771,8 +795,9 @@ def record_movements(changes: list[tuple[int, object, int]], kind: str, *, actor
     if not deltas:
         return
     db.session.flush()  # pending ORM changes first (a refund's lines)
+    # In lot id order, the order in which a sale locks its lots: two writers never wait for each other in a cycle.
     moved = run_plain(_move_lot_query(), [{"lot_id": lot_id, "delta": delta}
-                                          for lot_id, delta in deltas.items()]).rowcount
+                                          for lot_id, delta in sorted(deltas.items())]).rowcount
     if moved != len(deltas):
         short = db.session.execute(select(Lot.id, Lot.quantity_on_hand).where(Lot.id.in_(list(deltas)))).all()
         lot_id, available = next(((i, q) for i, q in short if q + deltas[i] < 0), short[0])

@@ -3,7 +3,7 @@
 Existing sessions are held by their opener.
 
 Revision ID: 0011_till_session_holder
-Revises: 0009_till_write_indexes
+Revises: 0010_sale_receipt_figures
 Create Date: 2026-12-01 22:30:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_till_session_holder'
-down_revision = '0009_till_write_indexes'
+down_revision = '0010_sale_receipt_figures'
 branch_labels = None
 depends_on = None
 

@@ -103,3 +103,35 @@ def test_labelled_pieces_of_a_lot_at_their_label_price_the_others_at_the_lots(ap
     assert (price, left) == (0, [])  # FEAD: the labelled piece stays free
     price, left = price_with_labels([], 3, retail_price_cents=1000, cap_percent=None, unit_price_cents=250)
     assert (price, left) == (750, [])
+
+
+def test_a_sale_charges_labelled_pieces_at_their_price_within_the_source_rules(db):
+    """Are price-labelled pieces sold at their printed price, a FEAD piece still free, the others at the lot's price,
+    in the quote and in the sale alike; and is a label of another product refused?"""
+    import uuid
+    from datetime import date
+
+    from grocery.checkout.services import quote_sale, record_sale
+    from grocery.stock.labels import encode_measure_label
+    from grocery.stock.services import ensure_item_number
+    from tests.factories import make_lot, make_product, make_shopper, make_till
+
+    till = make_till()
+    _household, card = make_shopper()
+    cheese = make_product(retail_price_cents=1000, price_rule="fixed", social_price_cents=250)
+    make_lot(cheese, 1, source="fead")
+    make_lot(cheese, 5, source="supermarket", received_on=date(2026, 11, 2))
+    number = ensure_item_number(cheese)
+    lines = [{"product_id": cheese.id, "quantity": 1, "label": encode_measure_label("price", number, 349)},
+             {"product_id": cheese.id, "quantity": 1, "label": encode_measure_label("price", number, 410)},
+             {"product_id": cheese.id, "quantity": 2}]
+    # FEFO: the FEAD piece first (labelled 3,49 €: free), then the supermarket lot: 4,10 € + 2 x 2,50 €.
+    assert quote_sale(card, lines).total_cents == 0 + 410 + 500
+    sale, _created = record_sale(till.opened_by, till, sale_uuid=str(uuid.uuid4()), card_code=card, lines=lines,
+                                 payment={"method": "card"})
+    assert sale.total_cents == 910
+    other = make_product()
+    make_lot(other, 3)
+    with pytest.raises(ValidationError):
+        quote_sale(card, [{"product_id": other.id, "quantity": 1,
+                           "label": encode_measure_label("price", number, 349)}])

@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 
 from grocery.auth.roles import Role
 from grocery.checkout.models import Sale, SaleLine
+from grocery.checkout.refunds import refund_sale
 from grocery.checkout.services import (
     CardReplaced,
     UnknownCard,
     UnknownProduct,
     quote_sale,
     record_sale,
-    refund_sale,
 )
 from grocery.checkout.till import TillClosed, close_till, expected_cash_cents
 from grocery.errors import InsufficientStock, NotEligible, OverBudget, QuotaExceeded, ValidationError
@@ -221,7 +221,7 @@ def test_refund_limits_and_effects(db):
         refund_sale(till.opened_by, sale, {line.id: 4}, reason="erreur", till_session=till)
     with pytest.raises(ValidationError):
         refund_sale(till.opened_by, sale, {line.id: 1}, reason=" ", till_session=till)
-    refund_sale(till.opened_by, sale, {line.id: 2}, reason="Produit abîmé", till_session=till)
+    refund_sale(till.opened_by, sale, {line.id: 2}, reason="Mauvais produit", till_session=till)
     assert lot.quantity_on_hand == 4 and line.refunded_quantity == 2
     assert budget_left(household, local_today()) == 2000 - 100
     assert expected_cash_cents(till) == 1000 + 300 - 200
