@@ -581,6 +581,22 @@ def is_day_validated(day: date) -> bool:
     return _is_validated(day)
 
 
+def _replace_confirmations(assignment: Assignment, confirmed_by: str, competences: list[Competence]) -> None:
+    """Make one side's confirmations exactly `competences`, keeping the rows that stay: deleting and re-adding the
+    same competence in one flush would insert before it deletes and break the unique constraint."""
+    wanted = {c.id: c for c in competences}
+    def ident_of(confirmation: CompetenceConfirmation) -> int:
+        return confirmation.competence_id or confirmation.competence.id
+
+    for confirmation in list(assignment.confirmations):
+        if confirmation.confirmed_by == confirmed_by and ident_of(confirmation) not in wanted:
+            assignment.confirmations.remove(confirmation)
+    kept = {ident_of(c) for c in assignment.confirmations if c.confirmed_by == confirmed_by}
+    for ident, competence in wanted.items():
+        if ident not in kept:
+            assignment.confirmations.append(CompetenceConfirmation(competence=competence, confirmed_by=confirmed_by))
+
+
 def confirm_competences(actor, assignment: Assignment, *, supervisor_ids: list[int], participant_ids: list[int],
                         comment: str = "") -> None:
     """After a shift, the supervisor and the participant each confirm one to three competences practised; the
@@ -592,11 +608,11 @@ def confirm_competences(actor, assignment: Assignment, *, supervisor_ids: list[i
             raise ValidationError(field, _l("Choose one to three competences."))
     if not supervisor_ids and not participant_ids:
         raise ValidationError("supervisor_ids", _l("Choose one to three competences."))
+    if _is_validated(assignment.shift.held_on):
+        raise Conflict(_l("This day is validated: its competences can no longer change."))
     supervisor, mine = _competences(supervisor_ids), _competences(participant_ids)
-    assignment.confirmations = [
-        *(CompetenceConfirmation(competence=c, confirmed_by="supervisor") for c in supervisor),
-        *(CompetenceConfirmation(competence=c, confirmed_by="participant") for c in mine),
-    ]
+    _replace_confirmations(assignment, "supervisor", supervisor)
+    _replace_confirmations(assignment, "participant", mine)
     assignment.participant_comment = (comment or "").strip()[:1000]
     db.session.flush()
     record_event(actor, "volunteers.competences_confirm", assignment,
@@ -621,8 +637,7 @@ def confirm_own_competences(code: str, assignment_id: int, competence_ids: list[
     allowed = {c.id for c in assignment.shift.activity.competences}
     if not set(ids) <= allowed:
         raise ValidationError("competence_ids", _l("Choose among the competences of this activity."))
-    assignment.confirmations = [c for c in assignment.confirmations if c.confirmed_by != "participant"] + [
-        CompetenceConfirmation(competence=c, confirmed_by="participant") for c in _competences(ids)]
+    _replace_confirmations(assignment, "participant", _competences(ids))
     if comment and comment.strip():
         assignment.participant_comment = comment.strip()[:1000]
     db.session.flush()
