@@ -58,7 +58,7 @@ def load_volunteers_demo() -> str:
             coordinator, first_name=first, last_name=last, engagement_type=kind, rhythm=rhythm,
             capabilities=capabilities, started_on=start - timedelta(days=30 + 9 * index),
             phone=f"0470 12 {index:02d} {30 + index}", referent_id=social.id if social else None)
-        for kind_done in ("insurance", "cpas" if kind in ("article60", "social_activation") else "c45b"):
+        for kind_done in [formality.kind for formality in person.checklist[:2]]:
             services.update_formality(coordinator, person, kind_done, "done" if index % 3 else "requested",
                                       start - timedelta(days=25))
         people.append(person)

@@ -22,7 +22,7 @@ from grocery.volunteers.models import (
     CAPABILITIES,
     ENGAGEMENT_TYPES,
     EVALUATION_MODES,
-    FORMALITY_KINDS,
+    FORMALITIES_BY_ENGAGEMENT,
     FORMALITY_STATUSES,
     GOAL_DOMAINS,
     GOAL_STATUSES,
@@ -104,10 +104,12 @@ def new_badge_code() -> str:
 
 
 def create_participant(actor, **values) -> Participant:
-    """Register a participant with a unique badge and the formalities checklist (all "to do", never blocking)."""
+    """Register a participant with a unique badge and the formalities checklist of their engagement type (all
+    "to do", never blocking)."""
     clean = _check_participant_values(values)
     participant = Participant(**clean, badge_code=new_badge_code())
-    participant.formalities = [Formality(kind=kind, status="todo") for kind in FORMALITY_KINDS]
+    participant.formalities = [Formality(kind=kind, status="todo")
+                               for kind in FORMALITIES_BY_ENGAGEMENT[participant.engagement_type]]
     db.session.add(participant)
     db.session.flush()
     record_event(actor, "volunteers.participant_create", participant,
@@ -116,9 +118,15 @@ def create_participant(actor, **values) -> Participant:
 
 
 def update_participant(actor, participant: Participant, **values) -> dict:
-    """Change a participant's details; the change is logged (field names, not personal values)."""
+    """Change a participant's details; the change is logged (field names, not personal values). A new engagement
+    type adds the items of its checklist; items recorded before are kept."""
     clean = _check_participant_values(values)
     changed = changes(participant, list(clean), clean)
+    if "engagement_type" in changed:
+        recorded = {f.kind for f in participant.formalities}
+        participant.formalities.extend(Formality(kind=kind, status="todo")
+                                       for kind in FORMALITIES_BY_ENGAGEMENT[participant.engagement_type]
+                                       if kind not in recorded)
     if changed:
         db.session.flush()
         record_event(actor, "volunteers.participant_update", participant, {"fields": sorted(changed)})
@@ -135,9 +143,10 @@ def renew_badge(actor, participant: Participant) -> str:
 
 def update_formality(actor, participant: Participant, kind: str, status: str, status_on: date | None,
                      note: str = "") -> Formality:
-    """Record where a formality stands. Formalities inform; they never block a shift."""
-    if kind not in FORMALITY_KINDS:
-        raise ValidationError("kind", _l("Unknown formality."))
+    """Record where a formality of the participant's engagement type stands. Formalities inform; they never block
+    a shift."""
+    if kind not in FORMALITIES_BY_ENGAGEMENT[participant.engagement_type]:
+        raise ValidationError("kind", _l("This formality is not part of the checklist of this engagement type."))
     if status not in FORMALITY_STATUSES:
         raise ValidationError("status", _l("Choose one of the proposed statuses."))
     if status_on is not None and status_on > local_today():

@@ -34,6 +34,7 @@ from grocery.volunteers.models import (
     FORMALITY_STATUSES,
     GOAL_DOMAINS,
     GOAL_STATUSES,
+    WORK_ATTENDANCE,
     Activity,
     Assignment,
     AttestationIssue,
@@ -245,6 +246,7 @@ def day_sheet(day: str):
     return render_template("volunteers/day_sheet.html", day=when, shifts=shifts, attendance=ATTENDANCE,
                            validated=services.is_day_validated(when), minutes=services.assignment_minutes,
                            forgot=services.forgot_check_out, competences=competences,
+                           work_attendance=WORK_ATTENDANCE,
                            all_competences=db.session.scalars(select(Competence).order_by(Competence.name)).all())
 
 
@@ -395,7 +397,8 @@ def participant(participant_id: int):
                            sees_path=sees_path, evaluations=evaluations, upcoming=upcoming,
                            formality_statuses=FORMALITY_STATUSES, capabilities=CAPABILITIES,
                            goal_form=goal_form, evaluation_form=evaluation_form,
-                           attendance_labels=ATTENDANCE, today=local_today(), attestations=attestations)
+                           attendance_labels=WORK_ATTENDANCE if participant.is_employment else ATTENDANCE,
+                           today=local_today(), attestations=attestations)
 
 
 @bp.route("/participants/<int:participant_id>/household-link", methods=["POST"])
