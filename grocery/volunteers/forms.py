@@ -68,6 +68,20 @@ class GoalForm(FlaskForm):
     status = SelectField(_l("Status"), choices=choices(GOAL_STATUSES.items()))
     competences = CheckboxesField(_l("Linked competences"), coerce=int)
     has_consent = BooleanField(_l("The participant agrees that their shifts are linked to this goal"))
+    piis_linked = BooleanField(_l("Written into the PIIS"))
+    piis_consent = BooleanField(_l("The participant agrees that this goal is written into their PIIS"))
+
+
+class PiisForm(FlaskForm):
+    signed_on = DateField(_l("PIIS signed on"), validators=[Optional()],
+                          description=_l("Leave empty when the participant has no PIIS."))
+    referent = StringField(_l("Referent social worker of the PIIS"), validators=[Optional(), Length(max=160)],
+                           description=_l("Name and service, e.g. “M. Dupont, CPAS de Namur, service insertion”."))
+
+
+class PiisReviewForm(FlaskForm):
+    review_on = DateField(_l("Review date"), validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
 class EvaluationForm(FlaskForm):

@@ -35,7 +35,9 @@ from grocery.volunteers.models import (
     Evaluation,
     Formality,
     Goal,
+    GoalPiisLink,
     Participant,
+    PiisReview,
     Shift,
     ShiftTemplate,
     Workshop,
@@ -668,31 +670,108 @@ def _check_goal_values(text: str, domain: str, status: str) -> str:
     return text[:2000]
 
 
+def _check_piis_link(participant: Participant, piis_linked: bool, piis_consent: bool) -> None:
+    if not piis_linked:
+        return
+    if participant.piis_signed_on is None:
+        raise ValidationError("piis_linked", _l("Record the participant's PIIS (date and referent) before linking a "
+                                                "goal to it."))
+    if not piis_consent:
+        raise ValidationError("piis_consent", _l("A goal is written into the PIIS only with the participant's "
+                                                 "consent: record it, or leave the goal out of the PIIS."))
+
+
+def _set_piis_link(actor, goal: Goal, piis_linked: bool) -> bool:
+    """Link or unlink; returns whether it changed. The link row exists only with the consent date."""
+    if piis_linked and goal.piis_link is None:
+        goal.piis_link = GoalPiisLink(consent_on=local_today(), recorded_by_id=getattr(actor, "id", None))
+        return True
+    if not piis_linked and goal.piis_link is not None:
+        goal.piis_link = None
+        return True
+    return False
+
+
 def create_goal(actor, participant: Participant, *, text: str, domain: str = "social", status: str = "open",
-                has_consent: bool = False, competence_ids: list[int] | None = None) -> Goal:
-    """A goal of the path. Shifts count towards it only if the participant consented (then the date is kept)."""
+                has_consent: bool = False, competence_ids: list[int] | None = None, piis_linked: bool = False,
+                piis_consent: bool = False) -> Goal:
+    """A goal of the path. Shifts count towards it only if the participant consented (then the date is kept);
+    it is written into their PIIS only with their consent to that too (Constitutional Court 86/2018)."""
     text = _check_goal_values(text, domain, status)
+    _check_piis_link(participant, piis_linked, piis_consent)
     goal = Goal(participant_id=participant.id, text=text, domain=domain, status=status,
                 has_consent=bool(has_consent), consent_on=local_today() if has_consent else None,
                 competences=_competences(competence_ids))
     db.session.add(goal)
+    _set_piis_link(actor, goal, piis_linked)
     db.session.flush()
-    record_event(actor, "volunteers.goal_create", goal, {"participant": participant.id, "consent": goal.has_consent})
+    record_event(actor, "volunteers.goal_create", goal, {"participant": participant.id, "consent": goal.has_consent,
+                                                         "piis": goal.piis_link is not None})
     return goal
 
 
 def update_goal(actor, goal: Goal, *, text: str, domain: str, status: str, has_consent: bool,
-                competence_ids: list[int] | None = None) -> None:
-    """Change a goal; giving or withdrawing consent is logged and takes effect at once on the linked hours."""
+                competence_ids: list[int] | None = None, piis_linked: bool | None = None,
+                piis_consent: bool = False) -> None:
+    """Change a goal; giving or withdrawing consent is logged and takes effect at once on the linked hours. The
+    PIIS link needs the participant's consent; unlinking removes it (piis_linked None leaves it as it is)."""
     text = _check_goal_values(text, domain, status)
+    if piis_linked is not None and not (piis_linked and goal.piis_link is not None):
+        _check_piis_link(db.session.get(Participant, goal.participant_id), piis_linked, piis_consent)
     consent_changed = bool(has_consent) != goal.has_consent
     goal.text, goal.domain, goal.status = text, domain, status
     goal.competences = _competences(competence_ids)
     if consent_changed:
         goal.has_consent = bool(has_consent)
         goal.consent_on = local_today() if has_consent else None
+    piis_changed = piis_linked is not None and _set_piis_link(actor, goal, piis_linked)
     db.session.flush()
-    record_event(actor, "volunteers.goal_update", goal, {"consent": goal.has_consent} if consent_changed else {})
+    detail = {"consent": goal.has_consent} if consent_changed else {}
+    if piis_changed:
+        detail["piis"] = goal.piis_link is not None
+    record_event(actor, "volunteers.goal_update", goal, detail)
+
+
+def record_piis(actor, participant: Participant, *, signed_on: date | None, referent: str) -> None:
+    """Reference the participant's PIIS (signature date, referent social worker of the CPAS). Removing it is
+    refused while goals are written into it."""
+    referent = _clean(referent, 160)
+    if signed_on is not None and signed_on > local_today():
+        raise ValidationError("signed_on", _l("The date is in the future: enter the day the PIIS was signed."))
+    if signed_on is None:
+        linked = db.session.scalar(select(func.count(GoalPiisLink.goal_id)).join(Goal, Goal.id == GoalPiisLink.goal_id)
+                                   .where(Goal.participant_id == participant.id))
+        if linked:
+            raise ValidationError("signed_on", _l("Goals are written into this PIIS: take them out of it first."))
+        referent = ""
+    participant.piis_signed_on, participant.piis_referent = signed_on, referent
+    db.session.flush()
+    record_event(actor, "volunteers.piis_update", participant, {"has_piis": signed_on is not None})
+
+
+def add_piis_review(actor, participant: Participant, *, review_on: date | None, note: str = "") -> PiisReview:
+    """Keep a review date of the PIIS (planned or held), one per day."""
+    if participant.piis_signed_on is None:
+        raise ValidationError("review_on", _l("Record the participant's PIIS first."))
+    if review_on is None:
+        raise ValidationError("review_on", _l("Enter the date of the review."))
+    if review_on < participant.piis_signed_on:
+        raise ValidationError("review_on", _l("The review is before the signature of the PIIS: correct the date."))
+    exists = db.session.scalar(select(PiisReview.id).where(PiisReview.participant_id == participant.id,
+                                                           PiisReview.review_on == review_on))
+    if exists is not None:
+        raise ValidationError("review_on", _l("A review is already recorded on this day."))
+    review = PiisReview(participant_id=participant.id, review_on=review_on, note=_clean(note, 300),
+                        recorded_by_id=getattr(actor, "id", None))
+    db.session.add(review)
+    db.session.flush()
+    record_event(actor, "volunteers.piis_review_add", review, {"participant": participant.id})
+    return review
+
+
+def piis_reviews(participant: Participant) -> list[PiisReview]:
+    return list(db.session.scalars(select(PiisReview).where(PiisReview.participant_id == participant.id)
+                                   .order_by(PiisReview.review_on)))
 
 
 def record_evaluation(actor, participant: Participant, *, held_on: date | None, mode: str, notes: str) -> Evaluation:

@@ -23,6 +23,8 @@ from grocery.volunteers.forms import (
     GoalForm,
     ParticipantForm,
     PeriodForm,
+    PiisForm,
+    PiisReviewForm,
     TemplateForm,
     WorkshopForm,
     WorkshopSessionForm,
@@ -387,13 +389,16 @@ def participant(participant_id: int):
     goal_form = GoalForm(formdata=None)
     goal_form.competences.choices = _competence_choices()
     evaluation_form = EvaluationForm(formdata=None, held_on=local_today())
-    candidates = []
+    candidates, reviews = [], []
+    piis_form = PiisForm(formdata=None, signed_on=participant.piis_signed_on, referent=participant.piis_referent)
     if sees_path:
         from grocery.volunteers.household_link import member_candidates
 
         candidates = member_candidates(participant)
+        reviews = services.piis_reviews(participant)
     return render_template("volunteers/participant.html", participant=participant, summary=summary,
-                           member_candidates=candidates,
+                           member_candidates=candidates, piis_form=piis_form, piis_reviews=reviews,
+                           piis_review_form=PiisReviewForm(formdata=None),
                            sees_path=sees_path, evaluations=evaluations, upcoming=upcoming,
                            formality_statuses=FORMALITY_STATUSES, capabilities=CAPABILITIES,
                            goal_form=goal_form, evaluation_form=evaluation_form,
@@ -470,13 +475,52 @@ def goal_new(participant_id: int):
         try:
             services.create_goal(current_user, participant, text=form.text.data, domain=form.domain.data,
                                  status=form.status.data, has_consent=form.has_consent.data,
-                                 competence_ids=form.competences.data)
+                                 competence_ids=form.competences.data, piis_linked=form.piis_linked.data,
+                                 piis_consent=form.piis_consent.data)
         except GroceryError as error:
             _fail(error)
         else:
             db.session.commit()
             flash(_("The goal is added."), "success")
     return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#goals")
+
+
+@bp.route("/participants/<int:participant_id>/piis", methods=["POST"])
+@roles_required(PATH_ROLES)
+def piis_update(participant_id: int):
+    """Reference the participant's PIIS (date and referent), or remove the reference."""
+    participant = db.get_or_404(Participant, participant_id)
+    form = PiisForm()
+    if not form.validate():
+        flash(_("Enter a valid date."), "error")
+    else:
+        try:
+            services.record_piis(current_user, participant, signed_on=form.signed_on.data,
+                                 referent=form.referent.data)
+        except GroceryError as error:
+            _fail(error)
+        else:
+            db.session.commit()
+            flash(_("The PIIS reference is saved."), "success")
+    return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#piis")
+
+
+@bp.route("/participants/<int:participant_id>/piis/reviews", methods=["POST"])
+@roles_required(PATH_ROLES)
+def piis_review_new(participant_id: int):
+    participant = db.get_or_404(Participant, participant_id)
+    form = PiisReviewForm()
+    if not form.validate():
+        flash(_("Enter the date of the review."), "error")
+    else:
+        try:
+            services.add_piis_review(current_user, participant, review_on=form.review_on.data, note=form.note.data)
+        except GroceryError as error:
+            _fail(error)
+        else:
+            db.session.commit()
+            flash(_("The review date is recorded."), "success")
+    return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#piis")
 
 
 @bp.route("/goals/<int:goal_id>", methods=["GET", "POST"])
@@ -488,11 +532,13 @@ def goal_edit(goal_id: int):
     form.competences.choices = _competence_choices()
     if request.method == "GET":
         form.competences.data = [c.id for c in goal.competences]
+        form.piis_linked.data = form.piis_consent.data = goal.piis_link is not None
     if form.validate_on_submit():
         try:
             services.update_goal(current_user, goal, text=form.text.data, domain=form.domain.data,
                                  status=form.status.data, has_consent=form.has_consent.data,
-                                 competence_ids=form.competences.data)
+                                 competence_ids=form.competences.data, piis_linked=form.piis_linked.data,
+                                 piis_consent=form.piis_consent.data)
         except GroceryError as error:
             _fail(error, form)
         else:

@@ -112,6 +112,8 @@ EXPECTED: dict[str, object] = {
     "volunteers.formality_update": {C, A, S},
     "volunteers.attestation": {C, A, S},
     "volunteers.goal_new": {S, A},
+    "volunteers.piis_update": {S, A},
+    "volunteers.piis_review_new": {S, A},
     "volunteers.goal_edit": {S, A},
     "volunteers.evaluation_new": {S, A},
     "volunteers.evaluations_due": {S, A},
