@@ -11,6 +11,7 @@ from fpdf import FPDF
 
 from grocery.settings.services import get_setting
 from grocery.timeutil import to_local
+from grocery.volunteers.allowances import attestation_line
 from grocery.volunteers.models import AttestationIssue, Participant
 
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-",
@@ -60,6 +61,8 @@ def attestation_text(participant: Participant, issue: AttestationIssue, summary:
              _("Hours by activity")]
     lines += [f"{name}: {_hours(minutes)}" for name, minutes in summary["by_activity"].items()]
     lines.append(_("Total: %(hours)s", hours=_hours(summary["total_minutes"])))
+    if summary.get("allowances"):
+        lines.append(attestation_line(summary["allowances"]))
     if summary["competences"]:
         lines.append(_("Competences practised"))
         for row in summary["competences"]:
@@ -113,6 +116,8 @@ def render_attestation(participant: Participant, issue: AttestationIssue, summar
     pdf.cell(width - 35, 8, plain(_("Total")))
     pdf.cell(35, 8, _hours(summary["total_minutes"]), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
+    if summary.get("allowances"):
+        pdf.multi_cell(width, 6, plain(attestation_line(summary["allowances"])), new_x="LMARGIN", new_y="NEXT")
 
     if summary["competences"]:
         heading(_("Competences practised"))
