@@ -72,6 +72,13 @@ class GoalForm(FlaskForm):
     piis_consent = BooleanField(_l("The participant agrees that this goal is written into their PIIS"))
 
 
+class AllowanceForm(FlaskForm):
+    day = DateField(_l("Day of volunteering"), validators=[DataRequired()])
+    amount = StringField(_l("Amount paid"), validators=[DataRequired(), Length(max=12)],
+                         description=_l("The flat-rate allowance for that day, e.g. 15,00."),
+                         render_kw={"inputmode": "decimal"})
+
+
 class PiisForm(FlaskForm):
     signed_on = DateField(_l("PIIS signed on"), validators=[Optional()],
                           description=_l("Leave empty when the participant has no PIIS."))
@@ -93,6 +100,7 @@ class EvaluationForm(FlaskForm):
 class AttestationForm(PeriodForm):
     own_words = TextAreaField(_l("The participant's own words (optional)"),
                               validators=[Optional(), Length(max=1500)])
+    show_allowances = BooleanField(_l("Show the total of expense allowances paid in the period"))
 
 
 class WorkshopForm(FlaskForm):

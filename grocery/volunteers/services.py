@@ -919,9 +919,10 @@ def path_summary(participant: Participant, date_from: date | None = None, date_t
 
 
 def issue_attestation(actor, participant: Participant, date_from: date | None, date_to: date | None,
-                      own_words: str = "") -> tuple[AttestationIssue, dict]:
+                      own_words: str = "", show_allowances: bool = False) -> tuple[AttestationIssue, dict]:
     """Log an attestation for a period with validated hours and return it with its content. A period without
-    validated hours is refused."""
+    validated hours is refused. When asked, the content carries the expense allowances paid in the period
+    (volunteering only)."""
     if date_from is None or date_to is None:
         raise ValidationError("date_from", _l("Enter the first and last day of the period."))
     if date_to < date_from:
@@ -942,6 +943,11 @@ def issue_attestation(actor, participant: Participant, date_from: date | None, d
     record_event(actor, "volunteers.attestation_issue", issue,
                  {"participant": participant.id, "reference": reference})
     summary["own_words"] = (own_words or "").strip()[:1500]
+    if show_allowances:
+        from grocery.volunteers.allowances import allowance_applies, allowance_total
+
+        if allowance_applies(participant):
+            summary["allowances"] = allowance_total(participant, date_from, date_to)
     return issue, summary
 
 

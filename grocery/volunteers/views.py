@@ -14,10 +14,12 @@ from grocery.barcodes import barcode_data_uri
 from grocery.errors import GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.forms import apply_service_error, choices
+from grocery.money import parse_money
 from grocery.timeutil import local_today
-from grocery.volunteers import PATH_ROLES, PLANNERS, PLANNING_READERS, bp, services
+from grocery.volunteers import PATH_ROLES, PLANNERS, PLANNING_READERS, allowances, bp, services
 from grocery.volunteers.forms import (
     WEEKDAYS,
+    AllowanceForm,
     AttestationForm,
     EvaluationForm,
     GoalForm,
@@ -396,7 +398,11 @@ def participant(participant_id: int):
 
         candidates = member_candidates(participant)
         reviews = services.piis_reviews(participant)
+    allowance = None
+    if allowances.allowance_applies(participant):
+        allowance = allowances.allowance_status(participant, request.args.get("year", type=int))
     return render_template("volunteers/participant.html", participant=participant, summary=summary,
+                           allowance=allowance, allowance_form=AllowanceForm(formdata=None, day=local_today()),
                            member_candidates=candidates, piis_form=piis_form, piis_reviews=reviews,
                            piis_review_form=PiisReviewForm(formdata=None),
                            sees_path=sees_path, evaluations=evaluations, upcoming=upcoming,
@@ -442,6 +448,29 @@ def badge_renew(participant_id: int):
     db.session.commit()
     flash(_("A new badge code is made; the old badge no longer works."), "success")
     return redirect(url_for("volunteers.participant_badge", participant_id=participant.id))
+
+
+@bp.route("/participants/<int:participant_id>/allowances", methods=["POST"])
+@roles_required(SOCIAL)
+def allowance_record(participant_id: int):
+    """Record the flat-rate allowance paid for a day; the ceilings' warnings are shown at once."""
+    participant = db.get_or_404(Participant, participant_id)
+    form = AllowanceForm()
+    if not form.validate():
+        flash(_("Enter the day and the amount paid."), "error")
+        return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#allowances")
+    try:
+        _row, status = allowances.record_allowance(current_user, participant, day=form.day.data,
+                                                   amount_cents=parse_money(form.amount.data, field="amount"))
+    except GroceryError as error:
+        _fail(error)
+        return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#allowances")
+    db.session.commit()
+    flash(_("The allowance is recorded."), "success")
+    for warning in status.warnings:
+        flash(warning, "warning")
+    return redirect(url_for("volunteers.participant", participant_id=participant.id, year=status.year)
+                    + "#allowances")
 
 
 @bp.route("/participants/<int:participant_id>/formalities", methods=["POST"])
@@ -585,7 +614,8 @@ def attestation(participant_id: int):
     if form.validate_on_submit():
         try:
             issue, summary = services.issue_attestation(current_user, participant, form.date_from.data,
-                                                        form.date_to.data, form.own_words.data)
+                                                        form.date_to.data, form.own_words.data,
+                                                        show_allowances=form.show_allowances.data)
         except GroceryError as error:
             _fail(error, form)
         else:
@@ -595,7 +625,8 @@ def attestation(participant_id: int):
             db.session.commit()
             return Response(pdf, mimetype="application/pdf", headers={
                 "Content-Disposition": f'inline; filename="attestation-{issue.reference}.pdf"'})
-    return render_template("volunteers/attestation_form.html", form=form, participant=participant)
+    return render_template("volunteers/attestation_form.html", form=form, participant=participant,
+                           allowances_apply=allowances.allowance_applies(participant))
 
 
 # --------------------------------------------------------------------------- workshops

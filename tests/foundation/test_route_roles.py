@@ -110,6 +110,7 @@ EXPECTED: dict[str, object] = {
     "volunteers.participant_badge": {C, A, S},
     "volunteers.badge_renew": {C, A, S},
     "volunteers.formality_update": {C, A, S},
+    "volunteers.allowance_record": {C, A, S},
     "volunteers.attestation": {C, A, S},
     "volunteers.goal_new": {S, A},
     "volunteers.piis_update": {S, A},
