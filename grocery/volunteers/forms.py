@@ -107,6 +107,9 @@ class WorkshopForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=3000)])
     proposed_by_id = SelectField(_l("Proposed by"), coerce=int)
+    proposed_by_name = StringField(_l("Or proposed by another person"), validators=[Optional(), Length(max=120)],
+                                   description=_l("A beneficiary, a partner…: their name, when they agree to it "
+                                                  "being shown."))
     competences = CheckboxesField(_l("Competences practised"), coerce=int)
 
 
@@ -114,3 +117,4 @@ class WorkshopSessionForm(FlaskForm):
     held_on = DateField(_l("Day"), validators=[DataRequired()])
     start_time = TimeField(_l("Start"), validators=[DataRequired()])
     end_time = TimeField(_l("End"), validators=[DataRequired()])
+    capacity = IntegerField(_l("Places"), validators=[DataRequired(), NumberRange(1, 100)], default=12)

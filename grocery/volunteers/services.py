@@ -954,50 +954,17 @@ def issue_attestation(actor, participant: Participant, date_from: date | None, d
 # --------------------------------------------------------------------------- workshops
 
 
-def create_workshop(actor, *, title: str, description: str = "", proposed_by: Participant | None = None,
-                    competence_ids: list[int] | None = None) -> Workshop:
-    """A workshop proposed by a participant or by staff."""
-    title = _clean(title, 160)
-    if not title:
-        raise ValidationError("title", _l("Give the workshop a title."))
-    workshop = Workshop(title=title, description=(description or "").strip(), proposed_by=proposed_by,
-                        competences=_competences(competence_ids))
-    db.session.add(workshop)
-    db.session.flush()
-    record_event(actor, "volunteers.workshop_create", workshop, {"title": title})
-    return workshop
+#: Workshop services live in grocery/volunteers/workshops.py; these names stay reachable from here.
+_WORKSHOP_NAMES = frozenset({"create_workshop", "add_workshop_session", "record_workshop_attendance",
+                             "sign_up_participant", "sign_up_member", "cancel_signup", "WorkshopFull"})
 
 
-def add_workshop_session(actor, workshop: Workshop, *, held_on: date | None, start_time: time | None,
-                         end_time: time | None) -> WorkshopSession:
-    if held_on is None:
-        raise ValidationError("held_on", _l("Enter the day."))
-    _check_times(start_time, end_time)
-    session = WorkshopSession(workshop=workshop, held_on=held_on, start_time=start_time, end_time=end_time)
-    db.session.add(session)
-    db.session.flush()
-    record_event(actor, "volunteers.workshop_session_create", session, {"workshop": workshop.id})
-    return session
+def __getattr__(name: str):
+    if name in _WORKSHOP_NAMES:
+        from grocery.volunteers import workshops
 
-
-def record_workshop_attendance(actor, session: WorkshopSession, participant_ids: list[int]) -> int:
-    """Record who took part in a session (replaces the previous list); each counts the session's duration."""
-    if session.held_on > local_today():
-        raise ValidationError("participant_ids", _l("Attendance is recorded once the session took place."))
-    ids = {int(i) for i in participant_ids}
-    known = set(db.session.scalars(select(Participant.id).where(Participant.id.in_(ids))))
-    if known != ids:
-        raise NotFound(_l("Unknown participant."))
-    for attendance in list(session.attendances):
-        if attendance.participant_id not in ids:
-            session.attendances.remove(attendance)
-    present = {a.participant_id for a in session.attendances}
-    for ident in ids - present:
-        db.session.add(WorkshopAttendance(session=session, participant_id=ident, minutes=session.minutes,
-                                          recorded_by_id=getattr(actor, "id", None)))
-    db.session.flush()
-    record_event(actor, "volunteers.workshop_attendance", session, {"people": len(ids)})
-    return len(ids)
+        return getattr(workshops, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: The default competence framework and the activities that practise each competence (seeded in French).

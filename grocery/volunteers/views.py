@@ -50,6 +50,7 @@ from grocery.volunteers.models import (
     ShiftTemplate,
     Workshop,
     WorkshopSession,
+    WorkshopSignup,
 )
 
 
@@ -645,6 +646,7 @@ def workshops():
         try:
             workshop = services.create_workshop(current_user, title=form.title.data,
                                                 description=form.description.data, proposed_by=proposer,
+                                                proposed_by_name=form.proposed_by_name.data,
                                                 competence_ids=form.competences.data)
         except GroceryError as error:
             _fail(error, form)
@@ -662,11 +664,80 @@ def workshops():
 @bp.route("/workshops/<int:workshop_id>")
 @roles_required(PLANNING_READERS)
 def workshop(workshop_id: int):
+    """Sessions with their places, sign-ups and attendance; a social worker finds household members to sign up."""
     workshop = db.session.scalar(select(Workshop).where(Workshop.id == workshop_id).options(
-        selectinload(Workshop.sessions).selectinload(WorkshopSession.attendances))) or abort(404)
+        selectinload(Workshop.sessions).selectinload(WorkshopSession.attendances),
+        selectinload(Workshop.sessions).selectinload(WorkshopSession.signups)
+        .selectinload(WorkshopSignup.participant),
+        selectinload(Workshop.sessions).selectinload(WorkshopSession.signups)
+        .selectinload(WorkshopSignup.member))) or abort(404)
+    search, found, search_session = request.args.get("q", "").strip(), [], request.args.get("session", type=int)
+    if current_user.role in PATH_ROLES and search:
+        from grocery.volunteers.household_link import find_members
+
+        found = find_members(search)
     return render_template("volunteers/workshop.html", workshop=workshop, participants=_participants(),
                            session_form=WorkshopSessionForm(formdata=None), today=local_today(),
-                           can_plan=current_user.role in PLANNERS)
+                           can_plan=current_user.role in PLANNERS, signs_up_members=current_user.role in PATH_ROLES,
+                           search=search, found=found, search_session=search_session)
+
+
+def _back_to_workshop(session: WorkshopSession):
+    return redirect(url_for("volunteers.workshop", workshop_id=session.workshop_id) + f"#session-{session.id}")
+
+
+@bp.route("/workshop-sessions/<int:session_id>/signup", methods=["POST"])
+@roles_required(PLANNERS)
+def workshop_signup(session_id: int):
+    """The coordinator signs a participant up for a session (within its places)."""
+    session = db.get_or_404(WorkshopSession, session_id)
+    participant = db.session.get(Participant, request.form.get("participant_id", type=int) or 0)
+    if participant is None:
+        flash(_("Choose a person."), "error")
+        return _back_to_workshop(session)
+    try:
+        services.sign_up_participant(current_user, session, participant)
+    except GroceryError as error:
+        _fail(error)
+    else:
+        db.session.commit()
+        flash(_("%(name)s is signed up.", name=participant.full_name), "success")
+    return _back_to_workshop(session)
+
+
+@bp.route("/workshop-sessions/<int:session_id>/signup-member", methods=["POST"])
+@roles_required(PATH_ROLES)
+def workshop_signup_member(session_id: int):
+    """A social worker signs a household member up for a session (workshops are open to households)."""
+    session = db.get_or_404(WorkshopSession, session_id)
+    try:
+        signup = services.sign_up_member(current_user, session, request.form.get("member_id", type=int))
+    except GroceryError as error:
+        _fail(error)
+    else:
+        db.session.commit()
+        flash(_("%(name)s is signed up.", name=f"{signup.member.first_name} {signup.member.last_name}"), "success")
+    return _back_to_workshop(session)
+
+
+@bp.route("/workshop-signups/<int:signup_id>/cancel", methods=["POST"])
+@roles_required(PLANNING_READERS)
+def workshop_signup_cancel(signup_id: int):
+    """Free a place: a coordinator for a participant, a social worker for anyone."""
+    signup = db.get_or_404(WorkshopSignup, signup_id)
+    session = signup.session
+    if signup.member_id is not None and current_user.role not in PATH_ROLES:
+        abort(403)
+    if signup.participant_id is not None and current_user.role not in PLANNERS | PATH_ROLES:
+        abort(403)
+    try:
+        services.cancel_signup(current_user, signup)
+    except GroceryError as error:
+        _fail(error)
+    else:
+        db.session.commit()
+        flash(_("The place is freed."), "success")
+    return _back_to_workshop(session)
 
 
 @bp.route("/workshops/<int:workshop_id>/sessions", methods=["POST"])
@@ -675,11 +746,12 @@ def workshop_session_new(workshop_id: int):
     workshop = db.get_or_404(Workshop, workshop_id)
     form = WorkshopSessionForm()
     if not form.validate():
-        flash(_("Enter the day, the start and the end."), "error")
+        flash(_("Enter the day, the start, the end and the number of places (1 to 100)."), "error")
     else:
         try:
             services.add_workshop_session(current_user, workshop, held_on=form.held_on.data,
-                                          start_time=form.start_time.data, end_time=form.end_time.data)
+                                          start_time=form.start_time.data, end_time=form.end_time.data,
+                                          capacity=form.capacity.data)
         except GroceryError as error:
             _fail(error)
         else:
@@ -694,7 +766,8 @@ def workshop_attendance(session_id: int):
     session = db.get_or_404(WorkshopSession, session_id)
     try:
         count = services.record_workshop_attendance(current_user, session,
-                                                    request.form.getlist("participant_ids", type=int))
+                                                    request.form.getlist("participant_ids", type=int),
+                                                    request.form.getlist("member_ids", type=int))
     except GroceryError as error:
         _fail(error)
     else:
