@@ -47,7 +47,7 @@ FORMALITY_KINDS = {
     "dimona": _l("Dimona declaration made by the CPAS"),
     "work_regulations": _l("Work regulations handed over"),
     "occupational_health": _l("Occupational health assessment"),
-    "work_accident_insurance": _l("Work accident insurance of the employer"),
+    "accident_insurance": _l("Work accident insurance of the employer"),
     # Social activation: an activity agreed with the CPAS, free of obligation.
     "activation_agreement": _l("Activity agreed with the CPAS social worker (social activation)"),
     # Internship or training: the agreement and the insurance of the school or training body.
@@ -60,7 +60,7 @@ FORMALITY_KINDS = {
 FORMALITIES_BY_ENGAGEMENT = {
     "volunteer": ("c45b", "cpas", "medical", "fedasil", "insurance", "organisation_note"),
     "article60": ("employment_contract", "dimona", "work_regulations", "occupational_health",
-                  "work_accident_insurance"),
+                  "accident_insurance"),
     "social_activation": ("activation_agreement", "medical", "insurance", "organisation_note"),
     "internship": ("internship_agreement", "internship_insurance", "employment_service"),
     "other": ("c45b", "cpas", "medical", "fedasil", "insurance", "organisation_note"),

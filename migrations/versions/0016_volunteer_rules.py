@@ -20,7 +20,7 @@ import grocery.types
 
 OLD_KINDS = ('c45b', 'cpas', 'medical', 'fedasil', 'insurance')
 NEW_KINDS = OLD_KINDS + ('organisation_note', 'employment_contract', 'dimona', 'work_regulations',
-                         'occupational_health', 'work_accident_insurance', 'activation_agreement',
+                         'occupational_health', 'accident_insurance', 'activation_agreement',
                          'internship_agreement', 'internship_insurance', 'employment_service')
 
 

@@ -19,7 +19,7 @@ from tests.utils import text_of
 @pytest.mark.parametrize("engagement, expected", [
     ("volunteer", {"c45b", "cpas", "medical", "fedasil", "insurance", "organisation_note"}),
     ("article60", {"employment_contract", "dimona", "work_regulations", "occupational_health",
-                   "work_accident_insurance"}),
+                   "accident_insurance"}),
     ("social_activation", {"activation_agreement", "medical", "insurance", "organisation_note"}),
     ("internship", {"internship_agreement", "internship_insurance", "employment_service"}),
 ])
@@ -104,3 +104,9 @@ def test_absences_never_touch_grocery_access(db, engagement):
     after = (eligibility_on(household, local_today()), budget_left(household, local_today()))
     assert after == before
     assert after[0].eligible and after[1] == 4000
+
+
+def test_every_formality_kind_fits_its_column():
+    """Does every formality key fit the 20 characters of volunteer_formalities.kind (PostgreSQL truncates)?"""
+    length = Formality.__table__.c.kind.type.length
+    assert all(len(kind) <= length for kinds in FORMALITIES_BY_ENGAGEMENT.values() for kind in kinds)
