@@ -12,7 +12,7 @@ from grocery.settings.services import update_settings
 from grocery.timeutil import local_today
 from grocery.volunteers import services
 from grocery.volunteers.allowances import allowance_status, record_allowance
-from grocery.volunteers.attestation import attestation_text
+from grocery.volunteers.attestation import attestation_text, render_attestation
 from grocery.volunteers.models import Allowance
 from tests.factories import make_activity, make_participant, make_shift
 from tests.utils import text_of
@@ -117,5 +117,6 @@ def test_attestation_shows_the_allowance_total_only_when_asked(app, db):
         issue, summary = services.issue_attestation(None, person, day - timedelta(days=5), day,
                                                     show_allowances=True)
         text = " ".join(attestation_text(person, issue, summary))
+        assert render_attestation(person, issue, summary).startswith(b"%PDF")
     assert summary["allowances"] == {"total_cents": 1550, "days": 1}
     assert "Défraiements versés sur la période : 15,50 EUR sur 1 jour(s)" in text, text
