@@ -14,6 +14,7 @@ from fpdf import FPDF
 from grocery.i18n import in_language
 from grocery.settings.services import get_setting
 from grocery.timeutil import format_local_date
+from grocery.volunteers.allowances import attestation_line
 from grocery.volunteers.models import AttestationIssue, Participant
 
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-",
@@ -74,6 +75,8 @@ def _attestation_text(participant: Participant, issue: AttestationIssue, summary
              _("Hours by activity")]
     lines += [f"{name}: {_hours(minutes)}" for name, minutes in summary["by_activity"].items()]
     lines.append(_("Total: %(hours)s", hours=_hours(summary["total_minutes"])))
+    if summary.get("allowances"):
+        lines.append(attestation_line(summary["allowances"]))
     if summary["competences"]:
         lines.append(_("Competences practised"))
         for row in summary["competences"]:
@@ -128,6 +131,8 @@ def _render_attestation(participant: Participant, issue: AttestationIssue, summa
     pdf.cell(width - 35, 8, plain(_("Total")))
     pdf.cell(35, 8, _hours(summary["total_minutes"]), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
+    if summary.get("allowances"):
+        pdf.multi_cell(width, 6, plain(attestation_line(summary["allowances"])), new_x="LMARGIN", new_y="NEXT")
 
     if summary["competences"]:
         heading(_("Competences practised"))

@@ -62,7 +62,7 @@ def load_volunteers_demo() -> str:
             capabilities=capabilities, started_on=start - timedelta(days=30 + 9 * index),
             phone=f"0470 12 {index:02d} {30 + index}", referent_id=social.id if social else None,
             preferred_language="nl" if last in DUTCH_SPEAKING else "fr")
-        for kind_done in ("insurance", "cpas" if kind in ("article60", "social_activation") else "c45b"):
+        for kind_done in [formality.kind for formality in person.checklist[:2]]:
             services.update_formality(coordinator, person, kind_done, "done" if index % 3 else "requested",
                                       start - timedelta(days=25))
         people.append(person)

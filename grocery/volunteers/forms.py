@@ -71,6 +71,27 @@ class GoalForm(FlaskForm):
     status = SelectField(_l("Status"), choices=choices(GOAL_STATUSES.items()))
     competences = CheckboxesField(_l("Linked competences"), coerce=int)
     has_consent = BooleanField(_l("The participant agrees that their shifts are linked to this goal"))
+    piis_linked = BooleanField(_l("Written into the PIIS"))
+    piis_consent = BooleanField(_l("The participant agrees that this goal is written into their PIIS"))
+
+
+class AllowanceForm(FlaskForm):
+    day = DateField(_l("Day of volunteering"), validators=[DataRequired()])
+    amount = StringField(_l("Amount paid"), validators=[DataRequired(), Length(max=12)],
+                         description=_l("The flat-rate allowance for that day, e.g. 15,00."),
+                         render_kw={"inputmode": "decimal"})
+
+
+class PiisForm(FlaskForm):
+    signed_on = DateField(_l("PIIS signed on"), validators=[Optional()],
+                          description=_l("Leave empty when the participant has no PIIS."))
+    referent = StringField(_l("Referent social worker of the PIIS"), validators=[Optional(), Length(max=160)],
+                           description=_l("Name and service, e.g. “M. Dupont, CPAS de Namur, service insertion”."))
+
+
+class PiisReviewForm(FlaskForm):
+    review_on = DateField(_l("Review date"), validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
 class EvaluationForm(FlaskForm):
@@ -82,12 +103,16 @@ class EvaluationForm(FlaskForm):
 class AttestationForm(PeriodForm):
     own_words = TextAreaField(_l("The participant's own words (optional)"),
                               validators=[Optional(), Length(max=1500)])
+    show_allowances = BooleanField(_l("Show the total of expense allowances paid in the period"))
 
 
 class WorkshopForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=3000)])
     proposed_by_id = SelectField(_l("Proposed by"), coerce=int)
+    proposed_by_name = StringField(_l("Or proposed by another person"), validators=[Optional(), Length(max=120)],
+                                   description=_l("A beneficiary, a partner…: their name, when they agree to it "
+                                                  "being shown."))
     competences = CheckboxesField(_l("Competences practised"), coerce=int)
 
 
@@ -95,3 +120,4 @@ class WorkshopSessionForm(FlaskForm):
     held_on = DateField(_l("Day"), validators=[DataRequired()])
     start_time = TimeField(_l("Start"), validators=[DataRequired()])
     end_time = TimeField(_l("End"), validators=[DataRequired()])
+    capacity = IntegerField(_l("Places"), validators=[DataRequired(), NumberRange(1, 100)], default=12)

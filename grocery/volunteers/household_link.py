@@ -5,13 +5,13 @@ person and records the link. The reverse never happens: eligibility, budgets and
 data (tests/volunteers/test_views.py checks the imports in both directions)."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from grocery.audit.services import record_event
 from grocery.errors import ValidationError
 from grocery.extensions import db
-from grocery.households.models import Member
+from grocery.households.models import Household, Member
 from grocery.households.services import fold, register_export_section
 from grocery.volunteers.models import Participant
 
@@ -40,6 +40,30 @@ def link_household_member(actor, participant: Participant, member_id: int | None
     db.session.flush()
     record_event(actor, "volunteers.participant_household_link", participant, {"linked": member_id is not None})
     return True
+
+
+def active_member(member_id: int | None) -> Member:
+    """The active household member with this id, or a ValidationError saying what to do."""
+    member = db.session.get(Member, member_id) if member_id else None
+    if member is None or not member.is_active:
+        raise ValidationError("member_id", _l("Choose a member of a household in the list."))
+    return member
+
+
+def find_members(query: str, limit: int = 10) -> list[Member]:
+    """Active household members whose last or first name starts with each word typed (accents and case
+    ignored), or whose household has this reference; for a social worker signing someone up to a workshop."""
+    words = [fold(word) for word in (query or "").split() if fold(word)]
+    if not words:
+        return []
+    statement = (select(Member).join(Member.household).where(Member.is_active.is_(True))
+                 .options(joinedload(Member.household)).order_by(Member.last_name_key, Member.first_name_key)
+                 .limit(limit))
+    reference = (query or "").strip().upper()
+    conditions = [or_(Member.last_name_key.startswith(word), Member.first_name_key.startswith(word))
+                  for word in words]
+    statement = statement.where(or_(Household.reference == reference, and_(*conditions)))
+    return list(db.session.scalars(statement))
 
 
 def _iso(value):
@@ -104,3 +128,22 @@ def linked_volunteer_records(household) -> list[dict]:
 
 
 register_export_section("volunteer_records", linked_volunteer_records)
+
+
+def household_workshop_signups(household) -> list[dict]:
+    """The workshop places taken for the household's own members (signed up by a social worker, not as volunteers),
+    with whether they came, for the household's data export."""
+    from grocery.volunteers.models import WorkshopSession, WorkshopSignup
+
+    member_ids = [member.id for member in household.members]
+    if not member_ids:
+        return []
+    signups = db.session.scalars(
+        select(WorkshopSignup).join(WorkshopSession, WorkshopSession.id == WorkshopSignup.session_id)
+        .where(WorkshopSignup.member_id.in_(member_ids)).order_by(WorkshopSession.held_on, WorkshopSignup.id))
+    return [{"member_id": signup.member_id, "workshop": signup.session.workshop.title,
+             "held_on": _iso(signup.session.held_on), "is_present": signup.is_present,
+             "signed_up_at": _iso(signup.created_at)} for signup in signups]
+
+
+register_export_section("workshop_signups", household_workshop_signups)

@@ -34,13 +34,37 @@ ENGAGEMENT_TYPES = {
     "other": _l("Other"),
 }
 
-#: Formalities to check before starting (law of 3 July 2005); never blocking.
+#: Formalities to check before starting, per engagement type; they inform and never block anyone.
 FORMALITY_KINDS = {
+    # Volunteering (law of 3 July 2005): what a person on benefits declares, and what the organisation owes.
     "c45b": _l("C45B declared to the payment body (unemployed)"),
     "cpas": _l("CPAS informed (integration income)"),
     "medical": _l("Opinion of the médecin-conseil (incapacity)"),
     "fedasil": _l("Fedasil informed (asylum seeker)"),
     "insurance": _l("Volunteer insurance"),
+    "organisation_note": _l("Organisation note given to the volunteer (law of 3 July 2005, art. 4)"),
+    # Article 60 §7: employment by the CPAS, with the formalities of any employment.
+    "employment_contract": _l("Employment contract signed (article 60 §7)"),
+    "dimona": _l("Dimona declaration made by the CPAS"),
+    "work_regulations": _l("Work regulations handed over"),
+    "occupational_health": _l("Occupational health assessment"),
+    "accident_insurance": _l("Work accident insurance of the employer"),
+    # Social activation: an activity agreed with the CPAS, free of obligation.
+    "activation_agreement": _l("Activity agreed with the CPAS social worker (social activation)"),
+    # Internship or training: the agreement and the insurance of the school or training body.
+    "internship_agreement": _l("Internship agreement signed with the school or training body"),
+    "internship_insurance": _l("Insurance of the school or training body confirmed"),
+    "employment_service": _l("Employment service informed (job seeker in training)"),
+}
+#: The checklist of each engagement type, in the order shown. Article 60 is employment: no C45B, no volunteer
+#: insurance. "Other" gets the volunteering list, the regime of any unpaid activity at the grocery.
+FORMALITIES_BY_ENGAGEMENT = {
+    "volunteer": ("c45b", "cpas", "medical", "fedasil", "insurance", "organisation_note"),
+    "article60": ("employment_contract", "dimona", "work_regulations", "occupational_health",
+                  "accident_insurance"),
+    "social_activation": ("activation_agreement", "medical", "insurance", "organisation_note"),
+    "internship": ("internship_agreement", "internship_insurance", "employment_service"),
+    "other": ("c45b", "cpas", "medical", "fedasil", "insurance", "organisation_note"),
 }
 FORMALITY_STATUSES = {
     "todo": _l("To do"),
@@ -59,6 +83,11 @@ CAPABILITIES = {
 
 ASSIGNMENT_STATUSES = {"booked": _l("Booked"), "waitlisted": _l("Waitlist"), "cancelled": _l("Cancelled")}
 ATTENDANCE = {"present": _l("Present"), "late": _l("Late"), "absent": _l("Absent"), "excused": _l("Excused")}
+#: The same marks for an article 60 worker: working time, so absences are justified or not (employer's follow-up).
+WORK_ATTENDANCE = {"present": _l("Present"), "late": _l("Late"), "absent": _l("Unjustified absence"),
+                   "excused": _l("Justified absence")}
+#: Engagement types to which the volunteer expense allowance (law of 3 July 2005, art. 10) applies.
+ALLOWANCE_ENGAGEMENTS = ("volunteer", "social_activation", "other")
 GOAL_STATUSES = {"open": _l("In progress"), "reached": _l("Reached"), "dropped": _l("Set aside")}
 GOAL_DOMAINS = {
     "social": _l("Social life"),
@@ -152,6 +181,10 @@ class Participant(db.Model):
     household_member_id: Mapped[int | None] = mapped_column(
         ForeignKey("household_members.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The PIIS (projet individualisé d'intégration sociale) this path refers to, if any: signature date.
+    piis_signed_on: Mapped[date | None] = mapped_column(Date)
+    #: The CPAS social worker in charge of the PIIS (name and service, often outside the grocery).
+    piis_referent: Mapped[str] = mapped_column(String(160), default="", server_default="")
 
     referent = relationship("User", foreign_keys=[referent_id])
     household_member = relationship("Member")
@@ -170,6 +203,24 @@ class Participant(db.Model):
     @property
     def engagement_label(self) -> str:
         return str(ENGAGEMENT_TYPES[self.engagement_type])
+
+    @property
+    def is_employment(self) -> bool:
+        """Article 60 §7: working time, never volunteering."""
+        return self.engagement_type == "article60"
+
+    @property
+    def checklist(self) -> list["Formality"]:
+        """The formalities of the current engagement type, in their order (recorded rows, or new "to do" ones)."""
+        recorded = {f.kind: f for f in self.formalities}
+        return [recorded.get(kind) or Formality(kind=kind, status="todo")
+                for kind in FORMALITIES_BY_ENGAGEMENT[self.engagement_type]]
+
+    @property
+    def other_formalities(self) -> list["Formality"]:
+        """Items recorded under another engagement type (kept, shown apart); untouched "to do" rows are left out."""
+        current = set(FORMALITIES_BY_ENGAGEMENT[self.engagement_type])
+        return [f for f in self.formalities if f.kind not in current and f.status != "todo"]
 
 
 class Formality(db.Model):
@@ -350,6 +401,19 @@ class Goal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     competences: Mapped[list[Competence]] = relationship(secondary=goal_competences, order_by=Competence.name)
+    piis_link: Mapped["GoalPiisLink | None"] = relationship(cascade="all, delete-orphan", uselist=False)
+
+
+class GoalPiisLink(db.Model):
+    """A goal written into the participant's PIIS. It exists only with the participant's recorded consent (an
+    activity in a PIIS is not free of obligation: Constitutional Court 86/2018); withdrawing consent removes it."""
+
+    __tablename__ = "volunteer_goal_piis_links"
+
+    goal_id: Mapped[int] = mapped_column(ForeignKey("volunteer_goals.id", ondelete="CASCADE"), primary_key=True)
+    #: The day the participant agreed that this goal is written into their PIIS.
+    consent_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class Evaluation(db.Model):
@@ -376,31 +440,76 @@ class Workshop(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     #: The participant who proposed it, or None when proposed by staff.
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_participants.id", ondelete="SET NULL"))
+    #: Who proposed it when that person is not a participant (a beneficiary, a partner...); empty otherwise.
+    proposed_by_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     proposed_by: Mapped[Participant | None] = relationship()
+
+    @property
+    def proposer(self) -> str:
+        """Who proposed the workshop, or "" when the team did."""
+        return self.proposed_by.full_name if self.proposed_by else self.proposed_by_name
     competences: Mapped[list[Competence]] = relationship(secondary=workshop_competences, order_by=Competence.name)
     sessions: Mapped[list["WorkshopSession"]] = relationship(back_populates="workshop",
                                                              order_by="WorkshopSession.held_on")
 
 
 class WorkshopSession(db.Model):
+    """A dated session; people sign up beforehand within its capacity, then their attendance is recorded."""
+
     __tablename__ = "volunteer_workshop_sessions"
-    __table_args__ = (CheckConstraint("end_time > start_time", name="end_after_start"),)
+    __table_args__ = (CheckConstraint("end_time > start_time", name="end_after_start"),
+                      CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("volunteer_workshops.id", ondelete="CASCADE"))
     held_on: Mapped[date] = mapped_column(Date, index=True)
     start_time: Mapped[time] = mapped_column(Time)
     end_time: Mapped[time] = mapped_column(Time)
+    #: Places for sign-ups; None for sessions created before sign-ups existed (no limit).
+    capacity: Mapped[int | None] = mapped_column(Integer)
 
     workshop: Mapped[Workshop] = relationship(back_populates="sessions")
     attendances: Mapped[list["WorkshopAttendance"]] = relationship(back_populates="session",
                                                                    cascade="all, delete-orphan")
+    signups: Mapped[list["WorkshopSignup"]] = relationship(back_populates="session", cascade="all, delete-orphan",
+                                                           order_by="WorkshopSignup.id")
+
+    @property
+    def places_left(self) -> int | None:
+        return None if self.capacity is None else max(0, self.capacity - len(self.signups))
 
     @property
     def minutes(self) -> int:
         return (self.end_time.hour * 60 + self.end_time.minute) - (self.start_time.hour * 60 + self.start_time.minute)
+
+
+class WorkshopSignup(db.Model):
+    """A place taken at a session, by a participant or by a household member (a beneficiary who does not
+    volunteer, signed up by a social worker), then whether they came."""
+
+    __tablename__ = "volunteer_workshop_signups"
+    __table_args__ = (
+        CheckConstraint("(participant_id IS NULL) <> (member_id IS NULL)", name="one_person"),
+        UniqueConstraint("session_id", "participant_id", name="uq_volunteer_workshop_signup_participant"),
+        UniqueConstraint("session_id", "member_id", name="uq_volunteer_workshop_signup_member"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("volunteer_workshop_sessions.id", ondelete="CASCADE"))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_participants.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("household_members.id", ondelete="CASCADE"),
+                                                  index=True)
+    signed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: Recorded after the session: True present, False absent, None not recorded yet. A household member's
+    #: presence lives only here; a participant's also makes a WorkshopAttendance (their path).
+    is_present: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[WorkshopSession] = relationship(back_populates="signups")
+    participant: Mapped[Participant | None] = relationship()
+    member = relationship("Member")
 
 
 class WorkshopAttendance(db.Model):
@@ -434,3 +543,37 @@ class AttestationIssue(db.Model):
     total_minutes: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class PiisReview(db.Model):
+    """A review date of the participant's PIIS (planned or held), kept one by one."""
+
+    __tablename__ = "volunteer_piis_reviews"
+    __table_args__ = (UniqueConstraint("participant_id", "review_on", name="uq_volunteer_piis_reviews_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("volunteer_participants.id", ondelete="CASCADE"),
+                                                index=True)
+    review_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Allowance(db.Model):
+    """The flat-rate expense allowance (défraiement forfaitaire) paid to a volunteer for one day."""
+
+    __tablename__ = "volunteer_allowances"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "paid_for_on", name="uq_volunteer_allowances_day"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("volunteer_participants.id", ondelete="CASCADE"),
+                                                index=True)
+    #: The day of volunteering the allowance is for (ceilings are per day and per calendar year).
+    paid_for_on: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

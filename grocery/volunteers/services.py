@@ -23,7 +23,7 @@ from grocery.volunteers.models import (
     CAPABILITIES,
     ENGAGEMENT_TYPES,
     EVALUATION_MODES,
-    FORMALITY_KINDS,
+    FORMALITIES_BY_ENGAGEMENT,
     FORMALITY_STATUSES,
     GOAL_DOMAINS,
     GOAL_STATUSES,
@@ -36,7 +36,9 @@ from grocery.volunteers.models import (
     Evaluation,
     Formality,
     Goal,
+    GoalPiisLink,
     Participant,
+    PiisReview,
     Shift,
     ShiftTemplate,
     Workshop,
@@ -108,10 +110,12 @@ def new_badge_code() -> str:
 
 
 def create_participant(actor, **values) -> Participant:
-    """Register a participant with a unique badge and the formalities checklist (all "to do", never blocking)."""
+    """Register a participant with a unique badge and the formalities checklist of their engagement type (all
+    "to do", never blocking)."""
     clean = _check_participant_values(values)
     participant = Participant(**clean, badge_code=new_badge_code())
-    participant.formalities = [Formality(kind=kind, status="todo") for kind in FORMALITY_KINDS]
+    participant.formalities = [Formality(kind=kind, status="todo")
+                               for kind in FORMALITIES_BY_ENGAGEMENT[participant.engagement_type]]
     db.session.add(participant)
     db.session.flush()
     record_event(actor, "volunteers.participant_create", participant,
@@ -120,9 +124,15 @@ def create_participant(actor, **values) -> Participant:
 
 
 def update_participant(actor, participant: Participant, **values) -> dict:
-    """Change a participant's details; the change is logged (field names, not personal values)."""
+    """Change a participant's details; the change is logged (field names, not personal values). A new engagement
+    type adds the items of its checklist; items recorded before are kept."""
     clean = _check_participant_values(values)
     changed = changes(participant, list(clean), clean)
+    if "engagement_type" in changed:
+        recorded = {f.kind for f in participant.formalities}
+        participant.formalities.extend(Formality(kind=kind, status="todo")
+                                       for kind in FORMALITIES_BY_ENGAGEMENT[participant.engagement_type]
+                                       if kind not in recorded)
     if changed:
         db.session.flush()
         record_event(actor, "volunteers.participant_update", participant, {"fields": sorted(changed)})
@@ -139,9 +149,10 @@ def renew_badge(actor, participant: Participant) -> str:
 
 def update_formality(actor, participant: Participant, kind: str, status: str, status_on: date | None,
                      note: str = "") -> Formality:
-    """Record where a formality stands. Formalities inform; they never block a shift."""
-    if kind not in FORMALITY_KINDS:
-        raise ValidationError("kind", _l("Unknown formality."))
+    """Record where a formality of the participant's engagement type stands. Formalities inform; they never block
+    a shift."""
+    if kind not in FORMALITIES_BY_ENGAGEMENT[participant.engagement_type]:
+        raise ValidationError("kind", _l("This formality is not part of the checklist of this engagement type."))
     if status not in FORMALITY_STATUSES:
         raise ValidationError("status", _l("Choose one of the proposed statuses."))
     if status_on is not None and status_on > local_today():
@@ -585,6 +596,22 @@ def is_day_validated(day: date) -> bool:
     return _is_validated(day)
 
 
+def _replace_confirmations(assignment: Assignment, confirmed_by: str, competences: list[Competence]) -> None:
+    """Make one side's confirmations exactly `competences`, keeping the rows that stay: deleting and re-adding the
+    same competence in one flush would insert before it deletes and break the unique constraint."""
+    wanted = {c.id: c for c in competences}
+    def ident_of(confirmation: CompetenceConfirmation) -> int:
+        return confirmation.competence_id or confirmation.competence.id
+
+    for confirmation in list(assignment.confirmations):
+        if confirmation.confirmed_by == confirmed_by and ident_of(confirmation) not in wanted:
+            assignment.confirmations.remove(confirmation)
+    kept = {ident_of(c) for c in assignment.confirmations if c.confirmed_by == confirmed_by}
+    for ident, competence in wanted.items():
+        if ident not in kept:
+            assignment.confirmations.append(CompetenceConfirmation(competence=competence, confirmed_by=confirmed_by))
+
+
 def confirm_competences(actor, assignment: Assignment, *, supervisor_ids: list[int], participant_ids: list[int],
                         comment: str = "") -> None:
     """After a shift, the supervisor and the participant each confirm one to three competences practised; the
@@ -596,11 +623,11 @@ def confirm_competences(actor, assignment: Assignment, *, supervisor_ids: list[i
             raise ValidationError(field, _l("Choose one to three competences."))
     if not supervisor_ids and not participant_ids:
         raise ValidationError("supervisor_ids", _l("Choose one to three competences."))
+    if _is_validated(assignment.shift.held_on):
+        raise Conflict(_l("This day is validated: its competences can no longer change."))
     supervisor, mine = _competences(supervisor_ids), _competences(participant_ids)
-    assignment.confirmations = [
-        *(CompetenceConfirmation(competence=c, confirmed_by="supervisor") for c in supervisor),
-        *(CompetenceConfirmation(competence=c, confirmed_by="participant") for c in mine),
-    ]
+    _replace_confirmations(assignment, "supervisor", supervisor)
+    _replace_confirmations(assignment, "participant", mine)
     assignment.participant_comment = (comment or "").strip()[:1000]
     db.session.flush()
     record_event(actor, "volunteers.competences_confirm", assignment,
@@ -625,8 +652,7 @@ def confirm_own_competences(code: str, assignment_id: int, competence_ids: list[
     allowed = {c.id for c in assignment.shift.activity.competences}
     if not set(ids) <= allowed:
         raise ValidationError("competence_ids", _l("Choose among the competences of this activity."))
-    assignment.confirmations = [c for c in assignment.confirmations if c.confirmed_by != "participant"] + [
-        CompetenceConfirmation(competence=c, confirmed_by="participant") for c in _competences(ids)]
+    _replace_confirmations(assignment, "participant", _competences(ids))
     if comment and comment.strip():
         assignment.participant_comment = comment.strip()[:1000]
     db.session.flush()
@@ -648,31 +674,108 @@ def _check_goal_values(text: str, domain: str, status: str) -> str:
     return text[:2000]
 
 
+def _check_piis_link(participant: Participant, piis_linked: bool, piis_consent: bool) -> None:
+    if not piis_linked:
+        return
+    if participant.piis_signed_on is None:
+        raise ValidationError("piis_linked", _l("Record the participant's PIIS (date and referent) before linking a "
+                                                "goal to it."))
+    if not piis_consent:
+        raise ValidationError("piis_consent", _l("A goal is written into the PIIS only with the participant's "
+                                                 "consent: record it, or leave the goal out of the PIIS."))
+
+
+def _set_piis_link(actor, goal: Goal, piis_linked: bool) -> bool:
+    """Link or unlink; returns whether it changed. The link row exists only with the consent date."""
+    if piis_linked and goal.piis_link is None:
+        goal.piis_link = GoalPiisLink(consent_on=local_today(), recorded_by_id=getattr(actor, "id", None))
+        return True
+    if not piis_linked and goal.piis_link is not None:
+        goal.piis_link = None
+        return True
+    return False
+
+
 def create_goal(actor, participant: Participant, *, text: str, domain: str = "social", status: str = "open",
-                has_consent: bool = False, competence_ids: list[int] | None = None) -> Goal:
-    """A goal of the path. Shifts count towards it only if the participant consented (then the date is kept)."""
+                has_consent: bool = False, competence_ids: list[int] | None = None, piis_linked: bool = False,
+                piis_consent: bool = False) -> Goal:
+    """A goal of the path. Shifts count towards it only if the participant consented (then the date is kept);
+    it is written into their PIIS only with their consent to that too (Constitutional Court 86/2018)."""
     text = _check_goal_values(text, domain, status)
+    _check_piis_link(participant, piis_linked, piis_consent)
     goal = Goal(participant_id=participant.id, text=text, domain=domain, status=status,
                 has_consent=bool(has_consent), consent_on=local_today() if has_consent else None,
                 competences=_competences(competence_ids))
     db.session.add(goal)
+    _set_piis_link(actor, goal, piis_linked)
     db.session.flush()
-    record_event(actor, "volunteers.goal_create", goal, {"participant": participant.id, "consent": goal.has_consent})
+    record_event(actor, "volunteers.goal_create", goal, {"participant": participant.id, "consent": goal.has_consent,
+                                                         "piis": goal.piis_link is not None})
     return goal
 
 
 def update_goal(actor, goal: Goal, *, text: str, domain: str, status: str, has_consent: bool,
-                competence_ids: list[int] | None = None) -> None:
-    """Change a goal; giving or withdrawing consent is logged and takes effect at once on the linked hours."""
+                competence_ids: list[int] | None = None, piis_linked: bool | None = None,
+                piis_consent: bool = False) -> None:
+    """Change a goal; giving or withdrawing consent is logged and takes effect at once on the linked hours. The
+    PIIS link needs the participant's consent; unlinking removes it (piis_linked None leaves it as it is)."""
     text = _check_goal_values(text, domain, status)
+    if piis_linked is not None and not (piis_linked and goal.piis_link is not None):
+        _check_piis_link(db.session.get(Participant, goal.participant_id), piis_linked, piis_consent)
     consent_changed = bool(has_consent) != goal.has_consent
     goal.text, goal.domain, goal.status = text, domain, status
     goal.competences = _competences(competence_ids)
     if consent_changed:
         goal.has_consent = bool(has_consent)
         goal.consent_on = local_today() if has_consent else None
+    piis_changed = piis_linked is not None and _set_piis_link(actor, goal, piis_linked)
     db.session.flush()
-    record_event(actor, "volunteers.goal_update", goal, {"consent": goal.has_consent} if consent_changed else {})
+    detail = {"consent": goal.has_consent} if consent_changed else {}
+    if piis_changed:
+        detail["piis"] = goal.piis_link is not None
+    record_event(actor, "volunteers.goal_update", goal, detail)
+
+
+def record_piis(actor, participant: Participant, *, signed_on: date | None, referent: str) -> None:
+    """Reference the participant's PIIS (signature date, referent social worker of the CPAS). Removing it is
+    refused while goals are written into it."""
+    referent = _clean(referent, 160)
+    if signed_on is not None and signed_on > local_today():
+        raise ValidationError("signed_on", _l("The date is in the future: enter the day the PIIS was signed."))
+    if signed_on is None:
+        linked = db.session.scalar(select(func.count(GoalPiisLink.goal_id)).join(Goal, Goal.id == GoalPiisLink.goal_id)
+                                   .where(Goal.participant_id == participant.id))
+        if linked:
+            raise ValidationError("signed_on", _l("Goals are written into this PIIS: take them out of it first."))
+        referent = ""
+    participant.piis_signed_on, participant.piis_referent = signed_on, referent
+    db.session.flush()
+    record_event(actor, "volunteers.piis_update", participant, {"has_piis": signed_on is not None})
+
+
+def add_piis_review(actor, participant: Participant, *, review_on: date | None, note: str = "") -> PiisReview:
+    """Keep a review date of the PIIS (planned or held), one per day."""
+    if participant.piis_signed_on is None:
+        raise ValidationError("review_on", _l("Record the participant's PIIS first."))
+    if review_on is None:
+        raise ValidationError("review_on", _l("Enter the date of the review."))
+    if review_on < participant.piis_signed_on:
+        raise ValidationError("review_on", _l("The review is before the signature of the PIIS: correct the date."))
+    exists = db.session.scalar(select(PiisReview.id).where(PiisReview.participant_id == participant.id,
+                                                           PiisReview.review_on == review_on))
+    if exists is not None:
+        raise ValidationError("review_on", _l("A review is already recorded on this day."))
+    review = PiisReview(participant_id=participant.id, review_on=review_on, note=_clean(note, 300),
+                        recorded_by_id=getattr(actor, "id", None))
+    db.session.add(review)
+    db.session.flush()
+    record_event(actor, "volunteers.piis_review_add", review, {"participant": participant.id})
+    return review
+
+
+def piis_reviews(participant: Participant) -> list[PiisReview]:
+    return list(db.session.scalars(select(PiisReview).where(PiisReview.participant_id == participant.id)
+                                   .order_by(PiisReview.review_on)))
 
 
 def record_evaluation(actor, participant: Participant, *, held_on: date | None, mode: str, notes: str) -> Evaluation:
@@ -820,9 +923,10 @@ def path_summary(participant: Participant, date_from: date | None = None, date_t
 
 
 def issue_attestation(actor, participant: Participant, date_from: date | None, date_to: date | None,
-                      own_words: str = "") -> tuple[AttestationIssue, dict]:
+                      own_words: str = "", show_allowances: bool = False) -> tuple[AttestationIssue, dict]:
     """Log an attestation for a period with validated hours and return it with its content. A period without
-    validated hours is refused."""
+    validated hours is refused. When asked, the content carries the expense allowances paid in the period
+    (volunteering only)."""
     if date_from is None or date_to is None:
         raise ValidationError("date_from", _l("Enter the first and last day of the period."))
     if date_to < date_from:
@@ -843,56 +947,28 @@ def issue_attestation(actor, participant: Participant, date_from: date | None, d
     record_event(actor, "volunteers.attestation_issue", issue,
                  {"participant": participant.id, "reference": reference})
     summary["own_words"] = (own_words or "").strip()[:1500]
+    if show_allowances:
+        from grocery.volunteers.allowances import allowance_applies, allowance_total
+
+        if allowance_applies(participant):
+            summary["allowances"] = allowance_total(participant, date_from, date_to)
     return issue, summary
 
 
 # --------------------------------------------------------------------------- workshops
 
 
-def create_workshop(actor, *, title: str, description: str = "", proposed_by: Participant | None = None,
-                    competence_ids: list[int] | None = None) -> Workshop:
-    """A workshop proposed by a participant or by staff."""
-    title = _clean(title, 160)
-    if not title:
-        raise ValidationError("title", _l("Give the workshop a title."))
-    workshop = Workshop(title=title, description=(description or "").strip(), proposed_by=proposed_by,
-                        competences=_competences(competence_ids))
-    db.session.add(workshop)
-    db.session.flush()
-    record_event(actor, "volunteers.workshop_create", workshop, {"title": title})
-    return workshop
+#: Workshop services live in grocery/volunteers/workshops.py; these names stay reachable from here.
+_WORKSHOP_NAMES = frozenset({"create_workshop", "add_workshop_session", "record_workshop_attendance",
+                             "sign_up_participant", "sign_up_member", "cancel_signup", "WorkshopFull"})
 
 
-def add_workshop_session(actor, workshop: Workshop, *, held_on: date | None, start_time: time | None,
-                         end_time: time | None) -> WorkshopSession:
-    if held_on is None:
-        raise ValidationError("held_on", _l("Enter the day."))
-    _check_times(start_time, end_time)
-    session = WorkshopSession(workshop=workshop, held_on=held_on, start_time=start_time, end_time=end_time)
-    db.session.add(session)
-    db.session.flush()
-    record_event(actor, "volunteers.workshop_session_create", session, {"workshop": workshop.id})
-    return session
+def __getattr__(name: str):
+    if name in _WORKSHOP_NAMES:
+        from grocery.volunteers import workshops
 
-
-def record_workshop_attendance(actor, session: WorkshopSession, participant_ids: list[int]) -> int:
-    """Record who took part in a session (replaces the previous list); each counts the session's duration."""
-    if session.held_on > local_today():
-        raise ValidationError("participant_ids", _l("Attendance is recorded once the session took place."))
-    ids = {int(i) for i in participant_ids}
-    known = set(db.session.scalars(select(Participant.id).where(Participant.id.in_(ids))))
-    if known != ids:
-        raise NotFound(_l("Unknown participant."))
-    for attendance in list(session.attendances):
-        if attendance.participant_id not in ids:
-            session.attendances.remove(attendance)
-    present = {a.participant_id for a in session.attendances}
-    for ident in ids - present:
-        db.session.add(WorkshopAttendance(session=session, participant_id=ident, minutes=session.minutes,
-                                          recorded_by_id=getattr(actor, "id", None)))
-    db.session.flush()
-    record_event(actor, "volunteers.workshop_attendance", session, {"people": len(ids)})
-    return len(ids)
+        return getattr(workshops, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: The default competence framework and the activities that practise each competence (seeded in French).

@@ -14,15 +14,19 @@ from grocery.barcodes import barcode_data_uri
 from grocery.errors import GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.forms import apply_service_error, choices
+from grocery.money import parse_money
 from grocery.timeutil import local_today
-from grocery.volunteers import PATH_ROLES, PLANNERS, PLANNING_READERS, bp, services
+from grocery.volunteers import PATH_ROLES, PLANNERS, PLANNING_READERS, allowances, bp, services
 from grocery.volunteers.forms import (
     WEEKDAYS,
+    AllowanceForm,
     AttestationForm,
     EvaluationForm,
     GoalForm,
     ParticipantForm,
     PeriodForm,
+    PiisForm,
+    PiisReviewForm,
     TemplateForm,
     WorkshopForm,
     WorkshopSessionForm,
@@ -34,6 +38,7 @@ from grocery.volunteers.models import (
     FORMALITY_STATUSES,
     GOAL_DOMAINS,
     GOAL_STATUSES,
+    WORK_ATTENDANCE,
     Activity,
     Assignment,
     AttestationIssue,
@@ -45,6 +50,7 @@ from grocery.volunteers.models import (
     ShiftTemplate,
     Workshop,
     WorkshopSession,
+    WorkshopSignup,
 )
 
 
@@ -245,6 +251,7 @@ def day_sheet(day: str):
     return render_template("volunteers/day_sheet.html", day=when, shifts=shifts, attendance=ATTENDANCE,
                            validated=services.is_day_validated(when), minutes=services.assignment_minutes,
                            forgot=services.forgot_check_out, competences=competences,
+                           work_attendance=WORK_ATTENDANCE,
                            all_competences=db.session.scalars(select(Competence).order_by(Competence.name)).all())
 
 
@@ -385,17 +392,25 @@ def participant(participant_id: int):
     goal_form = GoalForm(formdata=None)
     goal_form.competences.choices = _competence_choices()
     evaluation_form = EvaluationForm(formdata=None, held_on=local_today())
-    candidates = []
+    candidates, reviews = [], []
+    piis_form = PiisForm(formdata=None, signed_on=participant.piis_signed_on, referent=participant.piis_referent)
     if sees_path:
         from grocery.volunteers.household_link import member_candidates
 
         candidates = member_candidates(participant)
+        reviews = services.piis_reviews(participant)
+    allowance = None
+    if allowances.allowance_applies(participant):
+        allowance = allowances.allowance_status(participant, request.args.get("year", type=int))
     return render_template("volunteers/participant.html", participant=participant, summary=summary,
-                           member_candidates=candidates,
+                           allowance=allowance, allowance_form=AllowanceForm(formdata=None, day=local_today()),
+                           member_candidates=candidates, piis_form=piis_form, piis_reviews=reviews,
+                           piis_review_form=PiisReviewForm(formdata=None),
                            sees_path=sees_path, evaluations=evaluations, upcoming=upcoming,
                            formality_statuses=FORMALITY_STATUSES, capabilities=CAPABILITIES,
                            goal_form=goal_form, evaluation_form=evaluation_form,
-                           attendance_labels=ATTENDANCE, today=local_today(), attestations=attestations)
+                           attendance_labels=WORK_ATTENDANCE if participant.is_employment else ATTENDANCE,
+                           today=local_today(), attestations=attestations)
 
 
 @bp.route("/participants/<int:participant_id>/household-link", methods=["POST"])
@@ -436,6 +451,29 @@ def badge_renew(participant_id: int):
     return redirect(url_for("volunteers.participant_badge", participant_id=participant.id))
 
 
+@bp.route("/participants/<int:participant_id>/allowances", methods=["POST"])
+@roles_required(SOCIAL)
+def allowance_record(participant_id: int):
+    """Record the flat-rate allowance paid for a day; the ceilings' warnings are shown at once."""
+    participant = db.get_or_404(Participant, participant_id)
+    form = AllowanceForm()
+    if not form.validate():
+        flash(_("Enter the day and the amount paid."), "error")
+        return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#allowances")
+    try:
+        _row, status = allowances.record_allowance(current_user, participant, day=form.day.data,
+                                                   amount_cents=parse_money(form.amount.data, field="amount"))
+    except GroceryError as error:
+        _fail(error)
+        return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#allowances")
+    db.session.commit()
+    flash(_("The allowance is recorded."), "success")
+    for warning in status.warnings:
+        flash(warning, "warning")
+    return redirect(url_for("volunteers.participant", participant_id=participant.id, year=status.year)
+                    + "#allowances")
+
+
 @bp.route("/participants/<int:participant_id>/formalities", methods=["POST"])
 @roles_required(SOCIAL)
 def formality_update(participant_id: int):
@@ -467,13 +505,52 @@ def goal_new(participant_id: int):
         try:
             services.create_goal(current_user, participant, text=form.text.data, domain=form.domain.data,
                                  status=form.status.data, has_consent=form.has_consent.data,
-                                 competence_ids=form.competences.data)
+                                 competence_ids=form.competences.data, piis_linked=form.piis_linked.data,
+                                 piis_consent=form.piis_consent.data)
         except GroceryError as error:
             _fail(error)
         else:
             db.session.commit()
             flash(_("The goal is added."), "success")
     return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#goals")
+
+
+@bp.route("/participants/<int:participant_id>/piis", methods=["POST"])
+@roles_required(PATH_ROLES)
+def piis_update(participant_id: int):
+    """Reference the participant's PIIS (date and referent), or remove the reference."""
+    participant = db.get_or_404(Participant, participant_id)
+    form = PiisForm()
+    if not form.validate():
+        flash(_("Enter a valid date."), "error")
+    else:
+        try:
+            services.record_piis(current_user, participant, signed_on=form.signed_on.data,
+                                 referent=form.referent.data)
+        except GroceryError as error:
+            _fail(error)
+        else:
+            db.session.commit()
+            flash(_("The PIIS reference is saved."), "success")
+    return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#piis")
+
+
+@bp.route("/participants/<int:participant_id>/piis/reviews", methods=["POST"])
+@roles_required(PATH_ROLES)
+def piis_review_new(participant_id: int):
+    participant = db.get_or_404(Participant, participant_id)
+    form = PiisReviewForm()
+    if not form.validate():
+        flash(_("Enter the date of the review."), "error")
+    else:
+        try:
+            services.add_piis_review(current_user, participant, review_on=form.review_on.data, note=form.note.data)
+        except GroceryError as error:
+            _fail(error)
+        else:
+            db.session.commit()
+            flash(_("The review date is recorded."), "success")
+    return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#piis")
 
 
 @bp.route("/goals/<int:goal_id>", methods=["GET", "POST"])
@@ -485,11 +562,13 @@ def goal_edit(goal_id: int):
     form.competences.choices = _competence_choices()
     if request.method == "GET":
         form.competences.data = [c.id for c in goal.competences]
+        form.piis_linked.data = form.piis_consent.data = goal.piis_link is not None
     if form.validate_on_submit():
         try:
             services.update_goal(current_user, goal, text=form.text.data, domain=form.domain.data,
                                  status=form.status.data, has_consent=form.has_consent.data,
-                                 competence_ids=form.competences.data)
+                                 competence_ids=form.competences.data, piis_linked=form.piis_linked.data,
+                                 piis_consent=form.piis_consent.data)
         except GroceryError as error:
             _fail(error, form)
         else:
@@ -536,7 +615,8 @@ def attestation(participant_id: int):
     if form.validate_on_submit():
         try:
             issue, summary = services.issue_attestation(current_user, participant, form.date_from.data,
-                                                        form.date_to.data, form.own_words.data)
+                                                        form.date_to.data, form.own_words.data,
+                                                        show_allowances=form.show_allowances.data)
         except GroceryError as error:
             _fail(error, form)
         else:
@@ -546,7 +626,8 @@ def attestation(participant_id: int):
             db.session.commit()
             return Response(pdf, mimetype="application/pdf", headers={
                 "Content-Disposition": f'inline; filename="attestation-{issue.reference}.pdf"'})
-    return render_template("volunteers/attestation_form.html", form=form, participant=participant)
+    return render_template("volunteers/attestation_form.html", form=form, participant=participant,
+                           allowances_apply=allowances.allowance_applies(participant))
 
 
 # --------------------------------------------------------------------------- workshops
@@ -565,6 +646,7 @@ def workshops():
         try:
             workshop = services.create_workshop(current_user, title=form.title.data,
                                                 description=form.description.data, proposed_by=proposer,
+                                                proposed_by_name=form.proposed_by_name.data,
                                                 competence_ids=form.competences.data)
         except GroceryError as error:
             _fail(error, form)
@@ -582,11 +664,80 @@ def workshops():
 @bp.route("/workshops/<int:workshop_id>")
 @roles_required(PLANNING_READERS)
 def workshop(workshop_id: int):
+    """Sessions with their places, sign-ups and attendance; a social worker finds household members to sign up."""
     workshop = db.session.scalar(select(Workshop).where(Workshop.id == workshop_id).options(
-        selectinload(Workshop.sessions).selectinload(WorkshopSession.attendances))) or abort(404)
+        selectinload(Workshop.sessions).selectinload(WorkshopSession.attendances),
+        selectinload(Workshop.sessions).selectinload(WorkshopSession.signups)
+        .selectinload(WorkshopSignup.participant),
+        selectinload(Workshop.sessions).selectinload(WorkshopSession.signups)
+        .selectinload(WorkshopSignup.member))) or abort(404)
+    search, found, search_session = request.args.get("q", "").strip(), [], request.args.get("session", type=int)
+    if current_user.role in PATH_ROLES and search:
+        from grocery.volunteers.household_link import find_members
+
+        found = find_members(search)
     return render_template("volunteers/workshop.html", workshop=workshop, participants=_participants(),
                            session_form=WorkshopSessionForm(formdata=None), today=local_today(),
-                           can_plan=current_user.role in PLANNERS)
+                           can_plan=current_user.role in PLANNERS, signs_up_members=current_user.role in PATH_ROLES,
+                           search=search, found=found, search_session=search_session)
+
+
+def _back_to_workshop(session: WorkshopSession):
+    return redirect(url_for("volunteers.workshop", workshop_id=session.workshop_id) + f"#session-{session.id}")
+
+
+@bp.route("/workshop-sessions/<int:session_id>/signup", methods=["POST"])
+@roles_required(PLANNERS)
+def workshop_signup(session_id: int):
+    """The coordinator signs a participant up for a session (within its places)."""
+    session = db.get_or_404(WorkshopSession, session_id)
+    participant = db.session.get(Participant, request.form.get("participant_id", type=int) or 0)
+    if participant is None:
+        flash(_("Choose a person."), "error")
+        return _back_to_workshop(session)
+    try:
+        services.sign_up_participant(current_user, session, participant)
+    except GroceryError as error:
+        _fail(error)
+    else:
+        db.session.commit()
+        flash(_("%(name)s is signed up.", name=participant.full_name), "success")
+    return _back_to_workshop(session)
+
+
+@bp.route("/workshop-sessions/<int:session_id>/signup-member", methods=["POST"])
+@roles_required(PATH_ROLES)
+def workshop_signup_member(session_id: int):
+    """A social worker signs a household member up for a session (workshops are open to households)."""
+    session = db.get_or_404(WorkshopSession, session_id)
+    try:
+        signup = services.sign_up_member(current_user, session, request.form.get("member_id", type=int))
+    except GroceryError as error:
+        _fail(error)
+    else:
+        db.session.commit()
+        flash(_("%(name)s is signed up.", name=f"{signup.member.first_name} {signup.member.last_name}"), "success")
+    return _back_to_workshop(session)
+
+
+@bp.route("/workshop-signups/<int:signup_id>/cancel", methods=["POST"])
+@roles_required(PLANNING_READERS)
+def workshop_signup_cancel(signup_id: int):
+    """Free a place: a coordinator for a participant, a social worker for anyone."""
+    signup = db.get_or_404(WorkshopSignup, signup_id)
+    session = signup.session
+    if signup.member_id is not None and current_user.role not in PATH_ROLES:
+        abort(403)
+    if signup.participant_id is not None and current_user.role not in PLANNERS | PATH_ROLES:
+        abort(403)
+    try:
+        services.cancel_signup(current_user, signup)
+    except GroceryError as error:
+        _fail(error)
+    else:
+        db.session.commit()
+        flash(_("The place is freed."), "success")
+    return _back_to_workshop(session)
 
 
 @bp.route("/workshops/<int:workshop_id>/sessions", methods=["POST"])
@@ -595,11 +746,12 @@ def workshop_session_new(workshop_id: int):
     workshop = db.get_or_404(Workshop, workshop_id)
     form = WorkshopSessionForm()
     if not form.validate():
-        flash(_("Enter the day, the start and the end."), "error")
+        flash(_("Enter the day, the start, the end and the number of places (1 to 100)."), "error")
     else:
         try:
             services.add_workshop_session(current_user, workshop, held_on=form.held_on.data,
-                                          start_time=form.start_time.data, end_time=form.end_time.data)
+                                          start_time=form.start_time.data, end_time=form.end_time.data,
+                                          capacity=form.capacity.data)
         except GroceryError as error:
             _fail(error)
         else:
@@ -614,7 +766,8 @@ def workshop_attendance(session_id: int):
     session = db.get_or_404(WorkshopSession, session_id)
     try:
         count = services.record_workshop_attendance(current_user, session,
-                                                    request.form.getlist("participant_ids", type=int))
+                                                    request.form.getlist("participant_ids", type=int),
+                                                    request.form.getlist("member_ids", type=int))
     except GroceryError as error:
         _fail(error)
     else:

@@ -18,11 +18,12 @@ def _count(db, model):
 
 
 def test_participant_gets_a_unique_volunteer_badge_and_a_formalities_checklist(db):
-    """Does a new participant get a prefix-26 badge with a check digit and five formalities to do?"""
+    """Does a new volunteer get a prefix-26 badge with a check digit and the six formalities of volunteering?"""
     first, second = make_participant(), make_participant()
     assert code_kind(first.badge_code) == "volunteer_badge"
     assert first.badge_code != second.badge_code
-    assert {f.kind for f in first.formalities} == {"c45b", "cpas", "medical", "fedasil", "insurance"}
+    assert {f.kind for f in first.formalities} == {"c45b", "cpas", "medical", "fedasil", "insurance",
+                                                      "organisation_note"}
     assert all(f.status == "todo" for f in first.formalities)
 
 
