@@ -89,7 +89,7 @@ def test_social_worker_links_a_goal_through_the_page(client, login, db):
     page = text_of(client.post_form(f"/volunteers/participants/{person.id}/goals",
                                     {"text": "Reprendre une formation", "domain": "training", "status": "open",
                                      "piis_linked": "y", "piis_consent": "y"}, follow_redirects=True))
-    for expected in ("Dans le PIIS", "M. Dupont, CPAS de Namur", "01/06/2026"):
+    for expected in ("Dans le PIIS", "M. Dupont, CPAS de Namur", "1/06/2026"):
         assert expected in page, (expected, page[page.find("id=\"piis\""):][:1500])
 
 
