@@ -14,7 +14,8 @@ from grocery.extensions import db
 from grocery.imports import bp
 from grocery.imports import services as svc
 from grocery.imports.forms import CancelForm, ConfirmForm, UploadForm
-from grocery.imports.parsing import ImportRefused, human_size, max_bytes
+from grocery.imports.limits import ImportRefused, human_size
+from grocery.imports.parsing import max_bytes
 
 #: Errors shown on the preview page; the counts always cover every line.
 MAX_ERRORS_SHOWN = 500
