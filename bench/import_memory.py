@@ -234,8 +234,9 @@ def files(max_rows: int) -> dict[str, tuple[str, str, object]]:
         "zip_bomb": ("products", "zip_bomb.xlsx", zip_bomb),
         "lying_zip_bomb": ("products", "lying_zip_bomb.xlsx", lying_zip_bomb),
         "csv_49mb": ("products", "products_49mb.csv", products_csv(49 * MB)),
-        "largest_households_csv": ("households", "households_largest.csv", largest_households_csv(max_rows)),
-        "largest_products_xlsx": ("products", "products_largest.xlsx", largest_products_xlsx(max_rows)),
+        "largest_households_csv": ("households", f"households_largest_{max_rows}.csv",
+                                   largest_households_csv(max_rows)),
+        "largest_products_xlsx": ("products", f"products_largest_{max_rows}.xlsx", largest_products_xlsx(max_rows)),
     }
 
 

@@ -96,6 +96,8 @@ def analyse(table: Table, columns: ColumnMap, progress: Progress = None) -> Plan
     seen_people: dict[tuple, int] = {}
     for key, rows in groups.items():
         _check_group(plan, key, rows, columns, today, seen_people)
+        if progress:
+            progress(0)  # the lines were counted above; this lets the caller's time limit stop the checks
     return plan
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import time
+from time import monotonic
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
@@ -17,7 +17,7 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 #: (app config key, environment variable, default, multiplier from the variable to the config value).
 SETTINGS = (
-    ("GROCERY_IMPORT_MAX_ROWS", "GROCERY_IMPORT_MAX_ROWS", 20_000, 1),
+    ("GROCERY_IMPORT_MAX_ROWS", "GROCERY_IMPORT_MAX_ROWS", 5_000, 1),
     ("GROCERY_IMPORT_MAX_COLUMNS", "GROCERY_IMPORT_MAX_COLUMNS", 100, 1),
     ("GROCERY_IMPORT_MAX_CELL_CHARS", "GROCERY_IMPORT_MAX_CELL_CHARS", 1_000, 1),
     ("GROCERY_IMPORT_MAX_UNPACKED_BYTES", "GROCERY_IMPORT_MAX_UNPACKED_MB", 50, 1024 * 1024),
@@ -58,7 +58,7 @@ class ImportLimits:
 
     max_bytes: int = DEFAULT_MAX_BYTES
     #: Lines of the file (titles included) that may hold values.
-    max_rows: int = 20_000
+    max_rows: int = 5_000
     #: Columns that may hold values (and cells per XLSX row).
     max_columns: int = 100
     max_cell_chars: int = 1_000
@@ -116,17 +116,23 @@ class ImportLimits:
         return ImportRefused(_l("Reading the file takes more than %(n)s seconds (the limit of one import): split it "
                                 "into several files.", n=number(int(self.max_seconds))))
 
+    def import_too_slow(self) -> ImportRefused:
+        return ImportRefused(_l("Importing the file takes more than %(n)s seconds (the limit of one import): nothing "
+                                "was imported; split it into several files.", n=number(int(self.max_seconds))))
+
     def deadline(self) -> Deadline:
         return Deadline(self)
 
 
 class Deadline:
-    """The moment the reading of a file must be over; check() refuses the file after it."""
+    """The moment one request's work on a file (reading, checking, writing) must be over; check() refuses the file
+    after it, so that a file is refused with a message rather than the worker killed by its timeout."""
 
     def __init__(self, limits: ImportLimits) -> None:
         self.limits = limits
-        self.at = time.monotonic() + limits.max_seconds
+        self.at = monotonic() + limits.max_seconds
+        self.writing = False
 
     def check(self) -> None:
-        if time.monotonic() > self.at:
-            raise self.limits.too_slow()
+        if monotonic() > self.at:
+            raise self.limits.import_too_slow() if self.writing else self.limits.too_slow()

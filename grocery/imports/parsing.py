@@ -80,13 +80,14 @@ def check_size(size: int, limit: int) -> None:
         raise ImportLimits(max_bytes=limit).too_large()
 
 
-def read_table(filename: str, data: bytes, limits: ImportLimits | None = None) -> Table:
+def read_table(filename: str, data: bytes, limits: ImportLimits | None = None,
+               deadline: Deadline | None = None) -> Table:
     """Read an uploaded spreadsheet. The type follows the content (a real XLSX named .csv is read as XLSX);
     PDF, images, old .xls and other binary files are refused with a clear message. The file is read as a stream
     with the limits (lines, columns, characters per cell, unpacked size, time) checked as it goes: a file over a
     limit is refused with a message naming that limit, before its content grows in memory."""
     limits = limits or ImportLimits.current()
-    deadline = limits.deadline()
+    deadline = deadline or limits.deadline()
     suffix = PurePath(filename or "").suffix.lower()
     if suffix not in EXTENSIONS:
         raise ImportRefused(_l("Only CSV and XLSX files can be imported (this file ends with “%(suffix)s”). Save "

@@ -263,3 +263,36 @@ def test_long_values_are_cut_in_row_messages(app, client, login, db):
     assert response.status_code == 422
     assert "« Couleur" + "x" * 52 + "… »" in page
     assert "x" * 100 not in page
+
+
+def test_the_upload_page_states_the_limits(client, login, limits):
+    limits(max_rows=300, max_columns=40, max_cell_chars=500)
+    login("stock_manager")
+    assert "Au plus 300 lignes, 40 colonnes et 500 caractères par cellule." in text_of(client.get("/imports/products"))
+
+
+def test_an_import_past_the_time_limit_is_rolled_back_with_a_message(app, client, login, db, limits, monkeypatch):
+    """The writing stops at the time limit (rather than the worker being killed): nothing is written."""
+    from dataclasses import replace
+
+    from grocery.imports import services as svc
+    from grocery.stock.models import Product
+
+    clock = [1000.0]
+    monkeypatch.setattr("grocery.imports.limits.monotonic", lambda: clock[0])
+    spec = svc.KINDS["products"]
+
+    def slow_write(actor, item):
+        clock[0] += 30
+        return spec.write(actor, item)
+
+    monkeypatch.setitem(svc.KINDS, "products", replace(spec, write=slow_write))
+    limits(max_seconds=50)
+    login("stock_manager")
+    response = _upload(client, csv_bytes("Nom;Catégorie", "Riz;Épicerie sèche", "Thé;Épicerie sèche"), "x.csv")
+    assert response.status_code == 302
+    response = client.post_form(response.headers["Location"] + "/confirm", {"mode": "all"}, follow_redirects=True)
+    assert ("L'import du fichier prend plus de 50 secondes (la limite d'un import) : rien n'a été importé ; "
+            "découpez-le en plusieurs fichiers.") in text_of(response)
+    assert db.session.scalar(select(func.count()).select_from(Product)) == 0
+    assert db.session.scalar(select(ImportBatch.status)) == "pending"
