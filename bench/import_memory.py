@@ -13,6 +13,7 @@ The application's own limits are used (defaults unless GROCERY_IMPORT_* are set 
 from __future__ import annotations
 
 import argparse
+import html
 import io
 import json
 import os
@@ -306,13 +307,12 @@ def _text(response) -> str:
 def _refusal(response) -> str:
     match = re.search(r'class="[^"]*(?:error|alert)[^"]*"[^>]*>(.{0,400}?)</', response.get_data(as_text=True),
                       re.S)
-    return re.sub(r"\s+", " ", match.group(1)).strip()[:300] if match else _text(response)[:300]
+    return html.unescape(re.sub(r"\s+", " ", match.group(1)).strip()[:300]) if match else _text(response)[:300]
 
 
 def _flash(response) -> str:
-    text = _text(response)
-    match = re.search(r"(Import (?:terminé|done)[^.]*\.)", text)
-    return match.group(1) if match else text[:200]
+    match = re.search(r'<p class="flash flash-\w+">(.*?)</p>', response.get_data(as_text=True), re.S)
+    return html.unescape(re.sub(r"\s+", " ", match.group(1)).strip()) if match else "(no message)"
 
 
 # --- the parent ---------------------------------------------------------------------------------------------------
