@@ -10,5 +10,8 @@ from grocery.navigation import register_nav
 bp = Blueprint("imports", __name__, url_prefix="/imports", cli_group=None)
 
 from grocery.imports import cli, models, views  # noqa: E402,F401
+from grocery.imports.limits import config_defaults  # noqa: E402
+
+bp.record_once(lambda state: config_defaults(state.app))
 
 register_nav("imports.index", _l("Imports"), MANAGERS, order=85)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from grocery.imports.parsing import ImportRefused, Table, fold_header
+from grocery.imports.parsing import ImportRefused, Table, fold_header, shown
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,11 @@ def map_columns(table: Table, columns: tuple[Column, ...]) -> ColumnMap:
             continue
         if column.key in index:
             raise ImportRefused(_l("The columns “%(first)s” and “%(second)s” give the same information: keep only "
-                                   "one of them.", first=titles[column.key], second=title))
+                                   "one of them.", first=shown(titles[column.key]), second=shown(title)))
         index[column.key], titles[column.key] = position, title
     if unknown:
         raise ImportRefused(_l("Unknown columns: %(unknown)s. Rename or remove them. Accepted columns: "
-                               "%(accepted)s.", unknown=", ".join(f"« {t} »" for t in unknown),
+                               "%(accepted)s.", unknown=", ".join(f"« {shown(t)} »" for t in unknown),
                                accepted=accepted_names(columns)))
     if untitled:
         raise ImportRefused(_l("Column %(number)s has values but no title in the first line: give it one of the "

@@ -13,7 +13,7 @@ from grocery.extensions import db
 from grocery.households import services as hs
 from grocery.households.models import Household
 from grocery.imports.columns import Column, ColumnMap, Item, Plan, Present, Progress, RowError
-from grocery.imports.parsing import CellError, Table, as_date, as_text, choice
+from grocery.imports.parsing import CellError, Table, as_date, as_text, choice, shown
 from grocery.timeutil import format_local_date, local_today
 
 COLUMNS = (
@@ -96,6 +96,8 @@ def analyse(table: Table, columns: ColumnMap, progress: Progress = None) -> Plan
     seen_people: dict[tuple, int] = {}
     for key, rows in groups.items():
         _check_group(plan, key, rows, columns, today, seen_people)
+        if progress:
+            progress(0)  # the lines were counted above; this lets the caller's time limit stop the checks
     return plan
 
 
@@ -129,14 +131,14 @@ def _read_row(line: int, cells: list, columns: ColumnMap, table: Table, today) -
         person["relation"] = choice(relation, RELATION_WORDS)
         if person["relation"] is None:
             fail("relation", _l("Unknown relation “%(value)s”: write référence, partenaire, enfant, parent, "
-                                "frère/sœur, petit-enfant or autre.", value=as_text(relation)))
+                                "frère/sœur, petit-enfant or autre.", value=shown(as_text(relation))))
     row.person = person
     household = {key: as_text(get(key)) or None for key in ("street", "postcode", "municipality", "phone", "email")}
     language = get("preferred_language")
     household["preferred_language"] = choice(language, LANGUAGE_WORDS) if language is not None else None
     if language is not None and household["preferred_language"] is None:
         fail("preferred_language", _l("Unknown language “%(value)s”: write français, néerlandais, allemand, "
-                                      "anglais or autre.", value=as_text(language)))
+                                      "anglais or autre.", value=shown(as_text(language))))
     try:
         household["consent_on"] = as_date(get("consent_on"))
     except CellError as error:

@@ -20,12 +20,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from grocery.errors import GroceryError
+from grocery.imports.limits import DEFAULT_MAX_BYTES, Deadline, ImportLimits, ImportRefused, number
+from grocery.imports.xlsx_guard import check_workbook, unreadable
 
 #: File name endings accepted by the imports.
 EXTENSIONS = (".csv", ".txt", ".xlsx")
-#: Default upload limit in bytes (the app setting GROCERY_IMPORT_MAX_BYTES overrides it).
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 _BINARY_SIGNATURES = (
     (b"%PDF", _l("This file is a PDF document, not a spreadsheet.")),
@@ -37,14 +36,11 @@ _BINARY_SIGNATURES = (
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[^a-z0-9]+")
-
-
-class ImportRefused(GroceryError):
-    """The whole file is refused (wrong type, empty, unknown or missing columns, too large): nothing is read."""
-
-    code = "import_refused"
-    status = 422
-    default_message = _l("This file cannot be imported.")
+_CONTENT = re.compile(rb"[^ \t\r\n\x00]")
+#: Characters of a value quoted back in a message (the rest is cut: a file's content is never echoed whole).
+SHOWN_CHARS = 60
+#: Rows read between two checks of the time limit.
+_CHECK_EVERY = 500
 
 
 @dataclass
@@ -69,63 +65,63 @@ def fold_header(text: Any) -> str:
     return _SPACES.sub(" ", plain).strip()
 
 
+def shown(value: Any) -> str:
+    """A cell or title quoted in a message: at most SHOWN_CHARS characters, then "…"."""
+    text = str(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
+
+
 def max_bytes(config) -> int:
     return int(config.get("GROCERY_IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES)
 
 
-def human_size(size: int) -> str:
-    """A size limit as people read it: "50 Mo", "1,5 Mo", "100 ko"."""
-    from flask_babel import format_decimal
-
-    if size >= 1024 * 1024:
-        return str(_l("%(n)s MB", n=format_decimal(round(size / 1024 / 1024, 1))))
-    return str(_l("%(n)s kB", n=format_decimal(max(1, round(size / 1024)))))
-
-
 def check_size(size: int, limit: int) -> None:
     if size > limit:
-        raise ImportRefused(_l("The file is too large (more than %(size)s): split it into several files.",
-                               size=human_size(limit)))
+        raise ImportLimits(max_bytes=limit).too_large()
 
 
-def read_table(filename: str, data: bytes) -> Table:
+def read_table(filename: str, data: bytes, limits: ImportLimits | None = None,
+               deadline: Deadline | None = None) -> Table:
     """Read an uploaded spreadsheet. The type follows the content (a real XLSX named .csv is read as XLSX);
-    PDF, images, old .xls and other binary files are refused with a clear message."""
+    PDF, images, old .xls and other binary files are refused with a clear message. The file is read as a stream
+    with the limits (lines, columns, characters per cell, unpacked size, time) checked as it goes: a file over a
+    limit is refused with a message naming that limit, before its content grows in memory."""
+    limits = limits or ImportLimits.current()
+    deadline = deadline or limits.deadline()
     suffix = PurePath(filename or "").suffix.lower()
     if suffix not in EXTENSIONS:
         raise ImportRefused(_l("Only CSV and XLSX files can be imported (this file ends with “%(suffix)s”). Save "
-                               "the sheet as CSV or as Excel workbook (.xlsx).", suffix=suffix or "?"))
-    if not data or not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+                               "the sheet as CSV or as Excel workbook (.xlsx).", suffix=shown(suffix or "?")))
+    check_size(len(data), limits.max_bytes)
+    if not _CONTENT.search(data[3:] if data.startswith(codecs.BOM_UTF8) else data):
         raise ImportRefused(_l("The file is empty."))
     for signature, message in _BINARY_SIGNATURES:
         if data.startswith(signature):
             raise ImportRefused(message)
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
-    return _read_csv(data)
+        return _read_xlsx(data, limits, deadline)
+    return _read_csv(data, limits, deadline)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _not_text() -> ImportRefused:
+    return ImportRefused(_l("This file is neither a CSV text file nor an XLSX workbook: save the sheet as CSV "
+                            "(UTF-8) or as Excel workbook (.xlsx)."))
+
+
+def _encoding(data: bytes) -> tuple[str, str]:
+    """The codec and its name for people; UTF-8 is checked as a stream, nothing kept."""
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        try:
-            return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError:
-            pass
-    elif data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8"
-        except UnicodeDecodeError:
-            pass
-    else:
-        try:
-            return data.decode("utf-8"), "UTF-8"
-        except UnicodeDecodeError:
-            try:
-                return data.decode("cp1252"), "Windows-1252"
-            except UnicodeDecodeError:
-                pass
-    raise ImportRefused(_l("This file is neither a CSV text file nor an XLSX workbook: save the sheet as CSV "
-                           "(UTF-8) or as Excel workbook (.xlsx)."))
+        return "utf-16", "UTF-16"
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "UTF-8"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(data[start:start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252", "Windows-1252"
+    return "utf-8", "UTF-8"
 
 
 def _delimiter(header_line: str) -> str:
@@ -134,14 +130,36 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(data: bytes) -> Table:
-    text, encoding = _decode(data)
-    if _CONTROL.search(text):
-        raise ImportRefused(_l("This file is neither a CSV text file nor an XLSX workbook: save the sheet as CSV "
-                               "(UTF-8) or as Excel workbook (.xlsx)."))
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+def _lines(data: bytes, codec: str, limits: ImportLimits, deadline: Deadline):
+    """The file's text, line by line as it is decoded: a line longer than its columns and cells may be, or
+    holding control characters, refuses the file before it is read further."""
+    longest = limits.max_columns * (limits.max_cell_chars + 3) + 2
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
+    try:
+        count = 0
+        while line := text.readline(longest + 1):
+            count += 1
+            if len(line) > longest:
+                raise ImportRefused(_l("Line %(line)d has more than %(n)s characters (the limit of one line: "
+                                       "%(columns)s columns of %(chars)s characters): check the separator and the "
+                                       "quotes.", line=count, n=number(longest), columns=number(limits.max_columns),
+                                       chars=number(limits.max_cell_chars)))
+            if _CONTROL.search(line):
+                raise _not_text()
+            if count % _CHECK_EVERY == 0:
+                deadline.check()
+            yield line
+    except UnicodeDecodeError:
+        raise _not_text() from None
+    finally:
+        text.detach()
+
+
+def _read_csv(data: bytes, limits: ImportLimits, deadline: Deadline) -> Table:
+    codec, encoding = _encoding(data)
+    first_line = next((line for line in _lines(data, codec, limits, deadline) if line.strip()), "")
     delimiter = _delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(data, codec, limits, deadline), delimiter=delimiter)
     headers: list[str] | None = None
     rows: list[tuple[int, list[Any]]] = []
     overlong: dict[int, int] = {}
@@ -152,19 +170,31 @@ def _read_csv(data: bytes) -> Table:
                 cells = next(reader)
             except StopIteration:
                 break
+            _check_cells(cells, start, limits)
             cells = [_clean_text(c) for c in cells]
             if not any(c is not None for c in cells):
                 continue
+            if reader.line_num > limits.max_rows:
+                raise limits.too_many_rows()
             if headers is None:
                 headers = [c or "" for c in cells]
                 continue
             _append_row(rows, overlong, start, cells, len(headers))
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise limits.cell_too_long(reader.line_num) from None
         raise ImportRefused(_l("The CSV file is malformed near line %(line)d (%(error)s): check the quotes.",
-                               line=reader.line_num, error=str(error))) from None
+                               line=reader.line_num, error=shown(error))) from None
     if headers is None:
         raise ImportRefused(_l("The file is empty."))
     return Table(headers, rows, "CSV", encoding=encoding, delimiter=delimiter, overlong=overlong)
+
+
+def _check_cells(cells: list, line: int, limits: ImportLimits) -> None:
+    if len(cells) > limits.max_columns and any(c.strip() for c in cells[limits.max_columns:]):
+        raise limits.too_many_columns(line)
+    if any(len(c) > limits.max_cell_chars for c in cells):
+        raise limits.cell_too_long(line)
 
 
 def _append_row(rows, overlong, line: int, cells: list, width: int) -> None:
@@ -190,20 +220,33 @@ def _clean_cell(value: Any) -> Any:
     return value
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, limits: ImportLimits, deadline: Deadline) -> Table:
+    """The first sheet, through openpyxl's read-only mode once the whole workbook passed the streaming check
+    (xlsx_guard): openpyxl then never meets more lines, columns, characters or bytes than the limits allow."""
     from openpyxl import load_workbook
 
+    parts = check_workbook(data, limits, deadline)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise ImportRefused(_l("This file could not be read as an Excel workbook (.xlsx): open it in your "
-                               "spreadsheet program and save it again as .xlsx or CSV.")) from error
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as error:
+        raise unreadable() from error
     try:
+        if not workbook.worksheets:
+            raise unreadable()
         sheet = workbook.worksheets[0]
+        stats = parts.get(getattr(sheet, "_worksheet_path", ""))
+        if stats is None or not stats.is_xml:
+            raise unreadable()
         headers: list[str] | None = None
         rows: list[tuple[int, list[Any]]] = []
         overlong: dict[int, int] = {}
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if stats.max_row:
+            values_by_line = sheet.iter_rows(max_row=stats.max_row, max_col=stats.max_column, values_only=True)
+        else:
+            values_by_line = iter(())
+        for line, values in enumerate(values_by_line, start=1):
+            if line % _CHECK_EVERY == 0:
+                deadline.check()
             cells = [_clean_cell(v) for v in values]
             if not any(c is not None for c in cells):
                 continue
@@ -211,6 +254,8 @@ def _read_xlsx(data: bytes) -> Table:
                 headers = ["" if c is None else str(c).strip() for c in cells]
                 continue
             _append_row(rows, overlong, line, cells, len(headers))
+    except (KeyError, OSError, ValueError, TypeError, SyntaxError) as error:
+        raise unreadable() from error
     finally:
         workbook.close()
     if headers is None:
@@ -259,12 +304,13 @@ def as_date(value: Any) -> date | None:
     else:
         match = _ISO.match(text)
         if not match:
-            raise CellError(_l("Date in the wrong format, expected dd/mm/yyyy (here: “%(value)s”).", value=text))
+            raise CellError(_l("Date in the wrong format, expected dd/mm/yyyy (here: “%(value)s”).", value=shown(text)))
         year, month, day = (int(g) for g in match.groups())
     try:
         return date(year, month, day)
     except ValueError:
-        raise CellError(_l("The date “%(value)s” does not exist: check the day and the month.", value=text)) from None
+        raise CellError(_l("The date “%(value)s” does not exist: check the day and the month.",
+                           value=shown(text))) from None
 
 
 def as_whole(value: Any) -> int | None:
@@ -277,7 +323,7 @@ def as_whole(value: Any) -> int | None:
         return int(value)
     text = re.sub(r"[\s\u202f\u00a0]", "", as_text(value))
     if not re.fullmatch(r"-?\d{1,9}", text):
-        raise CellError(_l("“%(value)s” is not a whole number.", value=as_text(value)))
+        raise CellError(_l("“%(value)s” is not a whole number.", value=shown(as_text(value))))
     return int(text)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from grocery.errors import ValidationError
 from grocery.extensions import db
 from grocery.imports.columns import Column, ColumnMap, Item, Plan, Present, Progress, RowError
-from grocery.imports.parsing import CellError, Table, as_money_text, as_text, as_whole, choice, fold_header
+from grocery.imports.parsing import CellError, Table, as_money_text, as_text, as_whole, choice, fold_header, shown
 from grocery.money import parse_money
 from grocery.stock import services as stock
 from grocery.stock.models import Product, ProductBarcode
@@ -133,11 +133,11 @@ def _read_row(cells, columns: ColumnMap, categories, category_list, fail) -> tup
         fail("category", _l("Type the category, one of: %(list)s.", list=category_list))
     elif values["category"] is None:
         fail("category", _l("Unknown category “%(value)s”. Use one of: %(list)s (or create it first on the "
-                            "categories page).", value=category_text, list=category_list))
+                            "categories page).", value=shown(category_text), list=category_list))
     unit = get("unit_kind")
     values["unit_kind"] = choice(unit, UNIT_WORDS) if unit is not None else "piece"
     if values["unit_kind"] is None:
-        fail("unit_kind", _l("Unknown unit “%(value)s”: write pièce, kg or litre.", value=as_text(unit)))
+        fail("unit_kind", _l("Unknown unit “%(value)s”: write pièce, kg or litre.", value=shown(as_text(unit))))
     for key in ("net_weight_g", "quota_quantity", "low_stock_threshold", "social_percent"):
         try:
             values[key] = as_whole(get(key))
@@ -161,9 +161,10 @@ def _read_row(cells, columns: ColumnMap, categories, category_list, fail) -> tup
     values["quota_period"] = choice(period, PERIOD_WORDS) if period is not None else "week"
     if values["quota_scope"] is None:
         fail("quota_scope", _l("Unknown quota scope “%(value)s”: write ménage, adulte, enfant or enfant de moins "
-                               "de 3 ans.", value=as_text(scope)))
+                               "de 3 ans.", value=shown(as_text(scope))))
     if values["quota_period"] is None:
-        fail("quota_period", _l("Unknown quota period “%(value)s”: write semaine or mois.", value=as_text(period)))
+        fail("quota_period", _l("Unknown quota period “%(value)s”: write semaine or mois.",
+                                value=shown(as_text(period))))
     code = as_text(get("barcode")) or None
     return values, code
 

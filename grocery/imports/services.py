@@ -17,6 +17,7 @@ from grocery.errors import Conflict, GroceryError, NotFound
 from grocery.extensions import db
 from grocery.imports import households, products
 from grocery.imports.columns import Column, Item, Plan, Progress, map_columns
+from grocery.imports.limits import Deadline, ImportLimits
 from grocery.imports.models import ImportBatch
 from grocery.imports.parsing import ImportRefused, Table, check_size, read_table
 from grocery.timeutil import utcnow
@@ -52,16 +53,33 @@ def kind_of(key: str) -> ImportKind:
     return KINDS[key]
 
 
-def analyse_file(kind: str, filename: str, data: bytes, progress: Progress = None) -> Plan:
+def analyse_file(kind: str, filename: str, data: bytes, progress: Progress = None,
+                 deadline: Deadline | None = None) -> Plan:
     """Read and check a whole file without writing anything: the plan lists the rows to create, the rows already
-    present and every bad row (line, column, message). A file that cannot be read raises ImportRefused."""
-    return analyse_table(kind, read_table(filename, data), progress)
+    present and every bad row (line, column, message). A file that cannot be read, or over one of the import
+    limits (lines, columns, characters, size, time: grocery/imports/limits.py), raises ImportRefused."""
+    deadline = deadline or ImportLimits.current().deadline()
+    return analyse_table(kind, read_table(filename, data, deadline=deadline), progress, deadline)
 
 
-def analyse_table(kind: str, table: Table, progress: Progress = None) -> Plan:
-    """The plan of a file already read (the command line reads it first to size its progress bar)."""
+def analyse_table(kind: str, table: Table, progress: Progress = None, deadline: Deadline | None = None) -> Plan:
+    """The plan of a file already read (the command line reads it first to size its progress bar); the checks
+    stop with ImportRefused at the deadline."""
     spec = kind_of(kind)
-    return spec.analyse(table, map_columns(table, spec.columns), progress)
+    return spec.analyse(table, map_columns(table, spec.columns), _timed(progress, deadline))
+
+
+def _timed(progress: Progress, deadline: Deadline | None) -> Progress:
+    """The progress callback that also refuses the file once the deadline is passed."""
+    if deadline is None:
+        return progress
+
+    def step(count: int) -> None:
+        if progress:
+            progress(count)
+        deadline.check()
+
+    return step
 
 
 def start_import(actor, kind: str, filename: str, data: bytes, *, max_bytes: int) -> tuple[ImportBatch, Plan]:
@@ -85,19 +103,22 @@ def get_import(actor, kind: str, token: str) -> ImportBatch:
     return batch
 
 
-def preview_import(batch: ImportBatch) -> Plan:
+def preview_import(batch: ImportBatch, deadline: Deadline | None = None) -> Plan:
     """The plan of a pending import, checked again against the database as it is now."""
     if batch.status != "pending" or batch.content is None:
         raise Conflict(_l("This import is finished: upload the file again to import it once more."))
-    return analyse_file(batch.kind, batch.filename, batch.content)
+    return analyse_file(batch.kind, batch.filename, batch.content, deadline=deadline)
 
 
 def confirm_import(actor, batch: ImportBatch, *, only_valid: bool, progress: Progress = None) -> Plan:
     """Write a previewed import: the file is checked again, then every row is created through the domain
     services. Refused while errors remain unless only_valid; a refusal during the writing (a row that became
-    invalid meanwhile) raises ImportRefused and the caller rolls everything back."""
-    plan = preview_import(batch)
-    apply_plan(actor, batch, plan, only_valid=only_valid, progress=progress)
+    invalid meanwhile, or the time limit of one import passed) raises ImportRefused and the caller rolls
+    everything back."""
+    deadline = ImportLimits.current().deadline()
+    plan = preview_import(batch, deadline)
+    deadline.writing = True
+    apply_plan(actor, batch, plan, only_valid=only_valid, progress=_timed(progress, deadline))
     return plan
 
 

@@ -14,7 +14,8 @@ from grocery.extensions import db
 from grocery.imports import bp
 from grocery.imports import services as svc
 from grocery.imports.forms import CancelForm, ConfirmForm, UploadForm
-from grocery.imports.parsing import ImportRefused, human_size, max_bytes
+from grocery.imports.limits import ImportLimits, ImportRefused, human_size, number
+from grocery.imports.parsing import max_bytes
 
 #: Errors shown on the preview page; the counts always cover every line.
 MAX_ERRORS_SHOWN = 500
@@ -33,6 +34,12 @@ def index():
 
 def _size_limit() -> int:
     return max_bytes(current_app.config)
+
+
+def _limits_shown() -> dict[str, str]:
+    limits = ImportLimits.current()
+    return {"rows": number(limits.max_rows), "columns": number(limits.max_columns),
+            "chars": number(limits.max_cell_chars)}
 
 
 def _upload(kind: str):
@@ -54,7 +61,8 @@ def _upload(kind: str):
                 db.session.commit()
                 return redirect(url_for(f"imports.{kind}_preview", token=batch.token))
     return render_template("imports/upload.html", spec=spec, form=form, error=error,
-                           limit=human_size(_size_limit())), 422 if error else 200
+                           limit=human_size(_size_limit()),
+                           limits=_limits_shown()), 422 if error else 200
 
 
 def _preview(kind: str, token: str):
@@ -137,6 +145,7 @@ def _too_large(_error):
                 size=human_size(_size_limit()))
     if kind in svc.KINDS:
         return render_template("imports/upload.html", spec=svc.KINDS[kind], form=UploadForm(formdata=None),
-                               error=message, limit=human_size(_size_limit())), 413
+                               error=message, limit=human_size(_size_limit()),
+                               limits=_limits_shown()), 413
     return render_template("errors/error.html", code=413, message=message), 413
 
