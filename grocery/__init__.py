@@ -54,6 +54,7 @@ def create_app(config_class: type | None = None) -> Flask:
 
     init_security(app)
     csrf.init_app(app)
+    importlib.import_module("grocery.requestguard").init_request_guard(app)  # NUL characters, over-deep JSON: 400
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
     register_error_handlers(app)

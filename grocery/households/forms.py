@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from grocery.forms import MoneyField, choices
+from grocery.forms import BoundedDateField, BoundedIntegerField, MoneyField, choices
 
 LANGUAGE_LABELS = {"fr": _l("French"), "nl": _l("Dutch"), "de": _l("German"), "en": _l("English"),
                    "other": _l("Other")}
@@ -31,14 +31,14 @@ class HouseholdFields(FlaskForm):
                                      default="fr")
     proxy_names = TextAreaField(_l("Authorised proxy shoppers"), description=_l("One name per line."),
                                 render_kw={"rows": 2})
-    consent_on = DateField(_l("Consent to data processing given on"), validators=[Optional()])
+    consent_on = BoundedDateField(_l("Consent to data processing given on"), validators=[Optional()])
     notes = TextAreaField(_l("Confidential notes"), description=_l("Seen by the social service only."))
 
 
 class PersonFields(FlaskForm):
     first_name = StringField(_l("First name"))
     last_name = StringField(_l("Last name"))
-    birth_on = DateField(_l("Birth date"), validators=[Optional()])
+    birth_on = BoundedDateField(_l("Birth date"), validators=[Optional()])
     national_number = StringField(_l("National register number (optional)"),
                                   description=_l("11 digits, for example 85.07.30-033.28."),
                                   render_kw={"inputmode": "numeric", "autocomplete": "off"})
@@ -61,8 +61,8 @@ class MemberForm(PersonFields):
 
 class DecisionForm(FlaskForm):
     outcome = SelectField(_l("Outcome"), choices=lambda: choices(OUTCOME_LABELS.items()), default="granted")
-    valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()],
+    valid_from = BoundedDateField(_l("Valid from"), validators=[InputRequired()])
+    valid_until = BoundedDateField(_l("Valid until"), validators=[Optional()],
                             description=_l("Left empty: the usual validity is proposed."))
     income_cents = MoneyField(_l("Monthly income"), description=_l("All the household's income, in euros."))
     charges_cents = MoneyField(_l("Monthly fixed charges"),
@@ -80,6 +80,6 @@ class CardReissueForm(FlaskForm):
 class CriterionForm(FlaskForm):
     name = StringField(_l("Criterion"))
     required_proof = StringField(_l("Required proof"))
-    proof_validity_days = IntegerField(_l("A proof stays valid (days)"), default=90, validators=[Optional()],
+    proof_validity_days = BoundedIntegerField(_l("A proof stays valid (days)"), default=90, validators=[Optional()],
                                        description=_l("0: no limit."))
     is_active = BooleanField(_l("Proposed in decisions"), default=True)

@@ -4,8 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -15,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from grocery.forms import choices
+from grocery.forms import BoundedDateField, BoundedIntegerField, choices
 from grocery.volunteers.models import (
     CAPABILITIES,
     ENGAGEMENT_TYPES,
@@ -40,8 +38,8 @@ class ParticipantForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=120)])
     engagement_type = SelectField(_l("Engagement type"), choices=choices(ENGAGEMENT_TYPES.items()))
     referent_id = SelectField(_l("Referent social worker"), coerce=int)
-    started_on = DateField(_l("Start"), validators=[DataRequired()])
-    ended_on = DateField(_l("End"), validators=[Optional()])
+    started_on = BoundedDateField(_l("Start"), validators=[DataRequired()])
+    ended_on = BoundedDateField(_l("End"), validators=[Optional()])
     rhythm = StringField(_l("Rhythm chosen by the participant"), validators=[Optional(), Length(max=120)],
                          description=_l("In their words, e.g. “two shifts a month”."))
     capabilities = CheckboxesField(_l("Capabilities"), choices=choices(CAPABILITIES.items()))
@@ -52,14 +50,14 @@ class TemplateForm(FlaskForm):
     start_time = TimeField(_l("Start"), validators=[DataRequired()])
     end_time = TimeField(_l("End"), validators=[DataRequired()])
     activity_id = SelectField(_l("Activity"), coerce=int)
-    capacity = IntegerField(_l("Capacity"), validators=[DataRequired(), NumberRange(1, 50)], default=2)
+    capacity = BoundedIntegerField(_l("Capacity"), validators=[DataRequired(), NumberRange(1, 50)], default=2)
     required_capability = SelectField(_l("Required capability"),
                                       choices=choices([("", _l("None")), *CAPABILITIES.items()]))
 
 
 class PeriodForm(FlaskForm):
-    date_from = DateField(_l("From"), validators=[DataRequired()])
-    date_to = DateField(_l("To"), validators=[DataRequired()])
+    date_from = BoundedDateField(_l("From"), validators=[DataRequired()])
+    date_to = BoundedDateField(_l("To"), validators=[DataRequired()])
 
 
 class GoalForm(FlaskForm):
@@ -71,7 +69,7 @@ class GoalForm(FlaskForm):
 
 
 class EvaluationForm(FlaskForm):
-    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    held_on = BoundedDateField(_l("Date"), validators=[DataRequired()])
     mode = SelectField(_l("Mode"), choices=choices(EVALUATION_MODES.items()))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
@@ -89,6 +87,6 @@ class WorkshopForm(FlaskForm):
 
 
 class WorkshopSessionForm(FlaskForm):
-    held_on = DateField(_l("Day"), validators=[DataRequired()])
+    held_on = BoundedDateField(_l("Day"), validators=[DataRequired()])
     start_time = TimeField(_l("Start"), validators=[DataRequired()])
     end_time = TimeField(_l("End"), validators=[DataRequired()])

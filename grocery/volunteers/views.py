@@ -13,7 +13,7 @@ from grocery.auth.roles import ALL_ROLES, SOCIAL, Role, roles_required
 from grocery.barcodes import barcode_data_uri
 from grocery.errors import GroceryError, ValidationError
 from grocery.extensions import db
-from grocery.forms import apply_service_error, choices
+from grocery.forms import apply_service_error, choices, form_ints, parse_date, parse_int
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, PLANNERS, PLANNING_READERS, bp, services
 from grocery.volunteers.forms import (
@@ -56,10 +56,7 @@ def _fail(error: GroceryError, form=None) -> None:
 
 
 def _parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_date(value) if value else None
 
 
 def _parse_time(value: str | None):
@@ -121,7 +118,7 @@ def shift(shift_id: int):
 @roles_required(PLANNERS)
 def shift_assign(shift_id: int):
     shift = db.get_or_404(Shift, shift_id)
-    participant = db.session.get(Participant, request.form.get("participant_id", type=int) or 0)
+    participant = db.session.get(Participant, parse_int(request.form.get("participant_id")) or 0)
     if participant is None:
         flash(_("Choose a person."), "error")
         return redirect(url_for("volunteers.shift", shift_id=shift.id))
@@ -271,8 +268,8 @@ def competences_confirm(assignment_id: int):
     try:
         services.confirm_competences(
             current_user, assignment,
-            supervisor_ids=request.form.getlist("supervisor_ids", type=int),
-            participant_ids=request.form.getlist("participant_ids", type=int),
+            supervisor_ids=form_ints("supervisor_ids"),
+            participant_ids=form_ints("participant_ids"),
             comment=request.form.get("comment", ""))
     except GroceryError as error:
         _fail(error)
@@ -407,7 +404,7 @@ def participant_household_link(participant_id: int):
     participant = db.get_or_404(Participant, participant_id)
     raw = request.form.get("member_id", "")
     try:
-        changed = link_household_member(current_user, participant, int(raw) if raw.isdigit() else None)
+        changed = link_household_member(current_user, participant, parse_int(raw))
     except ValidationError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -614,7 +611,7 @@ def workshop_attendance(session_id: int):
     session = db.get_or_404(WorkshopSession, session_id)
     try:
         count = services.record_workshop_attendance(current_user, session,
-                                                    request.form.getlist("participant_ids", type=int))
+                                                    form_ints("participant_ids"))
     except GroceryError as error:
         _fail(error)
     else:
@@ -656,7 +653,7 @@ def activities():
 def activity_update(activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
     try:
-        services.set_activity_competences(current_user, activity, request.form.getlist("competence_ids", type=int))
+        services.set_activity_competences(current_user, activity, form_ints("competence_ids"))
     except GroceryError as error:
         _fail(error)
     else:
