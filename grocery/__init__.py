@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "grocery.stock",
     "grocery.checkout",
     "grocery.checkout.api",
+    "grocery.checkout.openapi",
     "grocery.volunteers",
     "grocery.imports",
     "grocery.reports",
