@@ -346,3 +346,28 @@ def test_json_bodies_nested_deep_or_with_nul_are_refused(app, client, db, login)
             response = client.post(url, data=body, content_type="application/json", headers={"X-CSRFToken": token})
             assert response.status_code == 400, (url, response.json)
             assert response.json["error"] == "bad_input" and response.json["message"]
+
+
+def test_integers_and_dates_are_read_within_bounds():
+    """Are "²", 5,000 digits, 2**31 and dates at the limits refused by the shared parsers, and plain values kept?"""
+    from datetime import date
+
+    from grocery.forms import parse_date, parse_int
+
+    for text in ("²", "٣", "9" * 5000, str(2**31), "-1", "1.5", "", " ", "1e3", None):
+        assert parse_int(text) is None, text
+    assert parse_int(" 42 ") == 42 and parse_int("-5", minimum=-10) == -5 and parse_int("999999999") == 999_999_999
+    for text in ("0001-01-01", "9999-12-31", "2026-02-30", "²", None):
+        assert parse_date(text) is None, text
+    assert parse_date("2026-12-01") == date(2026, 12, 1)
+
+
+def test_json_depth_is_measured_outside_strings():
+    """Does the guard count brackets of the structure only, never those inside strings (escaped quotes included)?"""
+    from grocery.requestguard import MAX_JSON_DEPTH, json_depth_exceeds
+
+    deep, shallow = "[" * (MAX_JSON_DEPTH + 1), "[" * MAX_JSON_DEPTH
+    assert json_depth_exceeds(deep + "]" * (MAX_JSON_DEPTH + 1))
+    assert not json_depth_exceeds(shallow + "]" * MAX_JSON_DEPTH)
+    assert not json_depth_exceeds(json.dumps({"note": "[" * 100, "quoted": '"[[[' * 40}))
+    assert json_depth_exceeds(json.dumps({'a\\"': 1}) + deep)
