@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from grocery.forms import BoundedDateField, BoundedIntegerField, MoneyField, choices
 
@@ -78,8 +78,8 @@ class CardReissueForm(FlaskForm):
 
 
 class CriterionForm(FlaskForm):
-    name = StringField(_l("Criterion"))
-    required_proof = StringField(_l("Required proof"))
+    name = StringField(_l("Criterion"), validators=[Length(max=120)])
+    required_proof = StringField(_l("Required proof"), validators=[Length(max=200)])
     proof_validity_days = BoundedIntegerField(_l("A proof stays valid (days)"), default=90, validators=[Optional()],
                                        description=_l("0: no limit."))
     is_active = BooleanField(_l("Proposed in decisions"), default=True)

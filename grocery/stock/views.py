@@ -94,7 +94,7 @@ def index():
 @bp.route("/near-expiry")
 @roles_required(STOCK_ROLES)
 def near_expiry():
-    days = arg_int("days", maximum=365) or get_setting("stock.near_expiry_days")
+    days = arg_int("days") or get_setting("stock.near_expiry_days")
     days = max(1, min(days, 365))
     today = local_today()
     return render_template("stock/near_expiry.html", lots=svc.near_expiry_lots(today, days), days=days, today=today)
@@ -610,7 +610,7 @@ def count_post(count_id: int):
 def labels():
     """Choose products (category or search), then print a sheet of their barcodes."""
     chosen = arg_ints("product")
-    copies = arg_int("copies", 1, minimum=1, maximum=40)
+    copies = min(arg_int("copies", 1, minimum=1), 40)
     if chosen:
         items = db.session.scalars(select(Product).options(selectinload(Product.barcodes))
                                    .where(Product.id.in_(chosen)).order_by(Product.name)).all()

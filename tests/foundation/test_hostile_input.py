@@ -12,7 +12,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from flask_login.utils import _create_identifier
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import DataError
 from werkzeug.routing import Rule
 
 from grocery.auth.roles import PUBLIC, Role
@@ -371,3 +372,38 @@ def test_json_depth_is_measured_outside_strings():
     assert not json_depth_exceeds(shallow + "]" * MAX_JSON_DEPTH)
     assert not json_depth_exceeds(json.dumps({"note": "[" * 100, "quoted": '"[[[' * 40}))
     assert json_depth_exceeds(json.dumps({'a\\"': 1}) + deep)
+
+
+@pytest.mark.parametrize("error", [OverflowError("Python int too large to convert to SQLite INTEGER"),
+                                   RecursionError("maximum recursion depth exceeded"),
+                                   DataError("INSERT ...", {}, Exception("integer out of range"))],
+                         ids=["overflow", "recursion", "data_error"])
+def test_the_safety_net_rolls_back_and_answers_400(error):
+    """When a value no parser bounded reaches the database or the JSON decoder, is the half-written work rolled back
+    and the answer a 400: a problem body under /api/, the error page elsewhere?"""
+    from grocery import create_app
+    from grocery.auth.roles import public
+    from grocery.config import TestingConfig
+    from grocery.extensions import db
+    from grocery.stock.models import Donor
+
+    app = create_app(TestingConfig)
+
+    def half_written():
+        db.session.add(Donor(name="Half-written", kind="supermarket"))
+        db.session.flush()
+        raise error
+
+    app.add_url_rule("/api/probe", "api_probe", public(half_written))
+    app.add_url_rule("/probe", "probe", public(half_written))
+    with app.app_context():
+        db.create_all()
+        before = db.session.scalar(select(func.count(Donor.id)))
+        db.session.remove()
+        client = app.test_client()
+        api, page = client.get("/api/probe"), client.get("/probe")
+        assert api.status_code == 400 and api.json["error"] == "bad_input" and api.json["message"]
+        assert page.status_code == 400 and "text/html" in page.content_type
+        assert db.session.scalar(select(func.count(Donor.id))) == before
+        db.session.remove()
+        db.engine.dispose()
