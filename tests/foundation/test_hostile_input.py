@@ -407,3 +407,54 @@ def test_the_safety_net_rolls_back_and_answers_400(error):
         assert db.session.scalar(select(func.count(Donor.id))) == before
         db.session.remove()
         db.engine.dispose()
+
+
+def _sale(card, product_id, **changes):
+    import uuid
+
+    body = {"uuid": str(uuid.uuid4()), "household_card": card, "lines": [{"product_id": product_id, "quantity": 1}],
+            "payment": {"method": "cash", "tendered_cents": 500}}
+    body.update(changes)
+    return body
+
+
+TILL_BODIES = {
+    "quote, product 10**30": ("/api/till/quote", lambda card, pid: {
+        "household_card": card, "lines": [{"product_id": 10**30, "quantity": 1}]}),
+    "quote, product 2**31": ("/api/till/quote", lambda card, pid: {
+        "household_card": card, "lines": [{"product_id": 2**31, "quantity": 1}]}),
+    "quote, quantity 10**30": ("/api/till/quote", lambda card, pid: {
+        "household_card": card, "lines": [{"product_id": pid, "quantity": 10**30}]}),
+    "quote, card of ²": ("/api/till/quote", lambda card, pid: {
+        "household_card": "²" * 13, "lines": [{"product_id": pid, "quantity": 1}]}),
+    "sale, product 10**30": ("/api/till/sales", lambda card, pid: _sale(card, 10**30)),
+    "sale, tendered 10**30": ("/api/till/sales", lambda card, pid: _sale(
+        card, pid, payment={"method": "cash", "tendered_cents": 10**30})),
+    "sale, created in year 1": ("/api/till/sales", lambda card, pid: _sale(
+        card, pid, client_created_at="0001-01-01T00:00:00+01:00")),
+    "sale, NUL in uuid": ("/api/till/sales", lambda card, pid: _sale(card, pid, uuid="a\x00b")),
+    "lookup, year 9999": ("/api/till/households/lookup", lambda card, pid: {
+        "last_name": "Dupont", "birth_date": "9999-12-31"}),
+    "lookup, ²": ("/api/till/households/lookup", lambda card, pid: {"last_name": "Dupont", "birth_date": "²"}),
+}
+
+
+@pytest.mark.parametrize("case", list(TILL_BODIES))
+def test_hostile_till_bodies_get_a_4xx_and_write_nothing(client, db, login, case):
+    """Numbers beyond any column, a sale dated in year 1, a NUL character sent to the till API: a 4xx with a
+    problem body (the safety net where the checkout services do not bound the value yet), and no sale written."""
+    from grocery.checkout.models import Sale
+    from tests.factories import make_lot, make_product, make_till
+
+    till = make_till(login(Role.CASHIER))
+    _household, card = make_shopper()
+    product = make_product(retail_price_cents=250, price_rule="fixed", social_price_cents=50)
+    make_lot(product, 10)
+    db.session.commit()
+    assert client.get(f"/till/sessions/{till.id}/screen").status_code == 200
+    url, body = TILL_BODIES[case]
+    response = client.post(url, data=json.dumps(body(card, product.id)), content_type="application/json",
+                           headers={"X-CSRFToken": client.csrf_token()})
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+    assert response.json["error"] and response.json["message"]
+    assert db.session.scalar(select(func.count(Sale.id))) == 0
