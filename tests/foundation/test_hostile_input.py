@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import sys
 from html.parser import HTMLParser
@@ -40,11 +41,15 @@ HOSTILE = {
     "nested": "[" * 2000 + "]" * 2000,
 }
 NESTED_JSON = "[" * 100_000 + "]" * 100_000
-#: Field by field, the classes that reach each kind of field's parser (every class goes to all fields at once too):
-#: numbers to every field; dates to date fields; long brackets to typed text. NUL is refused before any view.
-NUMBERS = ("2**31", "10**30", "5000 digits", "superscript two", "minus one")
-BY_KIND = {"date": ("year 1", "year 9999", "superscript two", "2**31"), "choice": NUMBERS,
-           "text": (*NUMBERS, "nested")}
+#: Field by field, the classes that reach each kind of field's parser (every class also goes to all fields at once):
+#: numbers to every field, dates to date fields, long brackets to typed text; NUL is refused before any view. The
+#: number beyond a column is the one the database refuses: 2**31 overflows PostgreSQL's INTEGER, SQLite stores it
+#: and overflows at 2**63 (10**30); the other is still sent in the all-at-once requests.
+_POSTGRES = "postgresql" in os.environ.get("GROCERY_TEST_DATABASE_URL", "")
+NUMBERS = ("2**31" if _POSTGRES else "10**30", "5000 digits", "superscript two", "minus one")
+BY_KIND = {"date": ("year 1", "year 9999", "superscript two"), "choice": NUMBERS, "text": (*NUMBERS, "nested")}
+#: The values the other roles of a route send in all its fields at once (the first role sends every value).
+OTHER_ROLES = (NUMBERS[0], "5000 digits", "superscript two", "NUL")
 
 #: Tables a refusal writes by design: a failed login is recorded (throttling).
 RECORDED_ON_REFUSAL = {"login_attempts"}
@@ -226,6 +231,8 @@ def _refused(client, response) -> bool:
     if response.status_code >= 400 or (response.request.method == "POST" and response.status_code == 200
                                        and response.mimetype == "text/html"):  # the form shown again
         return True
+    if not 300 <= response.status_code < 400:
+        return False
     with client.session_transaction() as session:
         flashes = session.pop("_flashes", [])
     return any(category == "error" for category, _message in flashes)
@@ -297,7 +304,8 @@ def test_hostile_values_never_give_a_server_error_nor_write(app, db, walk):
                 continue
             page = _send(client, writes, "GET", url, f"GET {url} as {who}", failures)
             # Query parameters: every value in each parameter for the first role; then each value in all at once.
-            for label, value in HOSTILE.items():
+            for label in HOSTILE if index == 0 else OTHER_ROLES:
+                value = HOSTILE[label]
                 batches = [[name] for name in names] if index == 0 else ([names] if names else [])
                 for batch in batches:
                     _send(client, writes, "GET", f"{url}?{urlencode(dict.fromkeys(batch, value))}",
@@ -320,7 +328,7 @@ def test_hostile_values_never_give_a_server_error_nor_write(app, db, walk):
                 base = {name: value for name, value in form["fields"].items() if value is not None}
                 fields = [name for name in form["fields"] if name != "csrf_token"]
                 # Each value in all fields at once; for the first role, also in each field alone (as its kind asks).
-                sends = [(label, fields) for label in HOSTILE]
+                sends = [(label, fields) for label in (HOSTILE if index == 0 else OTHER_ROLES)]
                 if index == 0:
                     sends += [(label, [name]) for name in fields for label in BY_KIND[form["kinds"].get(name, "text")]]
                 for label, batch in sends:
