@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "grocery.stock",
     "grocery.checkout",
     "grocery.checkout.api",
+    "grocery.checkout.openapi",
     "grocery.volunteers",
     "grocery.imports",
     "grocery.reports",
@@ -55,6 +56,7 @@ def create_app(config_class: type | None = None) -> Flask:
     _configure_serving_lock(app)  # first of the before-request functions: taken even when a later one answers
     init_security(app)
     csrf.init_app(app)
+    importlib.import_module("grocery.requestguard").init_request_guard(app)  # NUL characters, over-deep JSON: 400
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
     register_error_handlers(app)

@@ -27,7 +27,7 @@ CODE_KINDS = {
 
 def gtin_check_digit(body: str) -> str:
     """The GS1 mod-10 check digit for the digits before it (EAN-8, UPC-A, EAN-13 alike)."""
-    if not body.isdigit():
+    if not (body.isascii() and body.isdigit()):
         raise ValueError("digits only")
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return str((10 - total % 10) % 10)
@@ -36,7 +36,7 @@ def gtin_check_digit(body: str) -> str:
 def is_valid_gtin(code: str) -> bool:
     """True for an EAN-8, UPC-A (12) or EAN-13 code whose check digit is right."""
     return (
-        isinstance(code, str) and code.isdigit() and len(code) in (8, 12, 13)
+        isinstance(code, str) and code.isascii() and code.isdigit() and len(code) in (8, 12, 13)
         and gtin_check_digit(code[:-1]) == code[-1]
     )
 

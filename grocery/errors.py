@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -31,6 +32,15 @@ class ValidationError(GroceryError):
     def __init__(self, field: str | None, message: str | None = None, **details: object) -> None:
         self.field = field
         super().__init__(message, **details)
+
+
+class BadInput(GroceryError):
+    """A request no form could have sent (a number beyond any column, a NUL character, JSON nested too deep)."""
+
+    code = "bad_input"
+    status = 400
+    default_message = _l("A value sent is out of range or not allowed (a number too large, an impossible date, an "
+                         "invisible character). Check what was entered and try again.")
 
 
 class NotFound(GroceryError):
@@ -84,6 +94,19 @@ def register_error_handlers(app: Flask) -> None:
                 body["field"] = error.field
             return jsonify(body), error.status
         return render_template("errors/error.html", code=error.status, message=error.message), error.status
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(RecursionError)
+    @app.errorhandler(DataError)
+    def handle_out_of_range(error: Exception):
+        """Safety net for input no parser bounded: an integer beyond its column (DataError on PostgreSQL,
+        OverflowError on SQLite or in date arithmetic), a NUL character or an impossible date refused by the
+        database, JSON nested beyond the recursion limit. Rolled back, so nothing half-written remains; a 400."""
+        from grocery.extensions import db
+
+        db.session.rollback()
+        current_app.logger.warning("bad input refused on %s %s: %r", request.method, request.path, error)
+        return handle_grocery_error(BadInput())
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):

@@ -9,7 +9,9 @@ from flask_babel import lazy_gettext as _l
 from grocery.errors import ValidationError
 from grocery.i18n import formatting_locale
 
-_AMOUNT = re.compile(r"^(?P<sign>-)?(?P<units>\d{1,3}(?:[ .\u202f\u00a0]\d{3})+|\d+)(?:[.,](?P<cents>\d{1,2}))?$")
+#: ASCII digits only, at most 12 before the decimals (a 5,000-digit amount is refused, not converted).
+_AMOUNT = re.compile(r"^(?P<sign>-)?(?P<units>[0-9]{1,3}(?:[ .\u202f\u00a0][0-9]{3}){1,4}|[0-9]{1,12})"
+                     r"(?:[.,](?P<cents>[0-9]{1,2}))?$")
 MAX_CENTS = 10_000_000_00
 
 

@@ -1,7 +1,5 @@
 """The audit log page for administrators, filterable by action, person, record and dates."""
 
-from datetime import date
-
 from flask import render_template, request
 from sqlalchemy import select
 
@@ -10,13 +8,7 @@ from grocery.audit.services import search_events
 from grocery.auth.models import User
 from grocery.auth.roles import Role, roles_required
 from grocery.extensions import db
-
-
-def _parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+from grocery.forms import arg_int, parse_date
 
 
 @bp.route("/")
@@ -24,13 +16,13 @@ def _parse_date(value: str | None) -> date | None:
 def events():
     filters = {
         "action": request.args.get("action", "").strip() or None,
-        "actor_id": request.args.get("actor_id", type=int),
+        "actor_id": arg_int("actor_id", minimum=1),
         "target_type": request.args.get("target_type", "").strip() or None,
         "target_id": request.args.get("target_id", "").strip() or None,
-        "date_from": _parse_date(request.args.get("date_from")),
-        "date_to": _parse_date(request.args.get("date_to")),
+        "date_from": parse_date(request.args.get("date_from")),
+        "date_to": parse_date(request.args.get("date_to")),
     }
-    page = db.paginate(search_events(**filters), per_page=50, error_out=False)
+    page = db.paginate(search_events(**filters), page=arg_int("page", 1, minimum=1), per_page=50, error_out=False)
     actors = db.session.scalars(select(User).order_by(User.display_name)).all()
     query_args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template("admin/audit.html", page=page, filters=filters, actors=actors, query_args=query_args)

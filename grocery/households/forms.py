@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from grocery.forms import MoneyField, choices
+from grocery.forms import BoundedDateField, BoundedIntegerField, MoneyField, choices
 
 LANGUAGE_LABELS = {"fr": _l("French"), "nl": _l("Dutch"), "de": _l("German"), "en": _l("English"),
                    "other": _l("Other")}
@@ -41,14 +41,14 @@ class HouseholdFields(FlaskForm):
                                      default="fr")
     proxy_names = TextAreaField(_l("Authorised proxy shoppers"), description=_l("One name per line."),
                                 render_kw={"rows": 2})
-    consent_on = DateField(_l("Consent to data processing given on"), validators=[Optional()])
+    consent_on = BoundedDateField(_l("Consent to data processing given on"), validators=[Optional()])
     notes = TextAreaField(_l("Confidential notes"), description=_l("Seen by the social service only."))
 
 
 class PersonFields(FlaskForm):
     first_name = StringField(_l("First name"))
     last_name = StringField(_l("Last name"))
-    birth_on = DateField(_l("Birth date"), validators=[Optional()])
+    birth_on = BoundedDateField(_l("Birth date"), validators=[Optional()])
     national_number = StringField(_l("National register number (optional)"),
                                   description=_l("11 digits, for example 85.07.30-033.28."),
                                   render_kw={"inputmode": "numeric", "autocomplete": "off"})
@@ -68,13 +68,13 @@ class MemberForm(PersonFields):
                            choices=lambda: choices(RELATION_LABELS.items()), default="child")
     is_active = BooleanField(_l("Lives in the household"), default=True)
     sex = SelectField(_l("Sex"), choices=lambda: choices(SEX_LABELS.items()), default="not_stated")
-    presence_percent = IntegerField(
+    presence_percent = BoundedIntegerField(
         _l("Share of the time in the household (%)"), default=100, validators=[Optional(), NumberRange(1, 100)],
         description=_l("100: full time. Shared custody half of the time: 50. Counts in the budget scale and the "
                        "reste à vivre."), render_kw={"inputmode": "numeric"})
     has_sensitive_consent = BooleanField(_l("The person agrees to record the answers below (self-declared)"))
-    sensitive_consent_on = DateField(_l("Consent given on"), validators=[Optional()],
-                                     description=_l("Left empty: today."))
+    sensitive_consent_on = BoundedDateField(_l("Consent given on"), validators=[Optional()],
+                                            description=_l("Left empty: today."))
     disability = SelectField(_l("Person with a disability"), choices=lambda: choices(DECLARATION_LABELS.items()),
                              default="unknown")
     homeless = SelectField(_l("Homeless person"), choices=lambda: choices(DECLARATION_LABELS.items()),
@@ -85,9 +85,9 @@ class MemberForm(PersonFields):
 
 class DecisionForm(FlaskForm):
     outcome = SelectField(_l("Outcome"), choices=lambda: choices(OUTCOME_LABELS.items()), default="granted")
-    valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()],
-                            description=_l("Left empty: the usual validity is proposed."))
+    valid_from = BoundedDateField(_l("Valid from"), validators=[InputRequired()])
+    valid_until = BoundedDateField(_l("Valid until"), validators=[Optional()],
+                                   description=_l("Left empty: the usual validity is proposed."))
     budget_cents = MoneyField(_l("Budget granted (leave empty to follow the scale)"))
     budget_override_motive = StringField(_l("Why the budget differs from the scale"))
     motive = TextAreaField(_l("Motive"), render_kw={"rows": 3})
@@ -99,8 +99,8 @@ class CardReissueForm(FlaskForm):
 
 
 class CriterionForm(FlaskForm):
-    name = StringField(_l("Criterion"))
-    required_proof = StringField(_l("Required proof"))
-    proof_validity_days = IntegerField(_l("A proof stays valid (days)"), default=90, validators=[Optional()],
-                                       description=_l("0: no limit."))
+    name = StringField(_l("Criterion"), validators=[Length(max=120)])
+    required_proof = StringField(_l("Required proof"), validators=[Length(max=200)])
+    proof_validity_days = BoundedIntegerField(_l("A proof stays valid (days)"), default=90, validators=[Optional()],
+                                              description=_l("0: no limit."))
     is_active = BooleanField(_l("Proposed in decisions"), default=True)

@@ -12,7 +12,7 @@ from grocery.auth.roles import MANAGERS, SOCIAL, roles_required
 from grocery.barcodes import barcode_data_uri
 from grocery.errors import Conflict, GroceryError, ValidationError
 from grocery.extensions import db
-from grocery.forms import apply_service_error
+from grocery.forms import apply_service_error, parse_date, parse_int
 from grocery.households import bp
 from grocery.households import services as hs
 from grocery.households.forms import (
@@ -90,16 +90,13 @@ def _call_checking_duplicates(form, action):
 def index():
     text = request.args.get("q", "").strip()
     birth_text = request.args.get("birth_on", "").strip()
-    birth_on = None
-    if birth_text:
-        try:
-            birth_on = date.fromisoformat(birth_text)
-        except ValueError:
-            flash(_("The birth date is not a date: use the calendar."), "error")
+    birth_on = parse_date(birth_text) if birth_text else None
+    if birth_text and birth_on is None:
+        flash(_("The birth date is not a date: use the calendar."), "error")
     today = local_today()
     searched = bool(text or birth_on)
     results = hs.search_households(text, birth_on) if searched else []
-    if searched and len(results) == 1 and text and text.isdigit():
+    if searched and len(results) == 1 and text and text.isascii() and text.isdigit():
         return redirect(url_for("households.view", household_id=results[0].id))
     return render_template(
         "households/index.html", text=text, birth_text=birth_text, searched=searched, results=results,
@@ -256,13 +253,12 @@ def _criteria_from_request(criteria: list[Criterion]) -> list[dict]:
     """The criteria ticked on the decision form, each with the proof seen and its date."""
     items = []
     for raw in request.form.getlist("criterion"):
-        if not raw.isdigit():
+        if parse_int(raw, minimum=1) is None:
             raise ValidationError("criteria", _("Unknown criterion: choose one from the list."))
         proof_text = request.form.get(f"proof_on_{raw}", "").strip()
-        try:
-            proof_on = date.fromisoformat(proof_text) if proof_text else None
-        except ValueError:
-            raise ValidationError("criteria", _("The date of a proof is not a date: use the calendar.")) from None
+        proof_on = parse_date(proof_text) if proof_text else None
+        if proof_text and proof_on is None:
+            raise ValidationError("criteria", _("The date of a proof is not a date: use the calendar."))
         items.append({"criterion_id": int(raw), "proof_seen": request.form.get(f"proof_seen_{raw}", ""),
                       "proof_dated_on": proof_on})
     return items
@@ -311,7 +307,7 @@ def decide(household_id: int):
         except ValidationError as error:
             lines_error, lines = error.message, []
             line_rows = _raw_line_rows()
-    checked = {int(v) for v in request.form.getlist("criterion") if v.isdigit()}
+    checked = {n for n in (parse_int(v) for v in request.form.getlist("criterion")) if n is not None}
     if latest is not None and request.method == "GET":
         checked = {line.criterion_id for line in latest.criteria}
     criteria_error = None
@@ -382,9 +378,8 @@ def _old_proofs(criteria: list[Criterion], day: date) -> set[int]:
     """Ids of the criteria whose proof date, as typed on the form, is already too old (warned before saving)."""
     old = set()
     for criterion in criteria:
-        try:
-            proof_on = date.fromisoformat(request.form.get(f"proof_on_{criterion.id}", ""))
-        except ValueError:
+        proof_on = parse_date(request.form.get(f"proof_on_{criterion.id}", ""))
+        if proof_on is None:
             continue
         if hs.is_proof_too_old(criterion, proof_on, day):
             old.add(criterion.id)

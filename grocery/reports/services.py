@@ -23,6 +23,7 @@ from sqlalchemy import and_, case, distinct, func, literal, or_, select
 
 from grocery.errors import ValidationError
 from grocery.extensions import db
+from grocery.forms import DATE_MAX, DATE_MIN
 from grocery.timeutil import local_day_bounds, local_today
 
 #: Age bands of the reports (inclusive bounds in years; None: no upper bound).
@@ -116,9 +117,11 @@ def _parse_day(text: str, field_name: str) -> date:
     text = (text or "").strip()
     for parse in (date.fromisoformat, _parse_french):
         try:
-            return parse(text)
+            day = parse(text)
         except ValueError:
             continue
+        if DATE_MIN <= day <= DATE_MAX:  # 0001-01-01 or 9999-12-31 would overflow the period arithmetic
+            return day
     raise ValidationError(field_name, _l("Write the date as DD/MM/YYYY (for example 31/01/2026)."))
 
 

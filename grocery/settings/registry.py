@@ -63,7 +63,7 @@ class SettingDef:
         if self.kind == "cents":
             value = parse_money(text, field=self.key)
         else:
-            if not re.fullmatch(r"-?\d+", text):
+            if not re.fullmatch(r"-?[0-9]{1,12}", text):  # ASCII digits, never 5,000 of them
                 raise ValidationError(self.key, _l("Enter a whole number."))
             value = int(text)
         low = 0 if self.kind == "percent" and self.min is None else self.min

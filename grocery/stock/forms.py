@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from grocery.forms import MoneyField, choices
+from grocery.forms import BoundedDateField, BoundedIntegerField, MoneyField, choices
 from grocery.i18n import language_choices
 
 UNIT_LABELS = {"piece": _l("Piece"), "kg": _l("Kilogram"), "litre": _l("Litre")}
@@ -37,7 +37,7 @@ class ProductFieldsMixin:
     name = StringField(_l("Name"), validators=[Optional(), Length(max=160)])
     category = SelectField(_l("Category"), validate_choice=False)
     unit_kind = SelectField(_l("Sold by"), choices=choices(UNIT_LABELS.items()), default="piece")
-    net_weight_g = IntegerField(_l("Net weight of one piece (g)"), validators=[Optional()],
+    net_weight_g = BoundedIntegerField(_l("Net weight of one piece (g)"), validators=[Optional()],
                                 description=_l("For the reports in kilograms."),
                                 render_kw={"inputmode": "numeric"})
     retail_price_cents = MoneyField(_l("Retail price (€)"),
@@ -47,14 +47,14 @@ class ProductFieldsMixin:
 
 class ProductForm(ProductFieldsMixin, FlaskForm):
     price_rule = SelectField(_l("Rule"), choices=choices(PRICE_RULE_LABELS.items()), default="category")
-    social_percent = IntegerField(_l("Percentage of retail"), validators=[Optional()],
+    social_percent = BoundedIntegerField(_l("Percentage of retail"), validators=[Optional()],
                                   render_kw={"inputmode": "numeric"})
     social_price_cents = MoneyField(_l("Fixed social price (€)"), render_kw={"inputmode": "decimal"})
-    quota_quantity = IntegerField(_l("Quota: at most"), validators=[Optional()],
+    quota_quantity = BoundedIntegerField(_l("Quota: at most"), validators=[Optional()],
                                   description=_l("Leave empty for no limit."), render_kw={"inputmode": "numeric"})
     quota_scope = SelectField(_l("Quota applies"), choices=choices(QUOTA_SCOPE_LABELS.items()))
     quota_period = SelectField(_l("Quota period"), choices=choices(QUOTA_PERIOD_LABELS.items()))
-    low_stock_threshold = IntegerField(_l("Low-stock threshold"), validators=[Optional()], default=0,
+    low_stock_threshold = BoundedIntegerField(_l("Low-stock threshold"), validators=[Optional()], default=0,
                                        description=_l("In pieces, grams or millilitres."),
                                        render_kw={"inputmode": "numeric"})
     barcode = StringField(_l("Barcode"), validators=[Optional()],
@@ -70,9 +70,9 @@ class BarcodeForm(FlaskForm):
 
 class CategoryForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
-    default_social_percent = IntegerField(_l("Default social price (percentage of retail)"),
+    default_social_percent = BoundedIntegerField(_l("Default social price (percentage of retail)"),
                                           validators=[DataRequired(), NumberRange(0, 100)], default=20)
-    sort_order = IntegerField(_l("Order"), validators=[Optional()], default=0)
+    sort_order = BoundedIntegerField(_l("Order"), validators=[Optional()], default=0)
     is_active = BooleanField(_l("Category in use"), default=True)
 
 
@@ -89,7 +89,7 @@ class DonorForm(FlaskForm):
 
 class ReceptionForm(FlaskForm):
     donor_id = SelectField(_l("Donor"), validate_choice=False)
-    received_on = DateField(_l("Date"), validators=[Optional()])
+    received_on = BoundedDateField(_l("Date"), validators=[Optional()])
     programme = StringField(_l("Programme or campaign"), validators=[Optional(), Length(max=120)])
 
 
@@ -100,15 +100,15 @@ class ReceptionLineForm(ProductFieldsMixin, FlaskForm):
     code = HiddenField()
     quantity = StringField(_l("Quantity (pieces or packs)"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
     measure = StringField(_l("Weight or volume (kg / l)"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    use_by_on = DateField(_l("Use-by date (DLC)"), validators=[Optional()])
-    best_before_on = DateField(_l("Best-before date (DDM)"), validators=[Optional()])
+    use_by_on = BoundedDateField(_l("Use-by date (DLC)"), validators=[Optional()])
+    best_before_on = BoundedDateField(_l("Best-before date (DDM)"), validators=[Optional()])
     lot_number = StringField(_l("Lot number"), validators=[Optional(), Length(max=40)])
 
 
 class WasteForm(FlaskForm):
     quantity = StringField(_l("Quantity"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
     reason = SelectField(_l("Reason"), choices=choices(WASTE_REASON_LABELS.items()))
-    weight_g = IntegerField(_l("Weight (g)"), validators=[Optional()],
+    weight_g = BoundedIntegerField(_l("Weight (g)"), validators=[Optional()],
                             description=_l("Leave empty to compute it from the product's net weight."),
                             render_kw={"inputmode": "numeric"})
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
@@ -126,4 +126,4 @@ class CountPostForm(FlaskForm):
 class MeasureLabelForm(FlaskForm):
     product_id = SelectField(_l("Product"), validate_choice=False)
     value = StringField(_l("Weight (kg) or price (€)"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    copies = IntegerField(_l("Number of labels"), validators=[Optional(), NumberRange(1, 60)], default=1)
+    copies = BoundedIntegerField(_l("Number of labels"), validators=[Optional(), NumberRange(1, 60)], default=1)

@@ -93,11 +93,11 @@ def parse_quantity(product: Product, text: str | int | None, *, field: str = "qu
     if raw.startswith("-"):
         raise ValidationError(field, _l("A quantity cannot be negative."))
     if product.unit_kind == "piece":
-        if not raw.isdigit():
+        if not re.fullmatch(r"[0-9]{1,9}", raw):
             raise ValidationError(field, _l("This product is counted by the piece: enter a whole number."))
         value = int(raw)
     else:
-        if not re.fullmatch(r"\d+([.,]\d{1,3})?", raw):
+        if not re.fullmatch(r"[0-9]{1,9}([.,][0-9]{1,3})?", raw):
             raise ValidationError(field, _l("Enter a weight or volume such as 1,250 (at most three decimals)."))
         try:
             value = int(Decimal(raw.replace(",", ".")) * 1000)
@@ -115,7 +115,7 @@ def parse_whole(text: str | None, *, field: str = "quantity") -> int | None:
     raw = (text or "").strip().replace(" ", "")
     if not raw:
         return None
-    if not re.fullmatch(r"-?\d{1,9}", raw):
+    if not re.fullmatch(r"-?[0-9]{1,9}", raw):
         raise ValidationError(field, _l("Enter a whole number."))
     return int(raw)
 
@@ -125,7 +125,7 @@ def parse_measure(text: str | None, *, field: str = "measure") -> int | None:
     raw = (text or "").strip().replace(" ", "")
     if not raw:
         return None
-    if not re.fullmatch(r"-?\d{1,6}([.,]\d{1,3})?", raw):
+    if not re.fullmatch(r"-?[0-9]{1,6}([.,][0-9]{1,3})?", raw):
         raise ValidationError(field, _l("Enter a weight or volume such as 1,250 (at most three decimals)."))
     return int(Decimal(raw.replace(",", ".")) * 1000)
 
@@ -177,7 +177,7 @@ def save_category(actor, category: ProductCategory | None, *, name: str, default
 def validate_barcode(code: str | None, *, field: str = "barcode") -> str:
     """A manufacturer or in-store barcode, checked and normalised (UPC-A and 12-digit scans to EAN-13)."""
     code = re.sub(r"\s", "", code or "")
-    if not code.isdigit() or len(code) not in (8, 12, 13):
+    if not (code.isascii() and code.isdigit()) or len(code) not in (8, 12, 13):
         raise ValidationError(field, _l("A barcode has 8, 12 or 13 digits: scan it again or type all the digits."))
     if not is_valid_gtin(code):
         raise ValidationError(field, _l("The check digit of %(code)s is wrong: scan it again or check the digits.",
@@ -370,7 +370,7 @@ def parse_scan(code: str) -> ScanResult:
     products) or a price (piece products) checked by their verifier digit.
     """
     raw = re.sub(r"\s", "", code or "")
-    if not raw.isdigit() or len(raw) not in (8, 12, 13):
+    if not (raw.isascii() and raw.isdigit()) or len(raw) not in (8, 12, 13):
         raise ValidationError("code", _l("“%(code)s” is not a barcode: scan it again or type its 8 or 13 digits.",
                                          code=raw or "?"))
     if not is_valid_gtin(raw):

@@ -1,5 +1,7 @@
 """Stock pages: lists, catalogue, donors, receptions (scanner in hand), lots and waste, counts, labels."""
 
+import re
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,7 +13,7 @@ from grocery.auth.roles import roles_required
 from grocery.barcodes import barcode_data_uri
 from grocery.errors import Conflict, GroceryError, ValidationError
 from grocery.extensions import db
-from grocery.forms import apply_service_error, choices
+from grocery.forms import apply_service_error, arg_int, arg_ints, choices, parse_int
 from grocery.i18n import render_document
 from grocery.money import parse_money
 from grocery.settings.services import get_setting
@@ -50,6 +52,12 @@ _UNIT_HINTS = {"piece": _l("In pieces."), "kg": _l("In kg, for example 1,250."),
                "litre": _l("In litres, for example 0,75.")}
 
 
+def _get(model, value):
+    """The row whose id a form field gives, or None when the field holds no bounded id."""
+    ident = parse_int(value, minimum=1)
+    return db.session.get(model, ident) if ident is not None else None
+
+
 @bp.context_processor
 def _stock_labels():
     return {"labels": LABELS}
@@ -74,7 +82,7 @@ def _categories(active_only: bool = True) -> list[ProductCategory]:
 @roles_required(STOCK_ROLES)
 def index():
     categories = _categories(active_only=False)
-    category_id = request.args.get("category", type=int)
+    category_id = arg_int("category")
     rows = svc.stock_on_hand(category_id)
     totals = {"grams": sum(r.weight_g or 0 for r in rows), "retail_cents": sum(r.retail_cents for r in rows)}
     today = local_today()
@@ -87,7 +95,7 @@ def index():
 @bp.route("/near-expiry")
 @roles_required(STOCK_ROLES)
 def near_expiry():
-    days = request.args.get("days", type=int) or get_setting("stock.near_expiry_days")
+    days = arg_int("days") or get_setting("stock.near_expiry_days")
     days = max(1, min(days, 365))
     today = local_today()
     return render_template("stock/near_expiry.html", lots=svc.near_expiry_lots(today, days), days=days, today=today)
@@ -125,8 +133,8 @@ def low_stock():
 @roles_required(STOCK_ROLES)
 def products():
     q = (request.args.get("q") or "").strip()
-    category_id = request.args.get("category", type=int)
-    page = max(request.args.get("page", 1, type=int), 1)
+    category_id = arg_int("category")
+    page = arg_int("page", 1, minimum=1)
     query = select(Product).options(selectinload(Product.barcodes)).order_by(Product.name)
     if q:
         query = query.where(or_(Product.name.ilike(f"%{q}%"),
@@ -149,8 +157,7 @@ def _product_form(product: Product | None) -> ProductForm:
 
 
 def _product_values(form) -> dict:
-    category = db.session.get(ProductCategory, int(form.category.data)) if (form.category.data or "").isdigit() \
-        else None
+    category = _get(ProductCategory, form.category.data)
     values = {"name": form.name.data, "category": category, "unit_kind": form.unit_kind.data,
               "net_weight_g": form.net_weight_g.data, "retail_price_cents": form.retail_price_cents.data or 0}
     if isinstance(form, ProductForm):
@@ -338,7 +345,7 @@ def reception_new():
     if request.method == "GET":
         form.received_on.data = local_today()
     if form.validate_on_submit():
-        donor = db.session.get(Donor, int(form.donor_id.data)) if (form.donor_id.data or "").isdigit() else None
+        donor = _get(Donor, form.donor_id.data)
         try:
             donation = svc.start_donation(current_user, donor, form.received_on.data, form.programme.data)
         except ValidationError as error:
@@ -370,7 +377,7 @@ def reception(donation_id: int):
         return render_template("stock/reception_done.html", donation=donation,
                                totals=svc.donation_totals(donation))
     code = (request.args.get("code") or "").strip()
-    product_id = request.args.get("product_id", type=int)
+    product_id = arg_int("product_id")
     form = ReceptionLineForm(formdata=None)
     if product_id:
         product = db.get_or_404(Product, product_id)
@@ -378,7 +385,7 @@ def reception(donation_id: int):
         return _render_reception(donation, form, product=product)
     if not code:
         return _render_reception(donation)
-    if not code.replace(" ", "").isdigit():
+    if not re.fullmatch(r"[0-9 ]+", code):
         term = f"%{code}%"
         matches = db.session.scalars(select(Product).where(Product.is_active.is_(True), Product.name.ilike(term))
                                      .order_by(Product.name).limit(12)).all()
@@ -408,7 +415,7 @@ def reception_line(donation_id: int):
     donation = db.get_or_404(Donation, donation_id)
     form = ReceptionLineForm()
     form.category.choices = category_choices(_categories())
-    product = db.session.get(Product, int(form.product_id.data)) if (form.product_id.data or "").isdigit() else None
+    product = _get(Product, form.product_id.data)
     new_code = None if product else (form.code.data or None)
     if not form.validate_on_submit():
         return _render_reception(donation, form, product=product, new_code=new_code, status=422)
@@ -427,7 +434,7 @@ def reception_line(donation_id: int):
             error = ValidationError("code", error.message)
         if not apply_service_error(form, error):
             flash(error.message, "error")
-        known = db.session.get(Product, int(form.product_id.data)) if (form.product_id.data or "").isdigit() else None
+        known = _get(Product, form.product_id.data)
         if known is None and not new_code:
             return redirect(url_for("stock.reception", donation_id=donation_id))
         return _render_reception(db.session.get(Donation, donation_id), form, product=known,
@@ -524,8 +531,7 @@ def counts():
     form = CountOpenForm()
     form.category.choices = choices([("", _("The whole stock"))] + [(str(c.id), c.name) for c in _categories()])
     if form.validate_on_submit():
-        category = db.session.get(ProductCategory, int(form.category.data)) \
-            if (form.category.data or "").isdigit() else None
+        category = _get(ProductCategory, form.category.data)
         count = svc.open_count(current_user, category)
         db.session.commit()
         return redirect(url_for("stock.count", count_id=count.id))
@@ -607,8 +613,8 @@ def count_post(count_id: int):
 @roles_required(STOCK_ROLES)
 def labels():
     """Choose products (category or search), then print a sheet of their barcodes."""
-    chosen = request.args.getlist("product", type=int)
-    copies = max(1, min(request.args.get("copies", 1, type=int), 40))
+    chosen = arg_ints("product")
+    copies = min(arg_int("copies", 1, minimum=1), 40)
     if chosen:
         items = db.session.scalars(select(Product).options(selectinload(Product.barcodes))
                                    .where(Product.id.in_(chosen)).order_by(Product.name)).all()
@@ -617,7 +623,7 @@ def labels():
         missing = [product for product in items if not product.barcodes]
         return render_template("stock/labels_sheet.html", sheet=sheet, missing=missing, title=_("Product barcodes"))
     q = (request.args.get("q") or "").strip()
-    category_id = request.args.get("category", type=int)
+    category_id = arg_int("category")
     query = select(Product).options(selectinload(Product.barcodes)).where(Product.is_active.is_(True)) \
         .order_by(Product.name).limit(200)
     if q:
@@ -642,7 +648,7 @@ def measure_labels():
     """Print variable-measure labels: a weight for kg/litre products, a price for piece products."""
     form = MeasureLabelForm()
     form.product_id.choices = choices([(str(p.id), p.name) for p in _measure_products()])
-    product = db.session.get(Product, int(form.product_id.data)) if (form.product_id.data or "").isdigit() else None
+    product = _get(Product, form.product_id.data)
     if form.validate_on_submit() and product is not None:
         try:
             if product.unit_kind == "piece":

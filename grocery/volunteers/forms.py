@@ -4,8 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -15,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from grocery.forms import choices
+from grocery.forms import BoundedDateField, BoundedIntegerField, choices
 from grocery.i18n import language_choices
 from grocery.volunteers.models import (
     CAPABILITIES,
@@ -41,8 +39,8 @@ class ParticipantForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=120)])
     engagement_type = SelectField(_l("Engagement type"), choices=choices(ENGAGEMENT_TYPES.items()))
     referent_id = SelectField(_l("Referent social worker"), coerce=int)
-    started_on = DateField(_l("Start"), validators=[DataRequired()])
-    ended_on = DateField(_l("End"), validators=[Optional()])
+    started_on = BoundedDateField(_l("Start"), validators=[DataRequired()])
+    ended_on = BoundedDateField(_l("End"), validators=[Optional()])
     rhythm = StringField(_l("Rhythm chosen by the participant"), validators=[Optional(), Length(max=120)],
                          description=_l("In their words, e.g. “two shifts a month”."))
     preferred_language = SelectField(_l("Language of the attestations"), choices=lambda: choices(language_choices()),
@@ -55,14 +53,14 @@ class TemplateForm(FlaskForm):
     start_time = TimeField(_l("Start"), validators=[DataRequired()])
     end_time = TimeField(_l("End"), validators=[DataRequired()])
     activity_id = SelectField(_l("Activity"), coerce=int)
-    capacity = IntegerField(_l("Capacity"), validators=[DataRequired(), NumberRange(1, 50)], default=2)
+    capacity = BoundedIntegerField(_l("Capacity"), validators=[DataRequired(), NumberRange(1, 50)], default=2)
     required_capability = SelectField(_l("Required capability"),
                                       choices=choices([("", _l("None")), *CAPABILITIES.items()]))
 
 
 class PeriodForm(FlaskForm):
-    date_from = DateField(_l("From"), validators=[DataRequired()])
-    date_to = DateField(_l("To"), validators=[DataRequired()])
+    date_from = BoundedDateField(_l("From"), validators=[DataRequired()])
+    date_to = BoundedDateField(_l("To"), validators=[DataRequired()])
 
 
 class GoalForm(FlaskForm):
@@ -76,26 +74,26 @@ class GoalForm(FlaskForm):
 
 
 class AllowanceForm(FlaskForm):
-    day = DateField(_l("Day of volunteering"), validators=[DataRequired()])
+    day = BoundedDateField(_l("Day of volunteering"), validators=[DataRequired()])
     amount = StringField(_l("Amount paid"), validators=[DataRequired(), Length(max=12)],
                          description=_l("The flat-rate allowance for that day, e.g. 15,00."),
                          render_kw={"inputmode": "decimal"})
 
 
 class PiisForm(FlaskForm):
-    signed_on = DateField(_l("PIIS signed on"), validators=[Optional()],
-                          description=_l("Leave empty when the participant has no PIIS."))
+    signed_on = BoundedDateField(_l("PIIS signed on"), validators=[Optional()],
+                                 description=_l("Leave empty when the participant has no PIIS."))
     referent = StringField(_l("Referent social worker of the PIIS"), validators=[Optional(), Length(max=160)],
                            description=_l("Name and service, e.g. “M. Dupont, CPAS de Namur, service insertion”."))
 
 
 class PiisReviewForm(FlaskForm):
-    review_on = DateField(_l("Review date"), validators=[DataRequired()])
+    review_on = BoundedDateField(_l("Review date"), validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
 class EvaluationForm(FlaskForm):
-    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    held_on = BoundedDateField(_l("Date"), validators=[DataRequired()])
     mode = SelectField(_l("Mode"), choices=choices(EVALUATION_MODES.items()))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
@@ -117,7 +115,7 @@ class WorkshopForm(FlaskForm):
 
 
 class WorkshopSessionForm(FlaskForm):
-    held_on = DateField(_l("Day"), validators=[DataRequired()])
+    held_on = BoundedDateField(_l("Day"), validators=[DataRequired()])
     start_time = TimeField(_l("Start"), validators=[DataRequired()])
     end_time = TimeField(_l("End"), validators=[DataRequired()])
-    capacity = IntegerField(_l("Places"), validators=[DataRequired(), NumberRange(1, 100)], default=12)
+    capacity = BoundedIntegerField(_l("Places"), validators=[DataRequired(), NumberRange(1, 100)], default=12)

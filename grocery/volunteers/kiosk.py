@@ -10,6 +10,7 @@ from grocery.auth.roles import roles_required
 from grocery.auth.services import check_kiosk_exit
 from grocery.errors import GroceryError
 from grocery.extensions import db
+from grocery.forms import parse_int
 from grocery.timeutil import local_today
 from grocery.volunteers import PLANNERS, bp, services
 from grocery.volunteers.models import Shift
@@ -103,8 +104,8 @@ def kiosk_signup():
     if not in_kiosk_mode():
         return jsonify({"ok": False, "message": _("Kiosk mode is not open on this tablet.")}), 403
     payload = request.get_json(silent=True) or {}
-    shift = db.session.get(Shift, int(payload.get("shift_id") or 0)) if str(payload.get("shift_id", "")).isdigit() \
-        else None
+    shift_id = parse_int(str(payload.get("shift_id", "")))
+    shift = db.session.get(Shift, shift_id) if shift_id else None
     if shift is None:
         return jsonify({"ok": False, "message": _("This shift no longer exists. Scan your badge again.")}), 404
     try:

@@ -13,7 +13,7 @@ from grocery.auth.roles import ALL_ROLES, SOCIAL, Role, roles_required
 from grocery.barcodes import barcode_data_uri
 from grocery.errors import GroceryError, ValidationError
 from grocery.extensions import db
-from grocery.forms import apply_service_error, choices
+from grocery.forms import apply_service_error, arg_int, choices, form_ints, parse_date, parse_int
 from grocery.money import parse_money
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, PLANNERS, PLANNING_READERS, allowances, bp, services
@@ -62,10 +62,7 @@ def _fail(error: GroceryError, form=None) -> None:
 
 
 def _parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_date(value) if value else None
 
 
 def _parse_time(value: str | None):
@@ -127,7 +124,7 @@ def shift(shift_id: int):
 @roles_required(PLANNERS)
 def shift_assign(shift_id: int):
     shift = db.get_or_404(Shift, shift_id)
-    participant = db.session.get(Participant, request.form.get("participant_id", type=int) or 0)
+    participant = db.session.get(Participant, parse_int(request.form.get("participant_id")) or 0)
     if participant is None:
         flash(_("Choose a person."), "error")
         return redirect(url_for("volunteers.shift", shift_id=shift.id))
@@ -278,8 +275,8 @@ def competences_confirm(assignment_id: int):
     try:
         services.confirm_competences(
             current_user, assignment,
-            supervisor_ids=request.form.getlist("supervisor_ids", type=int),
-            participant_ids=request.form.getlist("participant_ids", type=int),
+            supervisor_ids=form_ints("supervisor_ids"),
+            participant_ids=form_ints("participant_ids"),
             comment=request.form.get("comment", ""))
     except GroceryError as error:
         _fail(error)
@@ -401,7 +398,7 @@ def participant(participant_id: int):
         reviews = services.piis_reviews(participant)
     allowance = None
     if allowances.allowance_applies(participant):
-        allowance = allowances.allowance_status(participant, request.args.get("year", type=int))
+        allowance = allowances.allowance_status(participant, arg_int("year", minimum=1900, maximum=2199))
     return render_template("volunteers/participant.html", participant=participant, summary=summary,
                            allowance=allowance, allowance_form=AllowanceForm(formdata=None, day=local_today()),
                            member_candidates=candidates, piis_form=piis_form, piis_reviews=reviews,
@@ -422,7 +419,7 @@ def participant_household_link(participant_id: int):
     participant = db.get_or_404(Participant, participant_id)
     raw = request.form.get("member_id", "")
     try:
-        changed = link_household_member(current_user, participant, int(raw) if raw.isdigit() else None)
+        changed = link_household_member(current_user, participant, parse_int(raw))
     except ValidationError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -671,7 +668,7 @@ def workshop(workshop_id: int):
         .selectinload(WorkshopSignup.participant),
         selectinload(Workshop.sessions).selectinload(WorkshopSession.signups)
         .selectinload(WorkshopSignup.member))) or abort(404)
-    search, found, search_session = request.args.get("q", "").strip(), [], request.args.get("session", type=int)
+    search, found, search_session = request.args.get("q", "").strip(), [], arg_int("session")
     if current_user.role in PATH_ROLES and search:
         from grocery.volunteers.household_link import find_members
 
@@ -691,7 +688,7 @@ def _back_to_workshop(session: WorkshopSession):
 def workshop_signup(session_id: int):
     """The coordinator signs a participant up for a session (within its places)."""
     session = db.get_or_404(WorkshopSession, session_id)
-    participant = db.session.get(Participant, request.form.get("participant_id", type=int) or 0)
+    participant = db.session.get(Participant, parse_int(request.form.get("participant_id")) or 0)
     if participant is None:
         flash(_("Choose a person."), "error")
         return _back_to_workshop(session)
@@ -711,7 +708,7 @@ def workshop_signup_member(session_id: int):
     """A social worker signs a household member up for a session (workshops are open to households)."""
     session = db.get_or_404(WorkshopSession, session_id)
     try:
-        signup = services.sign_up_member(current_user, session, request.form.get("member_id", type=int))
+        signup = services.sign_up_member(current_user, session, parse_int(request.form.get("member_id")))
     except GroceryError as error:
         _fail(error)
     else:
@@ -766,8 +763,8 @@ def workshop_attendance(session_id: int):
     session = db.get_or_404(WorkshopSession, session_id)
     try:
         count = services.record_workshop_attendance(current_user, session,
-                                                    request.form.getlist("participant_ids", type=int),
-                                                    request.form.getlist("member_ids", type=int))
+                                                    form_ints("participant_ids"),
+                                                    form_ints("member_ids"))
     except GroceryError as error:
         _fail(error)
     else:
@@ -809,7 +806,7 @@ def activities():
 def activity_update(activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
     try:
-        services.set_activity_competences(current_user, activity, request.form.getlist("competence_ids", type=int))
+        services.set_activity_competences(current_user, activity, form_ints("competence_ids"))
     except GroceryError as error:
         _fail(error)
     else:

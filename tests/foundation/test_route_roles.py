@@ -88,6 +88,7 @@ EXPECTED: dict[str, object] = {
     "till_api.household_lookup": TILL,
     "till_api.quote": TILL,
     "till_api.create_sale": TILL,
+    "till_openapi.document": TILL,
     # volunteers: planners (C, A), planning readers (C, A, S), social (C, A, S), path (S, A)
     "volunteers.planning": {C, A, S},
     "volunteers.today": ALL,

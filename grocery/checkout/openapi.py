@@ -1,0 +1,255 @@
+"""The till API described in OpenAPI 3 (GET /api/till/openapi.json): what it accepts and every answer it gives."""
+
+from __future__ import annotations
+
+import copy
+
+from flask import Blueprint, jsonify
+
+from grocery.auth.roles import MANAGERS, Role, roles_required
+
+bp = Blueprint("till_openapi", __name__, url_prefix="/api/till")
+TILL_ROLES = {Role.CASHIER, *MANAGERS}
+
+#: Largest id or quantity a client may send: one any INTEGER column holds (the services refuse more anyway).
+INT32_MAX = 2**31 - 1
+
+_INTEGER = {"type": "integer"}
+_NULLABLE_INTEGER = {"type": ["integer", "null"]}
+_CENTS = {"type": "integer", "description": "An amount in euro cents."}
+_NULLABLE_CENTS = {"type": ["integer", "null"], "description": "An amount in euro cents."}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _problem(description: str) -> dict:
+    return {"$ref": f"#/components/responses/{description}"}
+
+
+SCHEMAS: dict[str, dict] = {
+    "Problem": {
+        "type": "object",
+        "description": "Every refusal: a machine-readable code and a translated message saying what to do next.",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "examples": ["unknown_card", "over_budget", "invalid", "bad_input"]},
+            "message": {"type": "string"},
+            "field": {"type": "string", "description": "The request field at fault, when there is one."},
+        },
+    },
+    "Line": {
+        "type": "object",
+        "required": ["product_id", "quantity"],
+        "properties": {
+            "product_id": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
+            "quantity": {"type": "integer", "minimum": 1, "maximum": INT32_MAX,
+                         "description": "Pieces, or grams / millilitres for products sold by weight or volume."},
+        },
+    },
+    "Cart": {
+        "type": "object",
+        "required": ["household_card", "lines"],
+        "properties": {
+            "household_card": {"type": "string", "minLength": 1, "description": "The 13 digits of the card."},
+            "lines": {"type": "array", "minItems": 1, "items": _ref("Line")},
+        },
+    },
+    "Payment": {
+        "type": "object",
+        "required": ["method"],
+        "properties": {
+            "method": {"type": "string", "enum": ["cash", "card", "free"]},
+            "tendered_cents": {"type": "integer", "minimum": 0, "maximum": INT32_MAX},
+        },
+    },
+    "SaleRequest": {
+        "allOf": [_ref("Cart"), {
+            "type": "object",
+            "required": ["uuid", "payment"],
+            "properties": {
+                "uuid": {"type": "string", "format": "uuid",
+                         "description": "Chosen by the till; sending the same uuid again returns the same sale."},
+                "payment": _ref("Payment"),
+                "client_created_at": {"type": "string", "format": "date-time",
+                                      "description": "When the tablet took the sale (kept for offline sales)."},
+            },
+        }],
+    },
+    "LookupRequest": {
+        "type": "object",
+        "required": ["last_name", "birth_date"],
+        "properties": {"last_name": {"type": "string", "minLength": 1},
+                       "birth_date": {"type": "string", "format": "date"}},
+    },
+    "Household": {
+        "type": "object",
+        "description": "What a cashier may see of a household: never social data.",
+        "required": ["card_code", "household_id", "display_name", "eligible"],
+        "properties": {
+            "card_code": {"type": "string"},
+            "household_id": _INTEGER,
+            "display_name": {"type": "string"},
+            "eligible": {"type": "boolean"},
+            "valid_until": {"type": ["string", "null"], "format": "date"},
+            "budget_cents": _NULLABLE_CENTS,
+            "budget_left_cents": _NULLABLE_CENTS,
+            "period_start": {"type": ["string", "null"], "format": "date"},
+            "period_end": {"type": ["string", "null"], "format": "date"},
+            "quota_basis": {"type": ["object", "null"], "additionalProperties": _INTEGER},
+            "proxies": {"type": "array", "items": {"type": "string"}},
+            "quotas": {"type": "array", "items": {"type": "object", "required": ["product_id"],
+                                                  "properties": {"product_id": _INTEGER}}},
+        },
+    },
+    "Quote": {
+        "type": "object",
+        "required": ["lines", "total_cents", "retail_cents", "savings_cents", "violations"],
+        "properties": {
+            "lines": {"type": "array", "items": {
+                "type": "object", "required": ["product_id", "name", "quantity", "price_cents"],
+                "properties": {"product_id": _INTEGER, "name": {"type": "string"}, "quantity": _INTEGER,
+                               "price_cents": _CENTS, "retail_cents": _CENTS}}},
+            "total_cents": _CENTS,
+            "retail_cents": _CENTS,
+            "savings_cents": _CENTS,
+            "budget_left_cents": _NULLABLE_CENTS,
+            "budget_after_cents": _NULLABLE_CENTS,
+            "violations": {"type": "array", "items": {"type": "object"},
+                           "description": "Quotas or budget this cart would break; the sale would be refused."},
+        },
+    },
+    "Sale": {
+        "type": "object",
+        "required": ["id", "uuid", "status", "total_cents", "paid_cents", "lines", "receipt_url"],
+        "properties": {
+            "id": _INTEGER,
+            "uuid": {"type": "string"},
+            "status": {"type": "string", "enum": ["completed", "voided"]},
+            "total_cents": _CENTS,
+            "paid_cents": _CENTS,
+            "retail_cents": _CENTS,
+            "savings_cents": _CENTS,
+            "payment_method": {"type": "string", "enum": ["cash", "card", "free"]},
+            "tendered_cents": _NULLABLE_CENTS,
+            "change_cents": _NULLABLE_CENTS,
+            "budget_left_cents": _NULLABLE_CENTS,
+            "lines": {"type": "array", "items": {"type": "object"}},
+            "receipt_url": {"type": "string"},
+        },
+    },
+    "Catalogue": {
+        "type": "object",
+        "description": "Products as rows whose columns `fields` names, barcodes to product ids, categories.",
+        "required": ["day", "fields", "products", "barcodes", "categories", "prefixes"],
+        "properties": {
+            "day": {"type": "string", "format": "date"},
+            "fields": {"type": "array", "items": {"type": "string"}},
+            "products": {"type": "array", "items": {"type": "array"}},
+            "barcodes": {"type": "object", "additionalProperties": _INTEGER},
+            "categories": {"type": "array", "items": {"type": "array"}},
+            "prefixes": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+}
+
+RESPONSES: dict[str, dict] = {
+    "BadRequest": _json(_ref("Problem"), "Malformed request, a value out of range, a NUL character, an expired "
+                                         "CSRF token (`csrf`), JSON nested too deeply (`bad_input`)."),
+    "Unauthenticated": _json(_ref("Problem"), "Not logged in (`unauthenticated`)."),
+    "Forbidden": _json(_ref("Problem"), "Not a till role, or the household may not shop (`not_eligible`, "
+                                        "`card_replaced`)."),
+    "NotFound": _json(_ref("Problem"), "Unknown card or product (`unknown_card`, `unknown_product`)."),
+    "Conflict": _json(_ref("Problem"), "A business rule refuses it (`over_budget`, `quota_exceeded`, "
+                                       "`insufficient_stock`, `conflict`)."),
+    "TooLarge": _json(_ref("Problem"), "The request body is too large."),
+    "Invalid": _json(_ref("Problem"), "A field is missing or wrong (`invalid`, with `field`)."),
+}
+
+_REFUSALS = {"400": _problem("BadRequest"), "401": _problem("Unauthenticated"), "403": _problem("Forbidden"),
+             "404": _problem("NotFound"), "409": _problem("Conflict"), "413": _problem("TooLarge"),
+             "422": _problem("Invalid")}
+_CSRF = [{"session": [], "csrf": []}]
+
+
+def _body(name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+PATHS: dict[str, dict] = {
+    "/api/till/catalogue": {"get": {
+        "operationId": "catalogue",
+        "summary": "Everything the till needs to look codes up offline (gzip when accepted).",
+        "responses": {"200": _json(_ref("Catalogue"), "The catalogue of today."),
+                      **{code: _REFUSALS[code] for code in ("400", "401", "403")}},
+    }},
+    "/api/till/households/{card_code}": {"get": {
+        "operationId": "household",
+        "summary": "The household of a scanned card: eligibility, budget left, quotas.",
+        "parameters": [{"name": "card_code", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json(_ref("Household"), "The household may shop."),
+                      **{code: _REFUSALS[code] for code in ("400", "401", "403", "404")}},
+    }},
+    "/api/till/households/lookup": {"post": {
+        "operationId": "household_lookup",
+        "summary": "A forgotten card: find the household by last name and birth date (exactly one match).",
+        "security": _CSRF,
+        "requestBody": _body("LookupRequest"),
+        "responses": {"200": _json(_ref("Household"), "The one household that matches."),
+                      **{code: _REFUSALS[code] for code in ("400", "401", "403", "404", "413", "422")}},
+    }},
+    "/api/till/quote": {"post": {
+        "operationId": "quote",
+        "summary": "Price a cart for a household (FEFO lots, social prices, quotas, budget) without selling.",
+        "security": _CSRF,
+        "requestBody": _body("Cart"),
+        "responses": {"200": _json(_ref("Quote"), "The priced cart."), **_REFUSALS},
+    }},
+    "/api/till/sales": {"post": {
+        "operationId": "create_sale",
+        "summary": "Record a sale in the till session this browser works in; idempotent by uuid.",
+        "security": _CSRF,
+        "requestBody": _body("SaleRequest"),
+        "responses": {"201": _json(_ref("Sale"), "The sale is recorded."),
+                      "200": _json(_ref("Sale"), "This uuid was already recorded: the same sale (a replay)."),
+                      **_REFUSALS},
+    }},
+}
+
+DOCUMENT: dict = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "grocery till API",
+        "version": "1",
+        "description": "The JSON API of the checkout tablet. Log in first (session cookie); requests that change "
+                       "something carry the page's CSRF token in the X-CSRFToken header. Refusals are "
+                       "{\"error\", \"message\"} problem bodies with a 4xx status.",
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"session": []}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "responses": RESPONSES,
+        "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+        },
+    },
+}
+
+
+def openapi_document() -> dict:
+    """A copy of the document (callers may change theirs freely)."""
+    return copy.deepcopy(DOCUMENT)
+
+
+@bp.route("/openapi.json")
+@roles_required(TILL_ROLES)
+def document():
+    return jsonify(DOCUMENT)
