@@ -218,12 +218,17 @@ def _url(db, rule: Rule, users) -> str:
 
 def _client(app, user):
     """A client logged in as `user` without the login form (a password hash per route would be slow)."""
+    from grocery.auth.sessions import start_session
+    from grocery.extensions import db
+
     client = app.test_client()
     if user is not None:
         with app.test_request_context(environ_base=client.environ_base):  # Flask-Login's strong protection
             identifier = _create_identifier()
+        key = start_session(user, "127.0.0.1")  # a login session on the server, as the login form opens one
+        db.session.commit()
         with client.session_transaction() as session:
-            session.update({"_user_id": f"{user.id}:{user.session_token}", "_fresh": True, "_id": identifier})
+            session.update({"_user_id": key, "_fresh": True, "_id": identifier})
     return client
 
 
@@ -438,8 +443,6 @@ TILL_BODIES = {
     "sale, product 10**30": ("/api/till/sales", lambda card, pid: _sale(card, 10**30)),
     "sale, tendered 10**30": ("/api/till/sales", lambda card, pid: _sale(
         card, pid, payment={"method": "cash", "tendered_cents": 10**30})),
-    "sale, created in year 1": ("/api/till/sales", lambda card, pid: _sale(
-        card, pid, client_created_at="0001-01-01T00:00:00+01:00")),
     "sale, NUL in uuid": ("/api/till/sales", lambda card, pid: _sale(card, pid, uuid="a\x00b")),
     "lookup, year 9999": ("/api/till/households/lookup", lambda card, pid: {
         "last_name": "Dupont", "birth_date": "9999-12-31"}),
