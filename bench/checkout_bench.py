@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import PostgresStore, SqliteStore, make_app
+from common import PostgresStore, SqliteStore, build_dataset, make_app
 from sqlalchemy import event, func, select
 
 from grocery.extensions import db
@@ -34,26 +34,7 @@ PASSWORD = "bench-password-123"  # noqa: S105
 
 
 def build(store, name: str, sizes: dict, regenerate: bool) -> None:
-    if store.exists(name) and not regenerate:
-        return
-    store.remove(name)
-    if hasattr(store, "create"):
-        store.create(name)
-    app = make_app(store.url(name))
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        from grocery.auth.services import create_user
-        from grocery.largedata import generate_history
-
-        upgrade()
-        create_user(None, username="bench", password=PASSWORD, role="cashier", display_name="Bench")
-        db.session.commit()
-        started = time.perf_counter()
-        generate_history(**sizes, echo=lambda *_a, **_k: None)
-        db.session.commit()
-        print(f"generated {name} {sizes} in {time.perf_counter() - started:.0f} s", flush=True)
-        db.engine.dispose()  # PostgreSQL copies a database only when nobody is connected to it
+    build_dataset(store, name, sizes, regenerate, PASSWORD)
 
 
 class Counter:

@@ -4,6 +4,7 @@ and the datasets' stores (create, copy, remove)."""
 import os
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -98,3 +99,29 @@ class PostgresStore:
         with psycopg.connect(self.url(f"{name}-run"), autocommit=True) as connection:
             connection.execute("ANALYZE")
         return self.url(f"{name}-run")
+
+
+def build_dataset(store, name: str, sizes: dict, regenerate: bool, password: str) -> None:
+    """The generated dataset `name` (generate_history with `sizes`, as `flask generate-large`) and a cashier
+    `bench`, built once unless `regenerate`."""
+    if store.exists(name) and not regenerate:
+        return
+    store.remove(name)
+    if hasattr(store, "create"):
+        store.create(name)
+    app = make_app(store.url(name))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from grocery.auth.services import create_user
+        from grocery.extensions import db
+        from grocery.largedata import generate_history
+
+        upgrade()
+        create_user(None, username="bench", password=password, role="cashier", display_name="Bench")
+        db.session.commit()
+        started = time.perf_counter()
+        generate_history(**sizes, echo=lambda *_a, **_k: None)
+        db.session.commit()
+        print(f"generated {name} {sizes} in {time.perf_counter() - started:.0f} s", flush=True)
+        db.engine.dispose()  # PostgreSQL copies a database only when nobody is connected to it

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import PostgresStore, SqliteStore, make_app
+from common import PostgresStore, SqliteStore, build_dataset, make_app
 from sqlalchemy import func, select
 
 from grocery.extensions import db
@@ -42,26 +42,7 @@ PRODUCTS, LINES_PER_SALE = 40, 5
 
 def build(store, name: str, regenerate: bool) -> None:
     """The generated dataset, once."""
-    if store.exists(name) and not regenerate:
-        return
-    store.remove(name)
-    if hasattr(store, "create"):
-        store.create(name)
-    app = make_app(store.url(name))
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        from grocery.auth.services import create_user
-        from grocery.largedata import generate_history
-
-        upgrade()
-        create_user(None, username="bench", password=PASSWORD, role="cashier", display_name="Bench")
-        db.session.commit()
-        started = time.perf_counter()
-        generate_history(**DATASET, echo=lambda *_a, **_k: None)
-        db.session.commit()
-        print(f"generated the dataset {DATASET} in {time.perf_counter() - started:.0f} s", flush=True)
-        db.engine.dispose()
+    build_dataset(store, name, DATASET, regenerate, PASSWORD)
 
 
 def prepare(url, tablets: int, max_sales: int) -> dict:
