@@ -1,0 +1,132 @@
+"""The office pages in headless Chromium: no page of the route walk is wider than a 1024 px tablet, and the top bar's
+menu folds into one button on a 390 px phone."""
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from grocery.auth.roles import PUBLIC, Role
+from tests.factories import PASSWORD
+from tests.foundation.test_hostile_input import _scenario, _url
+from tests.foundation.test_route_roles import EXPECTED
+
+pytestmark = [
+    pytest.mark.browser,
+    # The development server leaves a static file unclosed when it answers 304 Not Modified to the browser.
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+#: Not pages: the session's end, files and JSON.
+NOT_PAGES = {"static", "auth.logout", "main.health", "settings.logo", "till_openapi.document"}
+#: The role that walks the pages it reaches, in this order; each page is measured once, by the first role reaching it.
+WALKERS = [Role.COORDINATOR, Role.SOCIAL_WORKER, Role.ADMIN, Role.STOCK_MANAGER, Role.CASHIER]
+WIDTHS = "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
+
+
+@pytest.fixture()
+def live_server(app, db):
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture()
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _log_in(browser, base: str, user, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-BE")
+    page = context.new_page()
+    page.goto(base + "/login")
+    page.fill("#username", user.username)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    assert "/login" not in page.url, "the walker could not log in"
+    return page
+
+
+def _pages(app, db, users):
+    """(role, endpoint, URL) of every GET page of the route table, as the first walker that reaches it."""
+    done, pages = set(), []
+    for role in WALKERS:
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+            endpoint = rule.endpoint
+            if endpoint in done or endpoint in NOT_PAGES or "GET" not in rule.methods:
+                continue
+            expected = EXPECTED[endpoint]
+            if expected is not PUBLIC and role not in expected:
+                continue
+            done.add(endpoint)
+            pages.append((role, endpoint, _url(db, rule, users)))
+    return pages
+
+
+def test_no_page_is_wider_than_a_tablet(app, db, live_server, browser):
+    """Every page of the route walk at 1024x768, with a row behind each id: the document is no wider than the
+    window (a wide table scrolls inside its card)."""
+    users = _scenario(db)
+    pages = _pages(app, db, users)
+    measured, failures = [], []
+    for role in WALKERS:
+        page = _log_in(browser, live_server, users[role], 1024, 768)
+        for walker, endpoint, url in pages:
+            if walker != role:
+                continue
+            response = page.request.get(live_server + url, max_redirects=0)
+            if response.status != 200 or not response.headers.get("content-type", "").startswith("text/html"):
+                continue  # a file, JSON or a redirect: not a page
+            page.goto(live_server + url)
+            width, viewport = page.evaluate(WIDTHS)
+            measured.append(endpoint)
+            if width > viewport:
+                failures.append(f"{endpoint} ({role.value}): {width} px wide in a {viewport} px window")
+        page.context.close()
+    assert failures == []
+    # The walk reached the pages behind id arguments too (a broken scenario would measure only the lists).
+    assert len(measured) >= 60, measured
+    assert {"stock.product_edit", "audit.events", "volunteers.participant", "volunteers.shift",
+            "households.view", "reports.dashboard"} <= set(measured)
+
+
+def test_the_menu_folds_into_one_button_on_a_phone(app, db, live_server, browser):
+    """At 390 px the sections hide behind one "Menu" button that opens and closes them (Escape closes it too);
+    at 1024 px the button is gone and the sections show."""
+    from tests.factories import make_user
+
+    user = make_user(Role.ADMIN)
+    db.session.commit()
+    page = _log_in(browser, live_server, user, 390, 844)
+    toggle = page.locator(".menu-toggle")
+    nav = page.locator(".mainnav")
+    assert toggle.is_visible() and not nav.is_visible()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.evaluate(WIDTHS)[0] <= 390
+    box = toggle.bounding_box()
+    assert box["height"] >= 48 and box["y"] + box["height"] <= 80  # in the top bar, a finger's size
+
+    toggle.click()
+    assert nav.is_visible() and toggle.get_attribute("aria-expanded") == "true"
+    links = nav.locator("a")
+    assert links.count() >= 5
+    for index in range(links.count()):
+        link = links.nth(index).bounding_box()
+        assert link["height"] >= 48 and link["x"] >= 0 and link["x"] + link["width"] <= 390
+    assert page.locator(".usermenu summary").is_visible()
+    page.keyboard.press("Escape")
+    assert not nav.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+
+    page.set_viewport_size({"width": 1024, "height": 768})
+    assert not toggle.is_visible() and nav.is_visible()
+    page.context.close()
