@@ -78,6 +78,12 @@ SCHEMAS: dict[str, dict] = {
                 "payment": _ref("Payment"),
                 "client_created_at": {"type": "string", "format": "date-time",
                                       "description": "When the tablet took the sale (kept for offline sales)."},
+                "offline": {"type": "boolean", "description": (
+                    "Made while the till had no network (needs client_created_at and total_cents). Counted only "
+                    "when the server saw the till silent at that time; the sale is then recorded even if a check "
+                    "now fails, and flagged for review. Otherwise the sale is handled as online.")},
+                "total_cents": {**_CENTS, "description": "Offline sale: the total the cashier charged (what was "
+                                                         "paid); lines may carry their price_cents, adding up to it."},
             },
         }],
     },
@@ -140,6 +146,9 @@ SCHEMAS: dict[str, dict] = {
             "tendered_cents": _NULLABLE_CENTS,
             "change_cents": _NULLABLE_CENTS,
             "budget_left_cents": _NULLABLE_CENTS,
+            "offline": {"type": "boolean", "description": "Recorded as an offline sale."},
+            "review_status": {"type": ["string", "null"], "enum": ["pending", "reviewed", None],
+                              "description": "pending: an offline sale that failed a check, listed for review."},
             "lines": {"type": "array", "items": {"type": "object"}},
             "receipt_url": {"type": "string"},
         },
