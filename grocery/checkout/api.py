@@ -20,7 +20,7 @@ from grocery.checkout.services import (
     sale_json,
     till_household,
 )
-from grocery.checkout.till import NotTillHolder, till_ref
+from grocery.checkout.till import NotTillHolder, TillClosed, till_ref
 from grocery.dbutil import begin_write
 from grocery.errors import ValidationError
 from grocery.extensions import db
@@ -81,6 +81,21 @@ def catalogue():
         response.set_data(gzip.compress(body, compresslevel=1))  # fast; about a sixth of the JSON size
         response.headers["Content-Encoding"] = "gzip"
     response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/cards-snapshot")
+@roles_required(TILL_ROLES)
+def cards_snapshot():
+    """The cards valid today, for card checks while the till is offline: only for the holder of an open till
+    session (this browser's); what the till summary holds and no more; never cached by the browser's HTTP cache."""
+    from grocery.checkout.snapshot import cards_snapshot as snapshot
+
+    till = till_ref(session.get("till_session_id"), current_user)
+    if till is None or not till.is_open:
+        raise TillClosed()
+    response = jsonify(snapshot(local_today()))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -114,6 +114,18 @@ SCHEMAS: dict[str, dict] = {
                                "left_label": {"type": "string"}}}},
         },
     },
+    "CardsSnapshot": {
+        "type": "object",
+        "description": "The cards valid today, each with the till summary and nothing more; erase it at close.",
+        "required": ["day", "expires_at", "cards"],
+        "additionalProperties": False,
+        "properties": {
+            "day": {"type": "string", "format": "date"},
+            "expires_at": {"type": "string", "format": "date-time",
+                           "description": "The end of the local day: the snapshot is no longer valid after it."},
+            "cards": {"type": "array", "items": {"allOf": [_ref("Household"), {"required": ["quotas"]}]}},
+        },
+    },
     "Quote": {
         "type": "object",
         "required": ["lines", "total_cents", "retail_cents", "savings_cents", "violations"],
@@ -197,6 +209,12 @@ PATHS: dict[str, dict] = {
         "summary": "Everything the till needs to look codes up offline (gzip when accepted).",
         "responses": {"200": _json(_ref("Catalogue"), "The catalogue of today."),
                       **{code: _REFUSALS[code] for code in ("400", "401", "403")}},
+    }},
+    "/api/till/cards-snapshot": {"get": {
+        "operationId": "cards_snapshot",
+        "summary": "The cards valid today, for card checks while offline (holder of an open till; no-store).",
+        "responses": {"200": _json(_ref("CardsSnapshot"), "The cards valid today, until expires_at."),
+                      **{code: _REFUSALS[code] for code in ("400", "401", "403", "409")}},
     }},
     "/api/till/households/{card_code}": {"get": {
         "operationId": "household",

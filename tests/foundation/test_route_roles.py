@@ -87,6 +87,7 @@ EXPECTED: dict[str, object] = {
     "checkout.handover": TILL,
     "checkout.explanation": MANAGERS,
     "till_api.catalogue": TILL,
+    "till_api.cards_snapshot": TILL,
     "till_api.household": TILL,
     "till_api.household_lookup": TILL,
     "till_api.quote": TILL,
