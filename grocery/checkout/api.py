@@ -5,13 +5,14 @@ import gzip
 import json
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, current_app, jsonify, request, session
+from flask import Blueprint, current_app, g, jsonify, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from grocery.auth.roles import MANAGERS, Role, roles_required
 from grocery.checkout.catalogue import catalogue_snapshot
 from grocery.checkout.models import TillSession
+from grocery.checkout.offline import charged_cents, note_contact, offline_accepted, record_offline_sale
 from grocery.checkout.services import (
     find_household_for_till,
     quote_sale,
@@ -19,7 +20,7 @@ from grocery.checkout.services import (
     sale_json,
     till_household,
 )
-from grocery.checkout.till import till_ref
+from grocery.checkout.till import NotTillHolder, TillClosed, till_ref
 from grocery.dbutil import begin_write
 from grocery.errors import ValidationError
 from grocery.extensions import db
@@ -50,6 +51,26 @@ def current_till_session() -> TillSession | None:
     return db.session.get(TillSession, session_id) if isinstance(session_id, int) else None
 
 
+@bp.before_request
+def note_till_contact():
+    """Every request of a till's page tells the server the till is reachable (grocery.checkout.offline): recorded
+    on the till session this browser works in, if the user may work in it, in a transaction of its own; what was
+    known before this request is kept in g.till_contact (the offline sale's check)."""
+    g.till_contact = None
+    session_id = session.get("till_session_id")
+    if not getattr(current_user, "is_authenticated", False) or getattr(current_user, "role", None) not in TILL_ROLES:
+        return
+    try:
+        till = till_ref(session_id, current_user)
+    except NotTillHolder:
+        return
+    if till is None or not till.is_open:
+        return
+    begin_write()
+    g.till_contact = note_contact(till.id)
+    db.session.commit()
+
+
 @bp.route("/catalogue")
 @roles_required(TILL_ROLES)
 def catalogue():
@@ -60,6 +81,21 @@ def catalogue():
         response.set_data(gzip.compress(body, compresslevel=1))  # fast; about a sixth of the JSON size
         response.headers["Content-Encoding"] = "gzip"
     response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/cards-snapshot")
+@roles_required(TILL_ROLES)
+def cards_snapshot():
+    """The cards valid today, for card checks while the till is offline: only for the holder of an open till
+    session (this browser's); what the till summary holds and no more; never cached by the browser's HTTP cache."""
+    from grocery.checkout.snapshot import cards_snapshot as snapshot
+
+    till = till_ref(session.get("till_session_id"), current_user)
+    if till is None or not till.is_open:
+        raise TillClosed()
+    response = jsonify(snapshot(local_today()))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -113,16 +149,24 @@ def _client_time(value) -> datetime | None:
 @bp.route("/sales", methods=["POST"])
 @roles_required(TILL_ROLES)
 def create_sale():
-    """201 with the new sale; 200 with the same sale when its uuid was already recorded (a replay)."""
+    """201 with the new sale; 200 with the same sale when its uuid was already recorded (a replay). A sale sent
+    with "offline": true is recorded as an offline sale (flagged, never refused for budget, quota, stock or access)
+    only when grocery.checkout.offline.offline_accepted says the till was silent when it was made."""
     data = _json_body()
     card = _card(data)
     actor = current_user._get_current_object()
     begin_write()  # SQLite: one writer at a time, taken before anything is read
     try:
         till = till_ref(session.get("till_session_id"), actor)
-        sale, created = record_sale(actor, till, sale_uuid=data.get("uuid"), card_code=card,
-                                    lines=data.get("lines"), payment=data.get("payment"),
-                                    client_created_at=_client_time(data.get("client_created_at")))
+        client_time = _client_time(data.get("client_created_at"))
+        if data.get("offline") is True and offline_accepted(g.till_contact, client_time):
+            sale, created = record_offline_sale(actor, till, sale_uuid=data.get("uuid"), card_code=card,
+                                                lines=data.get("lines"), payment=data.get("payment"),
+                                                charged=charged_cents(data), client_created_at=client_time)
+        else:
+            sale, created = record_sale(actor, till, sale_uuid=data.get("uuid"), card_code=card,
+                                        lines=data.get("lines"), payment=data.get("payment"),
+                                        client_created_at=client_time)
         body = sale_json(sale)
     except Exception:
         db.session.rollback()

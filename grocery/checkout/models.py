@@ -49,6 +49,12 @@ class TillSession(db.Model):
     #: counted - expected: negative when cash is missing.
     difference_cents: Mapped[int | None]
     closing_note: Mapped[str | None] = mapped_column(Text)
+    #: The last time the server heard from the till working in this session (catalogue, card, quote, sale, card
+    #: snapshot): what tells an offline sale from an online one (grocery.checkout.offline).
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The silences of this till the server saw: [[start, end], ...] (ISO times, the most recent last, at most
+    #: offline.MAX_GAPS): an offline sale must have been made within one of them.
+    contact_gaps: Mapped[list | None] = mapped_column(JSON)
 
     opened_by = relationship("User", foreign_keys=[opened_by_id])
     held_by = relationship("User", foreign_keys=[held_by_id])
@@ -95,7 +101,10 @@ class Sale(db.Model):
         CheckConstraint("status IN ('completed', 'voided')", name="status_known"),
         CheckConstraint("total_cents >= 0 AND paid_cents >= 0 AND retail_cents >= 0", name="amounts_not_negative"),
         CheckConstraint("payment_method <> 'free' OR total_cents = 0", name="free_only_when_zero"),
+        CheckConstraint("review_status IS NULL OR review_status IN ('pending', 'reviewed')",
+                        name="review_status_known"),
         Index("ix_sales_household_created", "household_id", "created_at"),
+        Index("ix_sales_review_status", "review_status"),
         Index("ix_sales_created_at", "created_at"),
     )
 
@@ -126,11 +135,23 @@ class Sale(db.Model):
     #: What the receipt names, as it was at the time of the sale: {"greeting": "Fatima B.", "products":
     #: {"<product id>": "name"}}. None for sales recorded before it was kept (the receipt reads today's names).
     receipt_figures: Mapped[dict | None] = mapped_column(JSON)
+    #: Made while the till was offline and accepted as such (grocery.checkout.offline): recorded even when a check
+    #: failed by the time it arrived.
+    offline: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    #: "pending" when an offline sale failed a check (listed for the coordinator), "reviewed" once looked at;
+    #: None for every other sale.
+    review_status: Mapped[str | None] = mapped_column(String(10))
+    #: What failed, for the review list: [{"code": ..., "product_id": ... or None, "message": ...}].
+    review_reasons: Mapped[list | None] = mapped_column(JSON)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list["SaleLine"]] = relationship(back_populates="sale", order_by="SaleLine.id")
     refunds: Mapped[list["SaleRefund"]] = relationship(back_populates="sale", order_by="SaleRefund.id")
     till_session: Mapped[TillSession] = relationship()
-    cashier = relationship("User")
+    cashier = relationship("User", foreign_keys=[cashier_id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+    shortfalls: Mapped[list["StockShortfall"]] = relationship(back_populates="sale", order_by="StockShortfall.id")
 
     #: Not stored: set by record_sale on the sale it creates, so that the till's answer needs no second read: the
     #: lines as written (dicts). None on a sale read back.
@@ -218,3 +239,27 @@ class SaleRefundLine(db.Model):
 
     refund: Mapped[SaleRefund] = relationship(back_populates="lines")
     sale_line: Mapped[SaleLine] = relationship()
+
+
+class StockShortfall(db.Model):
+    """Units an offline sale handed over that no lot could cover (the stock said there were none left): the shelf
+    had them, the records did not. Listed for the stock manager; the next posted count of the product settles it."""
+
+    __tablename__ = "stock_shortfalls"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_stock_shortfalls_product_open", "product_id", "settled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    #: In the product's base unit.
+    quantity: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When a posted stock count of the product settled it (None: still open).
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    settled_by_count_id: Mapped[int | None] = mapped_column(ForeignKey("stock_counts.id"))
+
+    sale: Mapped[Sale] = relationship(back_populates="shortfalls")
+    product = relationship("Product")

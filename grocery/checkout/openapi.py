@@ -78,6 +78,12 @@ SCHEMAS: dict[str, dict] = {
                 "payment": _ref("Payment"),
                 "client_created_at": {"type": "string", "format": "date-time",
                                       "description": "When the tablet took the sale (kept for offline sales)."},
+                "offline": {"type": "boolean", "description": (
+                    "Made while the till had no network (needs client_created_at and total_cents). Counted only "
+                    "when the server saw the till silent at that time; the sale is then recorded even if a check "
+                    "now fails, and flagged for review. Otherwise the sale is handled as online.")},
+                "total_cents": {**_CENTS, "description": "Offline sale: the total the cashier charged (what was "
+                                                         "paid); lines may carry their price_cents, adding up to it."},
             },
         }],
     },
@@ -106,6 +112,18 @@ SCHEMAS: dict[str, dict] = {
                 "type": "object", "required": ["name", "limit", "left", "left_label"], "additionalProperties": False,
                 "properties": {"name": {"type": "string"}, "limit": _INTEGER, "left": _INTEGER,
                                "left_label": {"type": "string"}}}},
+        },
+    },
+    "CardsSnapshot": {
+        "type": "object",
+        "description": "The cards valid today, each with the till summary and nothing more; erase it at close.",
+        "required": ["day", "expires_at", "cards"],
+        "additionalProperties": False,
+        "properties": {
+            "day": {"type": "string", "format": "date"},
+            "expires_at": {"type": "string", "format": "date-time",
+                           "description": "The end of the local day: the snapshot is no longer valid after it."},
+            "cards": {"type": "array", "items": {"allOf": [_ref("Household"), {"required": ["quotas"]}]}},
         },
     },
     "Quote": {
@@ -140,6 +158,9 @@ SCHEMAS: dict[str, dict] = {
             "tendered_cents": _NULLABLE_CENTS,
             "change_cents": _NULLABLE_CENTS,
             "budget_left_cents": _NULLABLE_CENTS,
+            "offline": {"type": "boolean", "description": "Recorded as an offline sale."},
+            "review_status": {"type": ["string", "null"], "enum": ["pending", "reviewed", None],
+                              "description": "pending: an offline sale that failed a check, listed for review."},
             "lines": {"type": "array", "items": {"type": "object"}},
             "receipt_url": {"type": "string"},
         },
@@ -188,6 +209,12 @@ PATHS: dict[str, dict] = {
         "summary": "Everything the till needs to look codes up offline (gzip when accepted).",
         "responses": {"200": _json(_ref("Catalogue"), "The catalogue of today."),
                       **{code: _REFUSALS[code] for code in ("400", "401", "403")}},
+    }},
+    "/api/till/cards-snapshot": {"get": {
+        "operationId": "cards_snapshot",
+        "summary": "The cards valid today, for card checks while offline (holder of an open till; no-store).",
+        "responses": {"200": _json(_ref("CardsSnapshot"), "The cards valid today, until expires_at."),
+                      **{code: _REFUSALS[code] for code in ("400", "401", "403", "409")}},
     }},
     "/api/till/households/{card_code}": {"get": {
         "operationId": "household",

@@ -442,14 +442,19 @@ def record_sale(actor, till_session: TillSession | TillRef | None, *, sale_uuid,
     tried once more after a serialisation failure or a deadlock (with another writer), so the till gets a sale or
     a refusal, not an error. The sale returned carries written_lines (see Sale)."""
     sale_uuid = _check_uuid(sale_uuid)
-    arguments = {"sale_uuid": sale_uuid, "card_code": card_code, "lines": lines, "payment": payment,
-                 "client_created_at": client_created_at, "day": day}
+    return in_sale_transaction(_record_sale_once, actor, till_session, sale_uuid=sale_uuid, card_code=card_code,
+                               lines=lines, payment=payment, client_created_at=client_created_at, day=day)
+
+
+def in_sale_transaction(once, actor, till_session, **arguments) -> tuple[Sale, bool]:
+    """Run one attempt at a sale (once(actor, till_session, **arguments)); on PostgreSQL in a savepoint, tried once
+    more after a serialisation failure or a deadlock."""
     if db.session.get_bind().dialect.name == "sqlite":
-        return _record_sale_once(actor, till_session, **arguments)
+        return once(actor, till_session, **arguments)
     for attempt in (1, 2):
         savepoint = db.session.begin_nested()
         try:
-            result = _record_sale_once(actor, till_session, **arguments)
+            result = once(actor, till_session, **arguments)
         except DBAPIError as error:
             savepoint.rollback()
             if attempt == 1 and _retryable(error):
@@ -465,8 +470,7 @@ def record_sale(actor, till_session: TillSession | TillRef | None, *, sale_uuid,
 
 def _record_sale_once(actor, till_session, *, sale_uuid: str, card_code, lines, payment,
                       client_created_at: datetime | None, day: date | None) -> tuple[Sale, bool]:
-    from grocery.households.services import budget_period, consume_budget_at_till
-    from grocery.stock.services import record_movements, retail_value_cents
+    from grocery.households.services import budget_period
 
     try:
         if till_session is None or not till_session.is_open:
@@ -489,13 +493,30 @@ def _record_sale_once(actor, till_session, *, sale_uuid: str, card_code, lines, 
             return existing, False
         raise
     period_start, _end = budget_period(household, day)
-    figures = {"greeting": summary["display_name"], "products": {str(line.product_id): line.name for line in priced}}
     values = {"uuid": sale_uuid, "till_session_id": till_session.id, "household_id": household.id,
               "card_code": card_code, "cashier_id": actor.id, "created_at": utcnow(),
               "client_created_at": client_created_at, "budget_period_start": period_start, "total_cents": total,
               "retail_cents": retail, "paid_cents": total, "payment_method": method, "tendered_cents": tendered,
               "change_cents": change, "status": "completed", "receipt_prints": 0, "budget_left_cents": left - total,
-              "receipt_figures": figures}
+              "receipt_figures": _receipt_figures(summary, priced), **ONLINE}
+    return write_sale(actor, household, values, priced, lines=lines, payment=payment)
+
+
+#: The offline columns of an online sale (run_plain applies no default: every row gives every column).
+ONLINE = {"offline": False, "review_status": None, "review_reasons": None, "reviewed_by_id": None, "reviewed_at": None}
+
+
+def _receipt_figures(summary: dict, priced: list[PricedLine]) -> dict:
+    return {"greeting": summary["display_name"], "products": {str(line.product_id): line.name for line in priced}}
+
+
+def write_sale(actor, household, values: dict, priced: list[PricedLine], *, lines, payment) -> tuple[Sale, bool]:
+    """Write a checked sale: its row (unless its uuid was recorded meanwhile: then that sale, if a replay), its lines
+    from the allocated lots, the stock movements and the budget consumed (values["paid_cents"])."""
+    from grocery.households.services import consume_budget_at_till
+    from grocery.stock.services import record_movements, retail_value_cents
+
+    sale_uuid, card_code = values["uuid"], values["card_code"]
     sale_id = run_plain(_insert_sale_query(db.session.get_bind().dialect.name), values).scalar()
     if sale_id is None:  # the uuid was recorded meanwhile (a double tap): nothing was written
         existing = _replayed_sale(sale_uuid, card_code, lines, payment)
@@ -517,10 +538,13 @@ def _record_sale_once(actor, till_session, *, sale_uuid: str, card_code, lines, 
                 "is_free_programme": lot.source == "fead",
                 "past_best_before": allocation.past_best_before, "refunded_quantity": 0})
             changes.append((lot.id, line.product, -allocation.quantity))
-    run_plain(_sale_queries().insert_lines, sale_lines)  # one executemany for all the lines
-    record_movements(changes, "sale", actor_id=actor.id, reference=sale_uuid)
-    if total > 0:
-        consume_budget_at_till(household, total, period_start=period_start, reference=sale_uuid, actor_id=actor.id)
+    if sale_lines:
+        run_plain(_sale_queries().insert_lines, sale_lines)  # one executemany for all the lines
+        record_movements(changes, "sale", actor_id=actor.id, reference=sale_uuid)
+    paid = values["paid_cents"]
+    if paid > 0:
+        consume_budget_at_till(household, paid, period_start=values["budget_period_start"], reference=sale_uuid,
+                               actor_id=actor.id)
     sale.written_lines = sale_lines
     return sale, True
 
@@ -547,6 +571,8 @@ def _same_content(sale: Sale, card_code, lines, payment) -> bool:
     sold: dict[int, int] = {}
     for line in sale.lines:
         sold[line.product_id] = sold.get(line.product_id, 0) + line.quantity
+    for shortfall in sale.shortfalls if sale.offline else ():  # an offline sale's units no lot covered
+        sold[shortfall.product_id] = sold.get(shortfall.product_id, 0) + shortfall.quantity
     if sold != wanted or not isinstance(payment, dict):
         return False
     if sale.total_cents == 0:  # any method pays nothing
@@ -602,6 +628,7 @@ def sale_json(sale: Sale) -> dict:
         "savings_cents": sale.savings_cents, "payment_method": sale.payment_method,
         "tendered_cents": sale.tendered_cents, "change_cents": sale.change_cents,
         "budget_left_cents": left,
+        "offline": bool(sale.offline), "review_status": sale.review_status,
         "lines": [{key: line[key] for key in SALE_LINE_KEYS} for line in lines],
         "receipt_url": url_for("checkout.receipt", sale_id=sale.id),
     }

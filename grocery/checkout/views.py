@@ -199,6 +199,32 @@ def sessions():
     return render_template("checkout/sessions.html", page=page)
 
 
+@bp.route("/offline-sales")
+@roles_required(MANAGERS)
+def offline_sales():
+    """Ventes hors ligne à vérifier: the offline sales recorded although a check failed, with the reasons."""
+    from grocery.checkout.offline import sales_to_review
+
+    return render_template("checkout/offline_sales.html", sales=sales_to_review())
+
+
+@bp.route("/offline-sales/<int:sale_id>/reviewed", methods=["POST"])
+@roles_required(MANAGERS)
+def offline_sale_reviewed(sale_id: int):
+    from grocery.checkout.offline import mark_reviewed
+
+    sale = db.get_or_404(Sale, sale_id)
+    try:
+        mark_reviewed(current_user, sale)
+    except GroceryError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("checkout.offline_sales"))
+    db.session.commit()
+    flash(_("Sale %(uuid)s marked as reviewed.", uuid=sale.uuid[:8]), "success")
+    return redirect(url_for("checkout.offline_sales"))
+
+
 @bp.route("/sessions/<int:session_id>/screen")
 @roles_required(TILL_ROLES)
 def screen(session_id: int):

@@ -1016,7 +1016,8 @@ def set_count_line(count: StockCount, lot: Lot, counted: int) -> StockCountLine:
 
 
 def post_count(actor, count: StockCount, reason: str) -> list[StockMovement]:
-    """Post an open count: for each counted lot (and only those), a count movement for counted - on hand."""
+    """Post an open count: for each counted lot (and only those), a count movement for counted - on hand; the open
+    stock shortfalls of the counted products are settled (grocery.stock.shortfalls)."""
     _require_open(count)
     reason = (reason or "").strip()
     if not reason:
@@ -1034,7 +1035,11 @@ def post_count(actor, count: StockCount, reason: str) -> list[StockMovement]:
     count.posted_at = utcnow()
     count.posted_by_id = getattr(actor, "id", None)
     db.session.flush()
-    record_event(actor, "stock.count_post", count, {"lines": len(count.lines), "adjusted": len(movements)})
+    from grocery.stock.shortfalls import settle_shortfalls
+
+    settled = settle_shortfalls(count)  # the count says what is on the shelf: offline sales' shortfalls are settled
+    record_event(actor, "stock.count_post", count, {"lines": len(count.lines), "adjusted": len(movements),
+                                                    "shortfalls_settled": settled})
     return movements
 
 

@@ -126,6 +126,15 @@ def low_stock():
     return render_template("stock/low_stock.html", rows=svc.low_stock())
 
 
+@bp.route("/shortfalls")
+@roles_required(STOCK_ROLES)
+def shortfalls():
+    """Units offline sales handed over beyond the stock recorded; a posted count of the product settles them."""
+    from grocery.stock.shortfalls import open_shortfalls
+
+    return render_template("stock/shortfalls.html", rows=open_shortfalls())
+
+
 # --- catalogue ----------------------------------------------------------------------------------------------------
 
 
