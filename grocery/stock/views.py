@@ -33,6 +33,7 @@ from grocery.stock.forms import (
     WasteForm,
     category_choices,
 )
+from grocery.stock.labels import shelf_prices
 from grocery.stock.models import (
     Donation,
     DonationLine,
@@ -60,7 +61,7 @@ def _get(model, value):
 
 @bp.context_processor
 def _stock_labels():
-    return {"labels": LABELS}
+    return {"labels": LABELS, "shelf_prices": shelf_prices}
 
 
 def _fail(form, error: ValidationError) -> None:
