@@ -272,12 +272,17 @@ def create_product(actor, *, barcode: str | None = None, **values) -> Product:
 
 
 def update_product(actor, product: Product, **values) -> dict:
-    """Change a product's catalogue fields; returns what changed (also in the audit log)."""
+    """Change a product's catalogue fields; returns what changed (also in the audit log). A product moved to another
+    category takes that category's best-before days for its lots still waiting for no decision."""
+    from grocery.stock.ddm import refresh_ddm_holds
+
     cleaned = clean_product_values(values)
     changed = changes(product, list(cleaned), cleaned)
     db.session.flush()
     if changed:
         record_event(actor, "stock.product_update", product, changed)
+    if "category_id" in changed:
+        refresh_ddm_holds([product.category_id])
     return changed
 
 

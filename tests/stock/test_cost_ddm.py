@@ -22,6 +22,7 @@ from grocery.stock.services import (
     sellable_quantities,
     start_donation,
     till_products_with_lots,
+    update_product,
 )
 from grocery.timeutil import local_today
 from tests.factories import make_category, make_donor, make_product, make_shopper, make_till
@@ -139,6 +140,11 @@ def test_changing_a_category_days_moves_its_waiting_lots(db):
     assert lot.ddm_hold_from == today + timedelta(days=21) and ddm.waiting_lots(today) == []
     with pytest.raises(ValidationError):
         save_category(None, category, name=category.name, default_social_percent=20, ddm_grace_days=-1)
+    fresh = make_category()
+    save_category(None, fresh, name=fresh.name, default_social_percent=20, ddm_grace_days=0)
+    update_product(None, lot.product, name=lot.product.name, category=fresh, unit_kind="piece", net_weight_g=500,
+                   retail_price_cents=200, price_rule="category")
+    assert lot.ddm_hold_from == today - timedelta(days=39) and ddm.waiting_lots(today) == [lot]
 
 
 @pytest.fixture()
