@@ -8,8 +8,9 @@ Rules shared by every report:
   (a piece without a net weight counts as units only);
 - goods received count on the day they were received (the reception's date, Lot.received_on), not on the day
   the reception was confirmed in the application; stock at the end of a period follows the same date;
-- values of donations, waste and stock are at the product's current retail reference price; values distributed
-  are the retail reference values written on the sale lines, net of refunds;
+- values of goods received, waste and stock: donated goods at the product's current retail reference price, bought
+  goods (lots with a cost price, purchases) at their cost price; values distributed are the retail reference values
+  written on the sale lines, net of refunds;
 - persons reached are the distinct members (by member id) of the households served, present in the household
   during the period, with their age on the last day of the period.
 """
@@ -170,10 +171,16 @@ def _pieces(quantity, product):
     return case((product.unit_kind == "piece", quantity), else_=0)
 
 
-def _retail_cents(quantity, product):
-    """Retail value of a quantity (pieces x price, or grams x price per kg / 1000, rounded half up)."""
-    return case((product.unit_kind == "piece", quantity * product.retail_price_cents),
-                else_=(2 * quantity * product.retail_price_cents + 1000) / 2000)
+def _priced_cents(quantity, product, price):
+    """Value of a quantity at a price per piece / kg / litre (pieces x price, or grams x price per kg / 1000,
+    rounded half up)."""
+    return case((product.unit_kind == "piece", quantity * price), else_=(2 * quantity * price + 1000) / 2000)
+
+
+def _stock_value_cents(quantity, product, lot):
+    """Value of a quantity of a lot: at its cost price when it was bought, else at the retail reference price."""
+    return case((lot.unit_cost_cents.is_not(None), _priced_cents(quantity, product, lot.unit_cost_cents)),
+                else_=_priced_cents(quantity, product, product.retail_price_cents))
 
 
 def _int(value) -> int:
@@ -199,7 +206,8 @@ def _moved_in(period: Period, kind: str):
 
 @dataclass
 class Quantities:
-    """Pieces (piece products), grams (all products with a known weight) and retail value in cents."""
+    """Pieces (piece products), grams (all products with a known weight) and value in cents (retail_cents: the
+    retail reference value, except for goods received, wasted or in stock, where bought goods count at cost)."""
     pieces: int = 0
     grams: int = 0
     retail_cents: int = 0
@@ -288,13 +296,13 @@ def distribution(period: Period) -> dict:
 
 def donations_received(period: Period) -> dict:
     """Goods received in the period (receipt movements of the ledger) by source (donor type) and by donor:
-    units, kilograms and retail value. One statement."""
+    units, kilograms and value (donations at the reference price, purchases at cost). One statement."""
     from grocery.stock.models import Donation, Donor, Lot, Product, StockMovement
 
     quantity = StockMovement.quantity
     rows = db.session.execute(
         select(Lot.source, Donor.name, func.count(distinct(Lot.donation_id)), func.sum(_pieces(quantity, Product)),
-               func.sum(_grams(quantity, Product)), func.sum(_retail_cents(quantity, Product)))
+               func.sum(_grams(quantity, Product)), func.sum(_stock_value_cents(quantity, Product, Lot)))
         .join(Lot, Lot.id == StockMovement.lot_id).join(Product, Product.id == Lot.product_id)
         .outerjoin(Donation, Donation.id == Lot.donation_id).outerjoin(Donor, Donor.id == Donation.donor_id)
         .where(_moved_in(period, "receipt"))
@@ -316,14 +324,14 @@ def donations_received(period: Period) -> dict:
 
 def waste_by_reason(period: Period) -> dict:
     """Waste movements of the period by reason: units, kilograms (the weight written on the movement, else the
-    product's) and retail value. One statement."""
+    product's) and value (donated goods at the reference price, bought goods at cost). One statement."""
     from grocery.stock.models import Lot, Product, StockMovement
 
     quantity = -StockMovement.quantity
     grams = func.coalesce(-StockMovement.weight_g, _grams(quantity, Product))
     rows = db.session.execute(
         select(StockMovement.reason, func.sum(_pieces(quantity, Product)), func.sum(grams),
-               func.sum(_retail_cents(quantity, Product)))
+               func.sum(_stock_value_cents(quantity, Product, Lot)))
         .join(Lot, Lot.id == StockMovement.lot_id).join(Product, Product.id == Lot.product_id)
         .where(_moved_in(period, "waste")).group_by(StockMovement.reason))
     by_reason: dict[str, Quantities] = {}
@@ -349,14 +357,15 @@ def _after_end_quantity(period: Period):
 
 
 def stock_at_end(period: Period) -> dict:
-    """Stock on hand at the end of the period by category: units, kilograms, retail value. One statement."""
+    """Stock on hand at the end of the period by category: units, kilograms, value (donated goods at the
+    reference price, bought goods at cost). One statement."""
     from grocery.stock.models import Lot, Product, ProductCategory
 
     after = _after_end_quantity(period)
     quantity = Lot.quantity_on_hand - func.coalesce(after.c.moved, 0)
     rows = db.session.execute(
         select(ProductCategory.name, ProductCategory.sort_order, func.sum(_pieces(quantity, Product)),
-               func.sum(_grams(quantity, Product)), func.sum(_retail_cents(quantity, Product)))
+               func.sum(_grams(quantity, Product)), func.sum(_stock_value_cents(quantity, Product, Lot)))
         .select_from(Lot).outerjoin(after, after.c.lot_id == Lot.id)
         .join(Product, Product.id == Lot.product_id)
         .join(ProductCategory, ProductCategory.id == Product.category_id)

@@ -22,6 +22,10 @@ register(
     SettingDef("stock.near_expiry_days", "int", 7, _l("Near expiry: days ahead"), "stock", min=1, max=90,
                help=_l("Lots whose use-by or best-before date falls within this many days are listed as near "
                        "expiry.")),
+    SettingDef("stock.ddm_grace_days", "int", 30, _l("Best-before date (DDM): days sellable after it"), "stock",
+               min=0, max=3650,
+               help=_l("Default for the categories without their own number of days. Past it, a lot waits for a "
+                       "stock manager's decision (sell, give, discard) and the till does not sell it.")),
     SettingDef("stock.cap_percent.food_bank", "percent", 10,
                _l("Highest price of food-bank goods (percentage of retail)"), "stock",
                help=_l("100 % means no cap. FEAD/FSE+ goods are always free.")),

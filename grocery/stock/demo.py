@@ -116,6 +116,32 @@ def load_stock_demo() -> str:
         svc.add_donation_line(delivery, product, quantity=6, best_before_on=today + timedelta(days=90))
     svc.confirm_donation(None, delivery)
     receptions += 1
+    receptions += _purchases_and_best_before(categories, products, donors, today)
     db.session.flush()
     return (f"{len(products)} produits, {len(donors)} donateurs, {receptions} réceptions confirmées "
             f"et 1 en cours")
+
+
+#: Days a lot stays sellable after its best-before date, per demo category (the others take the setting).
+DDM_GRACE_DAYS = {"Fruits et légumes": 0, "Frais": 0, "Épicerie sèche": 30, "Conserves": 60}
+
+
+def _purchases_and_best_before(categories, products, donors, today) -> int:
+    """The CPAS's own purchase of staples (with their cost price), and a lot of pasta past its best-before date and
+    its 30 days, waiting for a stock manager's decision. Returns the receptions confirmed."""
+    for name, days in DDM_GRACE_DAYS.items():
+        category = categories[name]
+        svc.save_category(None, category, name=category.name, default_social_percent=category.default_social_percent,
+                          sort_order=category.sort_order, is_active=category.is_active, ddm_grace_days=days)
+    cpas = svc.save_donor(None, None, name="Achats CPAS", kind="purchase", contact="Service économat du CPAS")
+    donors.append(cpas)
+    staples = [p for p, _shelf in products if p.category.name == "Épicerie sèche" and p.unit_kind == "piece"][:4]
+    purchase = svc.start_donation(None, cpas, today - timedelta(days=10), "Achats mensuels")
+    for product in staples:
+        svc.add_donation_line(purchase, product, quantity=24, best_before_on=today + timedelta(days=200),
+                              unit_cost_cents=product.retail_price_cents * 6 // 10)
+    svc.confirm_donation(None, purchase)
+    old = svc.start_donation(None, donors[4], today - timedelta(days=80), "Fond d'armoire")
+    svc.add_donation_line(old, staples[0], quantity=5, best_before_on=today - timedelta(days=45), lot_number="L0412")
+    svc.confirm_donation(None, old)
+    return 2

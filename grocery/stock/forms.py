@@ -74,6 +74,9 @@ class CategoryForm(FlaskForm):
                                           validators=[DataRequired(), NumberRange(0, 100)], default=20)
     sort_order = BoundedIntegerField(_l("Order"), validators=[Optional()], default=0)
     is_active = BooleanField(_l("Category in use"), default=True)
+    ddm_grace_days = BoundedIntegerField(
+        _l("Days sellable after the best-before date (DDM)"), validators=[Optional(), NumberRange(0, 3650)],
+        description=_l("For example 30 for dry goods, 0 for fresh goods. Empty: the default of the settings."))
 
 
 class DonorForm(FlaskForm):
@@ -103,6 +106,8 @@ class ReceptionLineForm(ProductFieldsMixin, FlaskForm):
     use_by_on = BoundedDateField(_l("Use-by date (DLC)"), validators=[Optional()])
     best_before_on = BoundedDateField(_l("Best-before date (DDM)"), validators=[Optional()])
     lot_number = StringField(_l("Lot number"), validators=[Optional(), Length(max=40)])
+    unit_cost = StringField(_l("Cost price paid (per piece, kg or litre)"),
+                            render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
 
 class WasteForm(FlaskForm):
@@ -127,3 +132,16 @@ class MeasureLabelForm(FlaskForm):
     product_id = SelectField(_l("Product"), validate_choice=False)
     value = StringField(_l("Weight (kg) or price (€)"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
     copies = BoundedIntegerField(_l("Number of labels"), validators=[Optional(), NumberRange(1, 60)], default=1)
+
+
+class DdmDecisionForm(FlaskForm):
+    """A stock manager's decision on a lot waiting past its best-before date."""
+
+    decision = SelectField(_l("Decision"), choices=choices([("sell", _l("Sell")), ("give", _l("Give away")),
+                                                            ("discard", _l("Discard"))]),
+                           validate_choice=False)  # the service refuses an unknown decision, in words
+    until = BoundedDateField(_l("Sellable until (empty: for good)"), validators=[Optional()])
+    recipient = StringField(_l("Given to"), validators=[Optional(), Length(max=120)])
+    reason = SelectField(_l("Waste reason"), choices=choices(WASTE_REASON_LABELS.items()), default="expired",
+                         validate_choice=False)  # read only for "discard"; the service checks it
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])

@@ -63,3 +63,24 @@ def decode_measure_label(code: str) -> MeasureLabel | None:
     if price_verifier_digit(digits) != code[7]:
         return None
     return MeasureLabel(kind, int(code[2:7]), int(digits))
+
+
+@dataclass(frozen=True)
+class ShelfPrices:
+    """What a shelf label prints next to the barcode: the social price and the reference (retail) price, per piece,
+    per kg or per litre as the product is sold."""
+
+    social_cents: int
+    reference_cents: int
+    #: "piece", "kg" or "litre": what the prices are for.
+    unit_kind: str
+
+
+def shelf_prices(product) -> ShelfPrices:
+    """The product's own social price (its rule: fixed, percent of retail or the category's) and its reference price.
+
+    A lot from a capped source (FEAD goods, free) may sell for less at the till; the label shows the product's
+    price, the till's receipt the price paid."""
+    from grocery.stock.services import rule_price_cents  # services imports this module for the label codes
+
+    return ShelfPrices(rule_price_cents(product), product.retail_price_cents, product.unit_kind)

@@ -42,6 +42,9 @@ class ProductCategory(db.Model):
     default_social_percent: Mapped[int] = mapped_column(Integer, default=20)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Days a lot past its best-before date (DDM) stays sellable before it waits for a stock manager's decision;
+    #: None: the setting stock.ddm_grace_days.
+    ddm_grace_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class Product(db.Model):
@@ -182,6 +185,8 @@ class DonationLine(db.Model):
     use_by_on: Mapped[date | None] = mapped_column(Date)
     best_before_on: Mapped[date | None] = mapped_column(Date)
     lot_number: Mapped[str] = mapped_column(String(40), default="")
+    #: Purchases only: cost price in cents per piece / kg / litre (as the retail price), what the CPAS paid.
+    unit_cost_cents: Mapped[int | None] = mapped_column(Integer)
 
     donation: Mapped[Donation] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship(lazy="joined")
@@ -213,6 +218,15 @@ class Lot(db.Model):
     #: Cache of the sum of this lot's movements, updated only by services.record_movement.
     quantity_on_hand: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Purchased lots: cost price in cents per piece / kg / litre; reports value them at cost. None: a donation,
+    #: valued at the product's reference (retail) price.
+    unit_cost_cents: Mapped[int | None] = mapped_column(Integer)
+    #: Past its best-before date and its category's grace days, the lot waits for a decision from this day on and
+    #: the till does not sell it (None: no DDM, or sold again for good). Kept by services.refresh_ddm_holds.
+    ddm_hold_from: Mapped[date | None] = mapped_column(Date)
+    #: The stock manager's decision on a lot that waited: sell (again, until a date or for good), give, discard.
+    ddm_decision: Mapped[str | None] = mapped_column(String(10))
+    ddm_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     product: Mapped[Product] = relationship(lazy="joined")
     donation: Mapped[Donation | None] = relationship()

@@ -146,8 +146,11 @@ def ensure_default_categories() -> list[ProductCategory]:
 
 
 def save_category(actor, category: ProductCategory | None, *, name: str, default_social_percent: int,
-                  sort_order: int = 0, is_active: bool = True) -> ProductCategory:
-    """Create or change a category; names are unique and the percentage is between 0 and 100."""
+                  sort_order: int = 0, is_active: bool = True, ddm_grace_days: int | None = None) -> ProductCategory:
+    """Create or change a category; names are unique and the percentage is between 0 and 100. Its best-before
+    grace days (0 to 3650, None: the setting) apply at once to its lots still waiting for no decision."""
+    from grocery.stock.ddm import MAX_GRACE_DAYS, refresh_ddm_holds
+
     name = (name or "").strip()
     if not name:
         raise ValidationError("name", _l("Enter a name."))
@@ -156,8 +159,11 @@ def save_category(actor, category: ProductCategory | None, *, name: str, default
     other = db.session.scalar(select(ProductCategory).where(func.lower(ProductCategory.name) == name.lower()))
     if other is not None and other is not category:
         raise ValidationError("name", _l("A category with this name already exists."))
+    if ddm_grace_days is not None and not 0 <= ddm_grace_days <= MAX_GRACE_DAYS:
+        raise ValidationError("ddm_grace_days", _l("Enter a number of days between 0 and %(max)d, or leave it "
+                                                   "empty for the default.", max=MAX_GRACE_DAYS))
     values = {"name": name, "default_social_percent": default_social_percent, "sort_order": sort_order,
-              "is_active": is_active}
+              "is_active": is_active, "ddm_grace_days": ddm_grace_days}
     if category is None:
         category = ProductCategory(**values)
         db.session.add(category)
@@ -168,6 +174,8 @@ def save_category(actor, category: ProductCategory | None, *, name: str, default
         db.session.flush()
         if changed:
             record_event(actor, "stock.category_update", category, changed)
+        if "ddm_grace_days" in changed:
+            refresh_ddm_holds([category.id])
     return category
 
 
@@ -264,12 +272,17 @@ def create_product(actor, *, barcode: str | None = None, **values) -> Product:
 
 
 def update_product(actor, product: Product, **values) -> dict:
-    """Change a product's catalogue fields; returns what changed (also in the audit log)."""
+    """Change a product's catalogue fields; returns what changed (also in the audit log). A product moved to another
+    category takes that category's best-before days for its lots still waiting for no decision."""
+    from grocery.stock.ddm import refresh_ddm_holds
+
     cleaned = clean_product_values(values)
     changed = changes(product, list(cleaned), cleaned)
     db.session.flush()
     if changed:
         record_event(actor, "stock.product_update", product, changed)
+    if "category_id" in changed:
+        refresh_ddm_holds([product.category_id])
     return changed
 
 
@@ -627,7 +640,11 @@ class TillProduct(NamedTuple):
 
 
 def _sellable(day):
-    return and_(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day))
+    """The sellable condition shared by the till (card, quote, sale), the catalogue snapshot and
+    sellable_quantities: stock on hand, not past the use-by date (DLC), and not waiting for a stock manager's
+    decision past the best-before date (DDM) and its grace days (Lot.ddm_hold_from, see grocery.stock.ddm)."""
+    return and_(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day),
+                or_(Lot.ddm_hold_from.is_(None), Lot.ddm_hold_from > day))
 
 
 def _fefo_order(lots=Lot):
@@ -691,7 +708,7 @@ def _till_queries() -> TillQueries:
 
 
 def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[LotRow]]:
-    """Lots with stock, not past their use-by date, of the given products, in FEFO order, in one query."""
+    """Sellable lots (_sellable) of the given products, in FEFO order, in one query."""
     db.session.flush()  # lots added through the ORM count
     lots: dict[int, list[LotRow]] = {product_id: [] for product_id in product_ids}
     for row in run(_till_queries().sellable_lots, {"product_ids": list(product_ids), "day": day}):
@@ -824,7 +841,8 @@ def _signed_weight(product, quantity_delta: int) -> int | None:
 
 
 def sellable_quantities(day: date) -> dict[int, int]:
-    """Sellable base units per product id (lots with stock, not past their use-by date), in one query."""
+    """Sellable base units per product id (lots with stock, not past their use-by date, not waiting for a DDM
+    decision), in one query."""
     rows = db.session.execute(
         select(Lot.product_id, func.sum(Lot.quantity_on_hand))
         .where(_sellable(day))
@@ -858,10 +876,21 @@ def _require_draft(donation: Donation) -> None:
 
 def add_donation_line(donation: Donation, product: Product, *, quantity: int | None = None,
                       measure: int | None = None, use_by_on: date | None = None,
-                      best_before_on: date | None = None, lot_number: str = "") -> DonationLine:
+                      best_before_on: date | None = None, lot_number: str = "",
+                      unit_cost_cents: int | None = None) -> DonationLine:
     """Add a line to a draft reception. Pieces take a quantity, never a weight; kg/litre products take a
-    measure (grams or ml) or a number of packs of their net weight. A use-by date already past is refused."""
+    measure (grams or ml) or a number of packs of their net weight. A use-by date already past is refused.
+    A purchase (donor kind "purchase") records its cost price per piece / kg / litre, in cents (required); a
+    donation has none (refused: donations are valued at the reference price)."""
     _require_draft(donation)
+    if donation.donor.kind == "purchase":
+        if unit_cost_cents is None:
+            raise ValidationError("unit_cost", _l("Enter the cost price paid, per piece, per kg or per litre."))
+        if unit_cost_cents < 0:
+            raise ValidationError("unit_cost", _l("The cost price cannot be negative."))
+    elif unit_cost_cents is not None:
+        raise ValidationError("unit_cost", _l("Only purchases have a cost price: donations are valued at the "
+                                              "reference price. Leave the cost price empty."))
     if product.unit_kind == "piece":
         if measure is not None:
             raise ValidationError("measure", _l("“%(name)s” is counted by the piece: enter a number of pieces, "
@@ -883,7 +912,8 @@ def add_donation_line(donation: Donation, product: Product, *, quantity: int | N
         raise ValidationError("use_by_on", _l("The use-by date is already past: these goods cannot be received. "
                                               "Record them as waste if needed."))
     line = DonationLine(donation_id=donation.id, product_id=product.id, quantity=base, use_by_on=use_by_on,
-                        best_before_on=best_before_on, lot_number=(lot_number or "").strip()[:40])
+                        best_before_on=best_before_on, lot_number=(lot_number or "").strip()[:40],
+                        unit_cost_cents=unit_cost_cents)
     db.session.add(line)
     db.session.flush()
     db.session.refresh(donation, ["lines"])
@@ -900,15 +930,22 @@ def remove_donation_line(donation: Donation, line: DonationLine) -> None:
 
 
 def confirm_donation(actor, donation: Donation) -> list[Lot]:
-    """Turn every line of a draft reception into a lot with its receipt movement, in the caller's transaction."""
+    """Turn every line of a draft reception into a lot with its receipt movement, in the caller's transaction.
+    Each lot keeps the line's cost price (purchases) and the day from which, past its best-before date and its
+    category's grace days, it waits for a stock manager's decision."""
+    from grocery.stock.ddm import grace_days_by_category, hold_from
+
     _require_draft(donation)
     if not donation.lines:
         raise ValidationError(None, _l("Scan at least one product before confirming."))
     lots = []
+    grace = grace_days_by_category()
     for line in donation.lines:
         lot = Lot(product_id=line.product_id, donation_id=donation.id, source=donation.donor.kind,
                   received_on=donation.received_on, use_by_on=line.use_by_on, best_before_on=line.best_before_on,
-                  lot_number=line.lot_number, quantity_received=line.quantity, quantity_on_hand=0)
+                  lot_number=line.lot_number, quantity_received=line.quantity, quantity_on_hand=0,
+                  unit_cost_cents=line.unit_cost_cents,
+                  ddm_hold_from=hold_from(line.best_before_on, grace[line.product.category_id]))
         db.session.add(lot)
         db.session.flush()
         record_movement(lot, line.quantity, "receipt", actor=actor, donation=donation)
@@ -923,11 +960,22 @@ def confirm_donation(actor, donation: Donation) -> list[Lot]:
     return lots
 
 
+def cost_value_cents(product: Product, quantity_base_units: int, unit_cost_cents: int) -> int:
+    """Value at cost of a quantity in base units: pieces x cost, or grams/ml x cost per kg/litre / 1000."""
+    if product.unit_kind == "piece":
+        return unit_cost_cents * quantity_base_units
+    return _round_div(unit_cost_cents * quantity_base_units, 1000)
+
+
 def donation_totals(donation: Donation) -> dict:
-    """Pieces, kilograms (grams) and estimated retail value of a reception, for the donor receipt."""
+    """Pieces, kilograms (grams) and estimated retail value of a reception, for the donor receipt; for a purchase,
+    also its cost (cost_cents, None for a donation)."""
     pieces = grams = retail = 0
+    cost = None
     unknown_weight = False
     for line in donation.lines:
+        if line.unit_cost_cents is not None:
+            cost = (cost or 0) + cost_value_cents(line.product, line.quantity, line.unit_cost_cents)
         if line.product.unit_kind == "piece":
             pieces += line.quantity
         weight = line.product.weight_g(line.quantity)
@@ -936,7 +984,8 @@ def donation_totals(donation: Donation) -> dict:
         else:
             grams += weight
         retail += retail_value_cents(line.product, line.quantity)
-    return {"pieces": pieces, "grams": grams, "retail_cents": retail, "unknown_weight": unknown_weight}
+    return {"pieces": pieces, "grams": grams, "retail_cents": retail, "unknown_weight": unknown_weight,
+            "cost_cents": cost}
 
 
 # --- waste --------------------------------------------------------------------------------------------------------

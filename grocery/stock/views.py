@@ -17,7 +17,7 @@ from grocery.forms import apply_service_error, arg_int, arg_ints, choices, parse
 from grocery.i18n import render_document
 from grocery.money import parse_money
 from grocery.settings.services import get_setting
-from grocery.stock import STOCK_ROLES, bp
+from grocery.stock import STOCK_ROLES, bp, ddm
 from grocery.stock import services as svc
 from grocery.stock.forms import (
     LABELS,
@@ -25,6 +25,7 @@ from grocery.stock.forms import (
     CategoryForm,
     CountOpenForm,
     CountPostForm,
+    DdmDecisionForm,
     DonorForm,
     MeasureLabelForm,
     ProductForm,
@@ -33,6 +34,7 @@ from grocery.stock.forms import (
     WasteForm,
     category_choices,
 )
+from grocery.stock.labels import shelf_prices
 from grocery.stock.models import (
     Donation,
     DonationLine,
@@ -60,7 +62,7 @@ def _get(model, value):
 
 @bp.context_processor
 def _stock_labels():
-    return {"labels": LABELS}
+    return {"labels": LABELS, "shelf_prices": shelf_prices}
 
 
 def _fail(form, error: ValidationError) -> None:
@@ -118,6 +120,40 @@ def discard_expired():
     else:
         flash(_("No lot was past its use-by date."), "info")
     return redirect(url_for("stock.expired"))
+
+
+@bp.route("/best-before")
+@roles_required(STOCK_ROLES)
+def ddm_waiting():
+    """Lots past their best-before date and grace days: the till does not sell them until a decision."""
+    today = local_today()
+    return render_template("stock/ddm.html", lots=ddm.waiting_lots(today), today=today,
+                           form=DdmDecisionForm(formdata=None))
+
+
+@bp.route("/best-before/<int:lot_id>", methods=["POST"])
+@roles_required(STOCK_ROLES)
+def ddm_decide(lot_id: int):
+    lot = db.get_or_404(Lot, lot_id)
+    form = DdmDecisionForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(str(error) for error in errors), "error")
+        return redirect(url_for("stock.ddm_waiting"))
+    try:
+        ddm.decide(current_user, lot, form.decision.data or "", until=form.until.data,
+                   recipient=form.recipient.data or "", reason=form.reason.data or "expired",
+                   note=form.note.data or "")
+    except GroceryError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("stock.ddm_waiting"))
+    db.session.commit()
+    name = lot.product.name
+    flash({"sell": _("%(name)s: the lot is sellable again.", name=name),
+           "give": _("%(name)s: the lot is given away.", name=name),
+           "discard": _("%(name)s: the lot is discarded.", name=name)}[form.decision.data], "success")
+    return redirect(url_for("stock.ddm_waiting"))
 
 
 @bp.route("/low-stock")
@@ -278,7 +314,8 @@ def _category_page(category):
         try:
             svc.save_category(current_user, category, name=form.name.data,
                               default_social_percent=form.default_social_percent.data,
-                              sort_order=form.sort_order.data or 0, is_active=form.is_active.data)
+                              sort_order=form.sort_order.data or 0, is_active=form.is_active.data,
+                              ddm_grace_days=form.ddm_grace_days.data)
         except ValidationError as error:
             _fail(form, error)
         else:
@@ -286,8 +323,8 @@ def _category_page(category):
             flash(_("The category is saved."), "success")
             return redirect(url_for("stock.categories"))
     status = 422 if form.errors else 200
-    return render_template("stock/categories.html", form=form, category=category,
-                           categories=_categories(False)), status
+    return render_template("stock/categories.html", form=form, category=category, categories=_categories(False),
+                           ddm_default=get_setting("stock.ddm_grace_days")), status
 
 
 # --- donors -------------------------------------------------------------------------------------------------------
@@ -436,7 +473,8 @@ def reception_line(donation_id: int):
         line = svc.add_donation_line(
             donation, product, quantity=svc.parse_whole(form.quantity.data),
             measure=svc.parse_measure(form.measure.data), use_by_on=form.use_by_on.data,
-            best_before_on=form.best_before_on.data, lot_number=form.lot_number.data)
+            best_before_on=form.best_before_on.data, lot_number=form.lot_number.data,
+            unit_cost_cents=parse_money(form.unit_cost.data, field="unit_cost") if form.unit_cost.data else None)
     except ValidationError as error:
         db.session.rollback()
         if error.field == "barcode":

@@ -8,6 +8,10 @@ accent and the middle dot of "assistant·e"; the few typographic characters outs
 by their plain equivalents before printing (« » are Latin-1 and stay).
 """
 
+import re
+import unicodedata
+
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 
@@ -26,13 +30,55 @@ def plain(text: str) -> str:
     return str(text).translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
 
 
+# Words (and names) whose initial h is aspirated: no elision before them ("de Hugo", "que Hollande").
+_ASPIRATED_H = frozenset({"hache", "haine", "hall", "halte", "hamac", "hameau", "hanche", "handicap", "hangar",
+                          "hareng", "haricot", "harpe", "hasard", "hausse", "haut", "haute", "hauteur", "héros",
+                          "hibou", "hockey", "hollande", "homard", "honte", "hors", "houblon", "hugo", "hugues",
+                          "hurlement", "hutte"})
+_ELIDED = {"que": "qu'", "Que": "Qu'", "de": "d'", "De": "D'", "le": "l'", "Le": "L'", "la": "l'", "La": "L'"}
+
+
+def elides_before(word: str) -> bool:
+    """True when French elides a preceding que/de/le/la before this word: it starts with a vowel (accented and
+    capital vowels included, "Élise", "Ìsa") or a mute h ("Hélène"); an aspirated h ("Hugo", "haut") does not."""
+    word = word.strip()
+    if not word:
+        return False
+    base = unicodedata.normalize("NFD", word[0])[0].lower()
+    if base in "aeiouyœæ":
+        return True
+    if base == "h":
+        head = re.split(r"[\s'’-]", word, maxsplit=1)[0].lower()
+        return head not in _ASPIRATED_H
+    return False
+
+
+def elide(text: str, *values: str) -> str:
+    """French elision in a sentence built from a template: "que Élise" → "qu'Élise", "de Hélène" → "d'Hélène",
+    only before the inserted values given (a name, an organisation), whose first letter the template cannot know.
+    Other languages are returned unchanged."""
+    if str(get_locale() or "")[:2] != "fr":
+        return text
+    for value in values:
+        if not value or not elides_before(value):
+            continue
+        pattern = re.compile(r"\b(que|Que|de|De|le|Le|la|La) (" + re.escape(value) + ")")
+        text = pattern.sub(lambda match: _ELIDED[match.group(1)] + match.group(2), text)
+    return text
+
+
 def _hours(minutes: int) -> str:
     return _("%(hours)d h %(minutes)02d", hours=minutes // 60, minutes=minutes % 60)
 
 
 def statement(participant: Participant, issue: AttestationIssue) -> tuple[str, str]:
     """Title and opening sentence, worded by engagement type: article 60 is employment ("prestations de
-    travail"), never volunteering."""
+    travail"), never volunteering; in French with elision before the name ("atteste qu'Élise")."""
+    title, opening = _statement(participant, issue)
+    return title, elide(opening, participant.full_name, get_setting("org.name"))
+
+
+def _statement(participant: Participant, issue: AttestationIssue) -> tuple[str, str]:
     org = get_setting("org.name")
     period = {"name": participant.full_name, "org": org, "start": format_local_date(issue.period_from, "long"),
               "end": format_local_date(issue.period_to, "long")}

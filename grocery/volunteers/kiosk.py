@@ -72,9 +72,10 @@ def kiosk():
 def kiosk_scan():
     if not in_kiosk_mode():
         return jsonify({"ok": False, "message": _("Kiosk mode is not open on this tablet.")}), 403
-    code = str((request.get_json(silent=True) or {}).get("code", ""))
+    payload = request.get_json(silent=True) or {}
+    code = str(payload.get("code", ""))
     try:
-        result = services.kiosk_scan(code)
+        result = services.kiosk_scan(code, confirm_check_out=payload.get("confirm_check_out") is True)
     except GroceryError as error:
         return _refusal(error)
     db.session.commit()
@@ -83,11 +84,16 @@ def kiosk_scan():
         "check_in": _("Welcome %(name)s! You are checked in for %(activity)s.", name=participant.first_name,
                       activity=assignment.shift.activity.name) if assignment else "",
         "check_out": _("Thank you %(name)s! You are checked out. See you soon.", name=participant.first_name),
+        "ignored": _("Hello %(name)s, your badge was just read: nothing changes. Scan again in a minute if you "
+                     "want to check out.", name=participant.first_name),
+        "confirm_check_out": _("%(name)s, you checked in less than 15 minutes ago. Do you really want to check "
+                               "out now?", name=participant.first_name),
         "nothing_now": _("Hello %(name)s. Your shift has not started yet or is over.", name=participant.first_name),
         None: _("Hello %(name)s. You have no shift today.", name=participant.first_name),
     }
     return jsonify({
         "ok": True, "action": result["action"], "first_name": participant.first_name,
+        "confirm": result["action"] == "confirm_check_out",
         "message": messages[result["action"]],
         "shifts": [{**_shift_json(a.shift), "checked_in": a.checked_in_at is not None,
                     "checked_out": a.checked_out_at is not None} for a in result["assignments"]],

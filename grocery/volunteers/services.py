@@ -49,6 +49,10 @@ from grocery.volunteers.models import (
 MAX_GENERATE_DAYS = 93
 #: A check-out scan is accepted until this long after the end of the shift; later, the check-out stays forgotten.
 CHECK_OUT_GRACE = timedelta(hours=2)
+#: A second scan of the same badge within this time is ignored (a badge held twice under the reader).
+KIOSK_DEBOUNCE = timedelta(seconds=60)
+#: A check-out this soon after the check-in is asked for confirmation first.
+KIOSK_CONFIRM_CHECK_OUT_WITHIN = timedelta(minutes=15)
 
 
 class ShiftFull(GroceryError):
@@ -456,9 +460,14 @@ def shift_bounds(shift: Shift) -> tuple[datetime, datetime]:
     return local_to_utc(shift.held_on, shift.start_time), local_to_utc(shift.held_on, shift.end_time)
 
 
-def kiosk_scan(code: str, now: datetime | None = None) -> dict:
+def kiosk_scan(code: str, now: datetime | None = None, confirm_check_out: bool = False) -> dict:
     """A badge scan at the kiosk: check in to the next shift of the day, or check out of the current one.
-    Returns what happened and the person's shifts of the day (first name only)."""
+    Returns what happened and the person's shifts of the day (first name only).
+
+    A scan within KIOSK_DEBOUNCE (60 s) of this person's last check-in or check-out changes nothing (action
+    "ignored"): a badge held twice under the reader must not check the person in and straight out again. A check-out
+    within KIOSK_CONFIRM_CHECK_OUT_WITHIN (15 min) of the check-in is only done when confirmed (action
+    "confirm_check_out" until then, nothing written)."""
     now = now or utcnow()
     participant = find_participant_by_badge(code)
     today = to_local(now).date()
@@ -473,11 +482,19 @@ def kiosk_scan(code: str, now: datetime | None = None) -> dict:
         return result
     if _is_validated(today):
         raise Conflict(_l("Today's sheet is already validated. Ask the coordinator."))
+    last_scan = max((moment for a in assignments for moment in (a.checked_in_at, a.checked_out_at)
+                     if moment is not None and moment <= now), default=None)
+    if last_scan is not None and now - last_scan < KIOSK_DEBOUNCE:
+        result["action"] = "ignored"
+        return result
     early = timedelta(minutes=int(get_setting("volunteers.checkin_early_minutes")))
     late = timedelta(minutes=int(get_setting("volunteers.late_after_minutes")))
     for assignment in assignments:
         still_open = now < shift_bounds(assignment.shift)[1] + CHECK_OUT_GRACE
         if assignment.checked_in_at is not None and assignment.checked_out_at is None and still_open:
+            if now - assignment.checked_in_at < KIOSK_CONFIRM_CHECK_OUT_WITHIN and not confirm_check_out:
+                result.update(action="confirm_check_out", assignment=assignment)
+                return result
             assignment.checked_out_at = max(now, assignment.checked_in_at + timedelta(minutes=1))
             result.update(action="check_out", assignment=assignment)
             break

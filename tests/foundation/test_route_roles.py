@@ -45,6 +45,8 @@ EXPECTED: dict[str, object] = {
     "stock.index": STOCK,
     "stock.near_expiry": STOCK,
     "stock.expired": STOCK,
+    "stock.ddm_waiting": STOCK,
+    "stock.ddm_decide": STOCK,
     "stock.discard_expired": STOCK,
     "stock.low_stock": STOCK,
     "stock.products": STOCK,

@@ -7,7 +7,13 @@ from sqlalchemy import func, select
 
 from grocery.barcodes import gtin_check_digit, make_ean13
 from grocery.errors import ValidationError
-from grocery.stock.labels import decode_measure_label, encode_measure_label, price_verifier_digit
+from grocery.stock.labels import (
+    ShelfPrices,
+    decode_measure_label,
+    encode_measure_label,
+    price_verifier_digit,
+    shelf_prices,
+)
 from grocery.stock.models import Product, ProductBarcode
 from grocery.stock.services import (
     add_barcode,
@@ -137,3 +143,27 @@ def test_instore_code_is_in_prefix_20_and_scans(db):
     row = generate_instore_code(None, product)
     assert row.code.startswith("20") and len(row.code) == 13 and row.is_instore
     assert parse_scan(row.code).product is product
+
+
+def test_shelf_labels_show_the_social_and_reference_prices(db, client, login):
+    """Does each shelf label print the social price (the product's rule) and the reference price next to the
+    barcode, per kg for a product sold by weight?"""
+    from grocery.auth.roles import Role
+    from tests.utils import text_of
+
+    rice = make_product(name="Riz", barcode=make_ean13("54", 4005), retail_price_cents=250, price_rule="fixed",
+                        social_price_cents=60)
+    apples = make_product(name="Pommes", unit_kind="kg", net_weight_g=None, retail_price_cents=300,
+                          price_rule="percent", social_percent=30)
+    assert shelf_prices(rice) == ShelfPrices(60, 250, "piece")
+    assert shelf_prices(apples) == ShelfPrices(90, 300, "kg")
+    db.session.commit()
+    login(Role.STOCK_MANAGER)
+    def spaced(response):
+        return " ".join(text_of(response).replace("\u202f", " ").replace("\xa0", " ").split())
+
+    sheet = spaced(client.get("/stock/labels", query_string={"product": rice.id, "copies": 2}))
+    assert sheet.count("Prix social 0,60 €") == 2 and sheet.count("Prix de référence 2,50 €") == 2
+    page = spaced(client.post_form("/stock/labels/measure", {"product_id": apples.id, "value": "1,250",
+                                                             "copies": 1}))
+    assert "Prix social 0,90 € le kg" in page and "Prix de référence 3,00 € le kg" in page

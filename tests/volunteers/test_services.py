@@ -278,3 +278,40 @@ def test_a_booking_taken_again_starts_afresh(db):
     services.cancel_assignment(None, assignment, "erreur")
     again = services.book_shift(None, shift, person)
     assert again is assignment and again.status == "booked" and again.attendance is None
+
+
+def test_kiosk_second_scan_within_a_minute_is_ignored(db):
+    """Does a badge read twice within 60 s check the person in once and leave them in (nothing written), and a
+    scan after a minute still work?"""
+    person = make_participant()
+    shift = make_shift(start_time=time(9), end_time=time(12))
+    assignment = services.book_shift(None, shift, person)
+    at_nine = local_to_utc(shift.held_on, time(9, 5))
+    assert services.kiosk_scan(person.badge_code, now=at_nine)["action"] == "check_in"
+    again = services.kiosk_scan(person.badge_code, now=at_nine + timedelta(seconds=59))
+    assert again["action"] == "ignored" and assignment.checked_out_at is None
+    later = at_nine + timedelta(hours=2)
+    assert services.kiosk_scan(person.badge_code, now=later)["action"] == "check_out"
+    assert services.kiosk_scan(person.badge_code, now=later + timedelta(seconds=30))["action"] == "ignored"
+    assert assignment.checked_out_at == later
+
+
+def test_kiosk_asks_before_checking_out_within_15_minutes(db):
+    """Is a check-out 2 to 15 minutes after the check-in only done once confirmed, and one after 15 minutes done
+    straight away?"""
+    person = make_participant()
+    shift = make_shift(start_time=time(9), end_time=time(12))
+    assignment = services.book_shift(None, shift, person)
+    at_nine = local_to_utc(shift.held_on, time(9))
+    services.kiosk_scan(person.badge_code, now=at_nine)
+    soon = at_nine + timedelta(minutes=5)
+    result = services.kiosk_scan(person.badge_code, now=soon)
+    assert result["action"] == "confirm_check_out" and result["assignment"] is assignment
+    assert assignment.checked_out_at is None
+    result = services.kiosk_scan(person.badge_code, now=soon, confirm_check_out=True)
+    assert result["action"] == "check_out" and assignment.checked_out_at == soon
+
+    other = make_participant()
+    assignment = services.book_shift(None, shift, other)
+    services.kiosk_scan(other.badge_code, now=at_nine)
+    assert services.kiosk_scan(other.badge_code, now=at_nine + timedelta(minutes=15))["action"] == "check_out"

@@ -165,6 +165,15 @@ def _scan(client, code):
                        headers={"X-CSRFToken": client.csrf_token("/volunteers/kiosk")})
 
 
+def _checked_in_earlier(db, assignment, minutes):
+    """Move a kiosk check-in back in time, as if the person had arrived `minutes` ago."""
+    from grocery.timeutil import utcnow
+
+    db.session.expire_all()
+    db.session.get(Assignment, assignment.id).checked_in_at = utcnow() - timedelta(minutes=minutes)
+    db.session.commit()
+
+
 def test_kiosk_confines_the_session(client, login, db):
     """Once kiosk mode is open, are the other pages out of reach until the password is given?"""
     person, _shift = _social_fixture(db)
@@ -343,6 +352,7 @@ def test_participant_confirms_own_competences_at_the_kiosk(client, login, db):
     db.session.commit()
     _open_kiosk(client, login)
     _scan(client, person.badge_code)
+    _checked_in_earlier(db, assignment, minutes=20)  # a scan right after the check-in is ignored (debounce)
     data = _scan(client, person.badge_code).get_json()
     assert data["action"] == "check_out"
     assert {c["name"] for c in data["competences"]["choices"]} == {"Tenue de caisse", "Accueil"}
@@ -365,3 +375,29 @@ def test_participant_confirms_own_competences_at_the_kiosk(client, login, db):
     assert {c.competence_id for c in saved.confirmations if c.confirmed_by == "participant"} == {caisse.id,
                                                                                                  accueil.id}
     assert saved.participant_comment == "J'ai aimé"
+
+
+def test_kiosk_double_scan_is_calm_and_an_early_check_out_is_asked(client, login, db):
+    """A badge read twice is ignored with a calm message (the person stays checked in); a check-out within 15
+    minutes of the check-in asks first and is done only with confirm_check_out."""
+    person = make_participant(first_name="Awa")
+    assignment = services.book_shift(None, make_shift(start_time=time(0, 0), end_time=time(23, 59, 59)), person)
+    db.session.commit()
+    _open_kiosk(client, login)
+    assert _scan(client, person.badge_code).get_json()["action"] == "check_in"
+    data = _scan(client, person.badge_code).get_json()
+    assert data["ok"] and data["action"] == "ignored" and not data["confirm"] and "rien ne change" in data["message"]
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).checked_out_at is None
+    _checked_in_earlier(db, assignment, minutes=5)
+    data = _scan(client, person.badge_code).get_json()
+    assert data["action"] == "confirm_check_out" and data["confirm"] and "moins de 15 minutes" in data["message"]
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).checked_out_at is None
+    page = text_of(client.get("/volunteers/kiosk"))
+    assert "Oui, je pars" in page
+    data = client.post("/volunteers/kiosk/scan", json={"code": person.badge_code, "confirm_check_out": True},
+                       headers={"X-CSRFToken": client.csrf_token("/volunteers/kiosk")}).get_json()
+    assert data["action"] == "check_out"
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).checked_out_at is not None

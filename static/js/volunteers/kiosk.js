@@ -1,5 +1,6 @@
 // Kiosk: captures the badge scanner's keystrokes (digits then Enter) wherever focus is, posts the code, shows the
-// result; a participant may then sign up for a shift with room. Nothing is kept once the screen goes back to rest.
+// result; a participant may then sign up for a shift with room. A check-out within 15 minutes of the check-in is
+// asked first (the server answers "confirm"; "Yes" posts the scan again with confirm_check_out). Nothing is kept once the screen goes back to rest.
 import { csrfToken } from "../app.js";
 
 const body = document.body;
@@ -9,6 +10,7 @@ const message = document.getElementById("message");
 const mine = document.getElementById("mine");
 const open = document.getElementById("open");
 const own = document.getElementById("own");
+const confirmBox = document.getElementById("confirm");
 const RESET_AFTER_MS = 25000;
 let buffer = "";
 let lastKey = 0;
@@ -37,6 +39,7 @@ function clear() {
   mine.replaceChildren();
   open.replaceChildren();
   own.replaceChildren();
+  confirmBox.replaceChildren();
 }
 
 function rest() {
@@ -98,7 +101,25 @@ function renderCompetences(offer) {
   own.append(send);
 }
 
-function render(data) {
+function renderConfirm(code) {
+  const yes = element("button", "button primary big", body.dataset.labelConfirmOut);
+  yes.type = "button";
+  yes.addEventListener("click", () => {
+    yes.disabled = true;
+    no.disabled = true;
+    scan(code, true);
+  });
+  const no = element("button", "button secondary big", body.dataset.labelStay);
+  no.type = "button";
+  no.addEventListener("click", () => {
+    confirmBox.replaceChildren();
+    show(body.dataset.labelStayed, false);
+  });
+  confirmBox.append(yes, no);
+}
+
+function render(data, code) {
+  if (data.confirm) renderConfirm(code);
   renderCompetences(data.competences);
   if (data.shifts && data.shifts.length) {
     mine.append(element("h3", "", body.dataset.labelMine));
@@ -124,14 +145,14 @@ function render(data) {
   }
 }
 
-async function scan(code) {
+async function scan(code, confirmCheckOut = false) {
   try {
-    const data = await post(body.dataset.scanUrl, { code });
+    const data = await post(body.dataset.scanUrl, { code, confirm_check_out: confirmCheckOut });
     clear();  // nothing of the previous person stays on screen
     show(data.message, !data.ok);
     if (data.ok) {
       lastCode = code;
-      render(data);
+      render(data, code);
     }
   } catch {
     clear();
