@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from grocery.auth.roles import roles_required
 from grocery.barcodes import barcode_data_uri
-from grocery.errors import Conflict, GroceryError, ValidationError
+from grocery.errors import Conflict, FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
-from grocery.forms import apply_service_error, arg_int, arg_ints, choices, parse_int
+from grocery.forms import add_service_errors, apply_service_error, arg_int, arg_ints, choices, parse_int
 from grocery.i18n import render_document
 from grocery.money import parse_money
 from grocery.settings.services import get_setting
@@ -408,6 +408,25 @@ def reception(donation_id: int):
     return _render_reception(donation, form, product=result.product)
 
 
+def _check_new_product_line(donation: Donation, form) -> None:
+    """Check the new product's fields and the line typed with it together, writing nothing, so that an empty
+    form shows every missing field at once (the product cannot be created before its line is checked)."""
+    errors = FieldErrors()
+    with errors.collect():
+        svc.clean_product_values(_product_values(form))
+    quantity = measure = None
+    with errors.collect():
+        quantity = svc.parse_whole(form.quantity.data)
+    with errors.collect():
+        measure = svc.parse_measure(form.measure.data)
+    if not ({"quantity", "measure", "unit_kind"} & set(errors.errors)):
+        typed = Product(name=(form.name.data or "").strip(), unit_kind=form.unit_kind.data or "piece",
+                        net_weight_g=form.net_weight_g.data)
+        with errors.collect():
+            svc.check_donation_line(donation, typed, quantity=quantity, measure=measure, use_by_on=form.use_by_on.data)
+    errors.raise_if_any()
+
+
 @bp.route("/receptions/<int:donation_id>/lines", methods=["POST"])
 @roles_required(STOCK_ROLES)
 def reception_line(donation_id: int):
@@ -418,11 +437,14 @@ def reception_line(donation_id: int):
     product = _get(Product, form.product_id.data)
     new_code = None if product else (form.code.data or None)
     if not form.validate_on_submit():
+        if product is None and new_code:
+            add_service_errors(form, lambda: _check_new_product_line(donation, form))
         return _render_reception(donation, form, product=product, new_code=new_code, status=422)
     try:
         if product is None:
             if not new_code:
                 raise ValidationError(None, _("Scan a product or search it by name first."))
+            _check_new_product_line(donation, form)
             product = svc.create_product(current_user, barcode=new_code, **_product_values(form))
         line = svc.add_donation_line(
             donation, product, quantity=svc.parse_whole(form.quantity.data),
@@ -430,8 +452,9 @@ def reception_line(donation_id: int):
             best_before_on=form.best_before_on.data, lot_number=form.lot_number.data)
     except ValidationError as error:
         db.session.rollback()
-        if error.field == "barcode":
-            error = ValidationError("code", error.message)
+        if "barcode" in error.errors:
+            error = ValidationError.several({"code" if name == "barcode" else name: messages
+                                             for name, messages in error.errors.items()})
         if not apply_service_error(form, error):
             flash(error.message, "error")
         known = _get(Product, form.product_id.data)
