@@ -517,13 +517,23 @@ def active_criteria() -> list[Criterion]:
 
 @dataclass(frozen=True)
 class Eligibility:
-    """Whether a household may shop on a day, and why (reason in plain French for the till)."""
+    """Whether a household may shop on a day, and why: `reason` for the till and the household ("see the social
+    service"), `office_reason` for the social service itself (what to do about it)."""
 
     eligible: bool
     reason_code: str | None
     reason: str
     decision: Decision | None
     valid_until: date | None
+    #: The date the reason names (start, end or suspension of access), if any.
+    reason_day: date | None = None
+
+    @property
+    def office_reason(self) -> str:
+        if self.eligible or self.reason_code not in OFFICE_REASONS:
+            return self.reason
+        text = str(OFFICE_REASONS[self.reason_code])
+        return text.replace("%(day)s", _fr_date(self.reason_day)) if self.reason_day else text
 
 
 REASONS = {
@@ -536,6 +546,18 @@ REASONS = {
     "household_closed": _l("This household is closed: see the social service."),
     "unknown_card": _l("Unknown card: check the card or see the social service."),
     "card_replaced": _l("Card replaced: ask for the new card or see the social service."),
+}
+
+
+#: The same reasons as read by the social service (the office screens): what to do, not whom to see.
+OFFICE_REASONS = {
+    "no_decision": _l("No access decision yet: record a decision to give access."),
+    "not_yet_valid": _l("Access starts on %(day)s."),
+    "expired": _l("Access expired on %(day)s: renew it with a new decision."),
+    "suspended": _l("Access suspended since %(day)s."),
+    "refused": _l("Access refused."),
+    "ended": _l("Access ended on %(day)s."),
+    "household_closed": _l("This household is closed: reopen it to give access again."),
 }
 
 
@@ -561,15 +583,17 @@ def eligibility_on(household: Household, day: date) -> Eligibility:
             return Eligibility(True, None, _("Access granted until %(day)s.", day=_fr_date(decision.valid_until)),
                                decision, decision.valid_until)
         code = decision.outcome
-        return Eligibility(False, code, reason_text(code, decision.valid_from), decision, None)
+        return Eligibility(False, code, reason_text(code, decision.valid_from), decision, None, decision.valid_from)
     past = [d for d in household.decisions if d.valid_until < day]
     if past:
         last = max(past, key=lambda d: (d.valid_until, d.decided_on, d.id))
-        return Eligibility(False, "expired", reason_text("expired", last.valid_until), None, last.valid_until)
+        return Eligibility(False, "expired", reason_text("expired", last.valid_until), None, last.valid_until,
+                           last.valid_until)
     future = [d for d in household.decisions if d.valid_from > day]
     if future:
         first = min(future, key=lambda d: d.valid_from)
-        return Eligibility(False, "not_yet_valid", reason_text("not_yet_valid", first.valid_from), None, None)
+        return Eligibility(False, "not_yet_valid", reason_text("not_yet_valid", first.valid_from), None, None,
+                           first.valid_from)
     return Eligibility(False, "no_decision", reason_text("no_decision"), None, None)
 
 

@@ -5,6 +5,7 @@ import re
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -114,7 +115,8 @@ def discard_expired():
     movements = svc.discard_expired(current_user, local_today())
     db.session.commit()
     if movements:
-        flash(_("%(n)d expired lots were discarded.", n=len(movements)), "success")
+        flash(ngettext("%(num)d expired lot was discarded.", "%(num)d expired lots were discarded.", len(movements)),
+              "success")
     else:
         flash(_("No lot was past its use-by date."), "info")
     return redirect(url_for("stock.expired"))
@@ -499,7 +501,8 @@ def reception_confirm(donation_id: int):
         flash(error.message, "error")
         return redirect(url_for("stock.reception", donation_id=donation_id))
     db.session.commit()
-    flash(_("The reception is confirmed: %(n)d lots are in stock.", n=len(lots)), "success")
+    flash(ngettext("The reception is confirmed: %(num)d lot is in stock.",
+                   "The reception is confirmed: %(num)d lots are in stock.", len(lots)), "success")
     return redirect(url_for("stock.reception", donation_id=donation.id))
 
 
@@ -592,7 +595,7 @@ def count(count_id: int):
             lots = svc.count_lots(count)
         else:
             db.session.commit()
-            flash(_("%(n)d counted quantities saved.", n=saved), "success")
+            flash(ngettext("%(num)d counted quantity saved.", "%(num)d counted quantities saved.", saved), "success")
             return redirect(url_for("stock.count", count_id=count.id, code=request.form.get("code") or None))
     counted = {line.lot_id: line for line in count.lines}
     code = (request.args.get("code") or "").strip()
@@ -625,7 +628,8 @@ def count_post(count_id: int):
         flash(error.message, "error")
         return redirect(url_for("stock.count", count_id=count_id))
     db.session.commit()
-    flash(_("The count is posted: %(n)d lots adjusted.", n=len(movements)), "success")
+    flash(ngettext("The count is posted: %(num)d lot adjusted.", "The count is posted: %(num)d lots adjusted.",
+                   len(movements)), "success")
     return redirect(url_for("stock.count", count_id=count.id))
 
 
