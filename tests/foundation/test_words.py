@@ -22,7 +22,7 @@ def test_social_worker_is_not_sent_to_the_social_service(client, login, db):
     household = make_household()
     db.session.commit()
     page = text_of(client.get(f"/households/{household.id}"))
-    assert "Pas encore de décision d'accès : enregistrez une décision" in page
+    assert "Aucune décision d'accès : enregistrez une décision" in page
     assert "voir le service social" not in page
     index = text_of(client.get("/households/", query_string={"q": household.reference}))
     assert "voir le service social" not in index
