@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from grocery.config import Config, ProductionConfig, default_sqlite_uri
+from grocery.config import Config, ProductionConfig, check_deployment_settings, default_sqlite_uri
 from grocery.extensions import babel, csrf, db, migrate
 from grocery.i18n import select_locale
 
@@ -41,6 +41,7 @@ def create_app(config_class: type | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
     app.config.from_object(config_class)
+    check_deployment_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     _configure_database(app)
     _configure_secret_key(app)

@@ -1,5 +1,6 @@
 """Flask commands of the foundation: create-user, demo, backup, restore."""
 
+import shlex
 import sqlite3
 from pathlib import Path
 
@@ -34,10 +35,37 @@ def _sqlite_path() -> Path | None:
     return Path(url.database)
 
 
-def _print_demo_logins() -> None:
+def _print_demo_logins(usernames: set[str] | None = None) -> None:
+    """The demo accounts (all, or those named) and their password."""
     click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
     for username, name, role in DEMO_USERS:
-        click.echo(f"  {username:<14} {Role(role).value:<14} {name}")
+        if usernames is None or username in usernames:
+            click.echo(f"  {username:<14} {Role(role).value:<14} {name}")
+
+
+def _pg_connection_options(url) -> str:
+    """pg_dump/pg_restore options naming the database of a SQLAlchemy URL (host, port, user, database; never the
+    password, which the tools ask for or read from ~/.pgpass)."""
+    options = []
+    if url.host:
+        options.append(f"--host={shlex.quote(url.host)}")
+    if url.port:
+        options.append(f"--port={url.port}")
+    if url.username:
+        options.append(f"--username={shlex.quote(url.username)}")
+    options.append(f"--dbname={shlex.quote(url.database or '')}")
+    return " ".join(options)
+
+
+def _demo_logins_in_use() -> set[str]:
+    """The demo accounts of this database that still open with the demo password: a real database (whose
+    accounts are not these, or whose passwords were changed) gives none, and its accounts are never printed."""
+    from grocery.auth.models import User
+
+    users = db.session.scalars(select(User).where(User.username.in_([u for u, _n, _r in DEMO_USERS]))).all()
+    roles = {username: role for username, _name, role in DEMO_USERS}
+    return {user.username for user in users
+            if user.is_active and Role(user.role) == Role(roles[user.username]) and user.check_password(DEMO_PASSWORD)}
 
 
 def _sqlite_copy(source_path: Path, target_path: Path) -> None:
@@ -87,7 +115,11 @@ def register_cli(app: Flask) -> None:
         if db.session.scalar(select(func.count(User.id))):
             if skip_if_loaded:
                 click.echo("La base contient déjà des comptes : données de démonstration non rechargées.")
-                _print_demo_logins()
+                in_use = _demo_logins_in_use()
+                if in_use:
+                    _print_demo_logins(in_use)
+                else:
+                    click.echo("Ce ne sont pas les comptes de démonstration : connectez-vous avec les vôtres.")
                 return
             raise click.ClickException("the database already has accounts: demo data goes into an empty database")
         for username, name, role in DEMO_USERS:
@@ -105,11 +137,14 @@ def register_cli(app: Flask) -> None:
         source_path = _sqlite_path()
         if source_path is None:
             url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
-            raise click.ClickException(
-                "this database is PostgreSQL: back it up with pg_dump, for example\n"
-                f"  pg_dump --format=custom --file={path} --host={url.host or 'localhost'} "
-                f"--username={url.username or 'postgres'} {url.database}\n"
-                "and restore with pg_restore --clean --dbname=... FILE")
+            connection = _pg_connection_options(url)
+            click.echo("This database is PostgreSQL: back it up with pg_dump (it is consistent while the app runs):\n"
+                       f"  pg_dump --format=custom --file={shlex.quote(str(path))} {connection}\n"
+                       "To restore it: stop the app, then\n"
+                       f"  pg_restore --clean --if-exists {connection} "
+                       f"{shlex.quote(str(path))}\n"
+                       "and start the app again. The password is asked for, or read from ~/.pgpass or PGPASSWORD.")
+            return
         if path.exists():
             raise click.ClickException(f"{path} exists already: choose a new file name")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,9 +162,10 @@ def register_cli(app: Flask) -> None:
 
         target_path = _sqlite_path()
         if target_path is None:
+            connection = _pg_connection_options(make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]))
             raise click.ClickException(
                 "this database is PostgreSQL: stop the app, then restore a pg_dump file with\n"
-                "  pg_restore --clean --if-exists --dbname=DATABASE FILE\nand start the app again")
+                f"  pg_restore --clean --if-exists {connection} {shlex.quote(str(path))}\nand start the app again")
         if path.resolve() == target_path.resolve():
             raise click.ClickException(f"{path} is the database itself: choose a backup file")
         revision = _check_backup(path)

@@ -55,8 +55,15 @@ class Config:
     PASSWORD_HASH_METHOD: str = "scrypt"  # noqa: S105 - a method name, not a password
 
 
+class ConfigurationError(RuntimeError):
+    """A deployment setting is missing or wrong: the application refuses to start, saying which and how to fix it."""
+
+
 class ProductionConfig(Config):
-    """Production: the database URL and the secret must come from the environment."""
+    """Production: the database URL and the secret must come from the environment (create_app refuses to start
+    without them rather than fall back to a SQLite file and a generated key)."""
+
+    REQUIRE_DEPLOYMENT_SETTINGS = True
 
     SESSION_COOKIE_SECURE = _env_flag("GROCERY_SECURE_COOKIES", default=True)
     REMEMBER_COOKIE_SECURE = _env_flag("GROCERY_SECURE_COOKIES", default=True)
@@ -71,6 +78,21 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     SERVER_NAME = "localhost"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
+
+
+def check_deployment_settings(config) -> None:
+    """Refuse to start in production without GROCERY_DATABASE_URL or GROCERY_SECRET_KEY."""
+    if not config.get("REQUIRE_DEPLOYMENT_SETTINGS"):
+        return
+    missing = [name for name, key in (("GROCERY_DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
+                                      ("GROCERY_SECRET_KEY", "SECRET_KEY")) if not config.get(key)]
+    if missing:
+        raise ConfigurationError(
+            f"GROCERY_ENV=production needs {' and '.join(missing)} in the environment: the application does not "
+            "start on a local SQLite file or a generated secret key in production. Set "
+            "GROCERY_DATABASE_URL=postgresql://user:password@host/database and a long random GROCERY_SECRET_KEY "
+            "(python3 -c \"import secrets; print(secrets.token_hex(32))\"), the same on every worker; or unset "
+            "GROCERY_ENV for a local trial.")
 
 
 def default_sqlite_uri(instance_path: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -23,7 +26,8 @@ class GroceryError(Exception):
 
 
 class ValidationError(GroceryError):
-    """Bad input for one field; views show it next to that field."""
+    """Bad input for one field, or for several at once (`errors`: field -> messages, in the order found); views
+    show each message next to its field. `field` and `message` are the first ones."""
 
     code = "invalid"
     status = 422
@@ -32,6 +36,53 @@ class ValidationError(GroceryError):
     def __init__(self, field: str | None, message: str | None = None, **details: object) -> None:
         self.field = field
         super().__init__(message, **details)
+        self.errors: dict[str | None, list[str]] = {field: [self.message]}
+
+    @classmethod
+    def several(cls, errors: dict[str | None, list[str]]) -> ValidationError:
+        """One refusal carrying the errors of several fields (at least one)."""
+        field, messages = next(iter(errors.items()))
+        error = cls(field, messages[0])
+        error.errors = {name: list(texts) for name, texts in errors.items()}
+        return error
+
+
+class FieldErrors:
+    """Collects the errors of several fields so that a service refuses once with all of them, and a form shows
+    every error at the first submit instead of one per submit:
+
+        errors = FieldErrors()
+        if not name: errors.add("name", _l("Enter the name."))
+        with errors.collect():          # a check that raises ValidationError
+            price = parse_money(text, field="price")
+        errors.raise_if_any()
+    """
+
+    def __init__(self) -> None:
+        self.errors: dict[str | None, list[str]] = {}
+
+    def add(self, field: str | None, message) -> None:
+        self.errors.setdefault(field, []).append(str(message))
+
+    def __contains__(self, field: str | None) -> bool:
+        return field in self.errors
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    @contextmanager
+    def collect(self) -> Iterator[None]:
+        """Run a block that may raise ValidationError; its errors are kept and the block is left."""
+        try:
+            yield
+        except ValidationError as error:
+            for field, messages in error.errors.items():
+                for message in messages:
+                    self.add(field, message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError.several(self.errors)
 
 
 class BadInput(GroceryError):
@@ -92,6 +143,8 @@ def register_error_handlers(app: Flask) -> None:
             body = {"error": error.code, "message": error.message}
             if isinstance(error, ValidationError) and error.field:
                 body["field"] = error.field
+            if isinstance(error, ValidationError) and len(error.errors) > 1:
+                body["fields"] = {field or "": messages for field, messages in error.errors.items()}
             return jsonify(body), error.status
         return render_template("errors/error.html", code=error.status, message=error.message), error.status
 

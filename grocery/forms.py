@@ -4,7 +4,7 @@ from forms and query strings."""
 import re
 from datetime import date
 
-from flask import request
+from flask import flash, request
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, StringField
@@ -126,14 +126,39 @@ class MoneyField(StringField):
             raise ValueError(error.message) from None
 
 
+def _attach(field, messages: list[str]) -> None:
+    field.errors = [*field.errors, *messages] if isinstance(field.errors, list) else list(messages)
+
+
 def apply_service_error(form, error: ValidationError) -> bool:
-    """Attach a service's ValidationError to the matching form field; False when no field matches."""
-    field = form._fields.get(error.field or "")
-    if field is None:
+    """Attach each message of a service's ValidationError to its form field (every field at once). False when no
+    field matches (the caller flashes `error.message`); messages for no field of a form whose other messages found
+    their field are flashed here."""
+    placed = {name: messages for name, messages in error.errors.items() if form._fields.get(name or "") is not None}
+    if not placed:
         return False
-    field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+    for name, messages in placed.items():
+        _attach(form._fields[name], messages)
+    for name, messages in error.errors.items():
+        if name not in placed:
+            for message in messages:
+                flash(message, "error")
     return True
 
 
-__all__ = ["BoundedDateField", "BoundedIntegerField", "MoneyField", "WTFValidationError", "apply_service_error",
+def add_service_errors(form, check) -> None:
+    """When the form refused some fields itself (a date that is not a date), still run the service's checks on the
+    others, so that every error shows at the first submit. `check` raises ValidationError and writes nothing;
+    its messages are added to the fields that have no error yet."""
+    try:
+        check()
+    except ValidationError as error:
+        for name, messages in error.errors.items():
+            field = form._fields.get(name or "")
+            if field is not None and not field.errors:
+                _attach(field, messages)
+
+
+__all__ = ["BoundedDateField", "BoundedIntegerField", "MoneyField", "WTFValidationError", "add_service_errors",
+           "apply_service_error",
            "arg_int", "arg_ints", "choices", "form_ints", "parse_date", "parse_int"]

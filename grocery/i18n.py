@@ -1,5 +1,6 @@
 """Interface languages and their Belgian formatting locales; documents printed in their reader's language."""
 
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -91,3 +92,12 @@ def render_document(template: str, language: str | None, **context) -> Markup:
     instructions stay in the user's language. The template gets `document_language` for its lang attribute."""
     with in_language(language) as code:
         return Markup(render_template(template, document_language=code, **context))  # noqa: S704 - autoescaped
+
+
+def sort_key(text) -> tuple[str, str]:
+    """A key to sort names as a reader of French or Dutch expects, without a collation library: accents and case
+    folded first ("Céleri-rave" before "Crème", "émile" beside "Emma"), then the exact text to break ties. Python's
+    own order puts every accented or capital letter after "z"."""
+    text = str(text or "")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold(), text

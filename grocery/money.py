@@ -13,12 +13,16 @@ from grocery.i18n import formatting_locale
 _AMOUNT = re.compile(r"^(?P<sign>-)?(?P<units>[0-9]{1,3}(?:[ .\u202f\u00a0][0-9]{3}){1,4}|[0-9]{1,12})"
                      r"(?:[.,](?P<cents>[0-9]{1,2}))?$")
 MAX_CENTS = 10_000_000_00
+#: The euro as people type it around an amount: "12,50 €", "€ 12,50", "12,50€", "12,50 EUR" (one, either side).
+_EURO = re.compile(r"^(?:€|eur)?[ \u202f\u00a0]*(?P<amount>.*?)[ \u202f\u00a0]*(?:€|eur)?$", re.IGNORECASE)
 
 
 def parse_money(text: str | int | Decimal | None, *, field: str | None = None, allow_negative: bool = False) -> int:
-    """Parse an amount in euros typed by a person ("12,50", "12.5", "1 234,00") into integer cents.
+    """Parse an amount in euros typed by a person ("12,50", "12.5", "1 234,00", "12,50 €", "€ 12,50") into
+    integer cents.
 
-    Refuses currency signs, letters, more than two decimals and (unless allowed) negative amounts.
+    The euro sign (or EUR) before or after the amount and spaces around it are accepted; letters, another currency,
+    more than two decimals, more than 12 digits and (unless allowed) negative amounts are refused.
     """
     if text is None or (isinstance(text, str) and not text.strip()):
         raise ValidationError(field, _l("Enter an amount, for example 12,50."))
@@ -27,7 +31,7 @@ def parse_money(text: str | int | Decimal | None, *, field: str | None = None, a
     if isinstance(text, Decimal):
         text = format(text, "f")
     cleaned = text.strip()
-    match = _AMOUNT.match(cleaned)
+    match = _AMOUNT.match(_EURO.match(cleaned)["amount"])
     if not match:
         raise ValidationError(field, _l("“%(value)s” is not an amount: type digits and a comma, for example 12,50.",
                                         value=cleaned))

@@ -21,7 +21,7 @@ from grocery.audit.models import AuditEvent
 from grocery.audit.services import record_event
 from grocery.barcodes import PREFIX_HOUSEHOLD_CARD, code_kind, random_ean13
 from grocery.dbutil import run, run_plain
-from grocery.errors import Conflict, GroceryError, NotEligible, NotFound, OverBudget, ValidationError
+from grocery.errors import Conflict, FieldErrors, GroceryError, NotEligible, NotFound, OverBudget, ValidationError
 from grocery.extensions import db
 from grocery.households.models import (
     CHARGE_TYPES,
@@ -114,7 +114,9 @@ HOUSEHOLD_FIELDS = ["street", "postcode", "municipality", "phone", "email", "pre
                     "consent_on", "notes"]
 
 
-def clean_household_values(values: dict, *, today: date) -> dict:
+def clean_household_values(values: dict, *, today: date, require_postcode: bool = False) -> dict:
+    """The household fields given, checked and cleaned; every wrong field is reported at once."""
+    errors = FieldErrors()
     cleaned = {}
     for name in HOUSEHOLD_FIELDS:
         if name not in values:
@@ -123,61 +125,82 @@ def clean_household_values(values: dict, *, today: date) -> dict:
         if isinstance(value, str):
             value = value.strip()
         cleaned[name] = value
-    if "postcode" in cleaned and not re.fullmatch(r"[1-9]\d{3}", cleaned["postcode"] or ""):
-        raise ValidationError("postcode", _l("A Belgian postcode has 4 digits, for example 5000."))
+    if ("postcode" in cleaned or require_postcode) and not re.fullmatch(r"[1-9]\d{3}", cleaned.get("postcode") or ""):
+        errors.add("postcode", _l("A Belgian postcode has 4 digits, for example 5000."))
     if "street" in cleaned and len(cleaned["street"] or "") > 200:
-        raise ValidationError("street", _l("At most %(n)d characters.", n=200))
+        errors.add("street", _l("At most %(n)d characters.", n=200))
     if "municipality" in cleaned and len(cleaned["municipality"] or "") > 120:
-        raise ValidationError("municipality", _l("At most %(n)d characters.", n=120))
+        errors.add("municipality", _l("At most %(n)d characters.", n=120))
     if "phone" in cleaned:
         phone = cleaned["phone"] or ""
         if phone and not re.fullmatch(r"[+0-9 ./()-]{6,40}", phone):
-            raise ValidationError("phone", _l("Type a phone number with digits, for example 081 12 34 56."))
+            errors.add("phone", _l("Type a phone number with digits, for example 081 12 34 56."))
     if "email" in cleaned:
         email = cleaned["email"] or None
         if email and not _EMAIL.match(email):
-            raise ValidationError("email", _l("This is not an e-mail address."))
+            errors.add("email", _l("This is not an e-mail address."))
         cleaned["email"] = email
     if "preferred_language" in cleaned and cleaned["preferred_language"] not in LANGUAGES:
-        raise ValidationError("preferred_language", _l("Choose one of the proposed languages."))
+        errors.add("preferred_language", _l("Choose one of the proposed languages."))
     if "proxy_names" in cleaned:
         names = cleaned["proxy_names"]
         if isinstance(names, str):
             names = names.splitlines()
         names = [n.strip() for n in names or [] if n and n.strip()]
         if any(len(n) > 120 for n in names):
-            raise ValidationError("proxy_names", _l("At most %(n)d characters.", n=120))
+            errors.add("proxy_names", _l("At most %(n)d characters.", n=120))
         cleaned["proxy_names"] = names
     if cleaned.get("consent_on") and cleaned["consent_on"] > today:
-        raise ValidationError("consent_on", _l("The consent date cannot be in the future."))
+        errors.add("consent_on", _l("The consent date cannot be in the future."))
+    errors.raise_if_any()
     return cleaned
 
 
 def clean_person(values: dict, *, today: date) -> dict:
+    """A person's identity, checked and cleaned; every wrong field is reported at once."""
+    errors = FieldErrors()
     first = (values.get("first_name") or "").strip()
     last = (values.get("last_name") or "").strip()
     if not first:
-        raise ValidationError("first_name", _l("Type the first name."))
+        errors.add("first_name", _l("Type the first name."))
+    elif len(first) > 100:
+        errors.add("first_name", _l("At most %(n)d characters.", n=100))
     if not last:
-        raise ValidationError("last_name", _l("Type the last name."))
-    if len(first) > 100 or len(last) > 100:
-        raise ValidationError("last_name" if len(last) > 100 else "first_name", _l("At most %(n)d characters.", n=100))
+        errors.add("last_name", _l("Type the last name."))
+    elif len(last) > 100:
+        errors.add("last_name", _l("At most %(n)d characters.", n=100))
     birth_on = values.get("birth_on")
     if not isinstance(birth_on, date):
-        raise ValidationError("birth_on", _l("Type the birth date, for example 21/03/1985."))
-    if birth_on > today:
-        raise ValidationError("birth_on", _l("The birth date cannot be in the future."))
-    if birth_on.year < 1900:
-        raise ValidationError("birth_on", _l("Check the birth date: the year is before 1900."))
+        errors.add("birth_on", _l("Type the birth date, for example 21/03/1985."))
+    elif birth_on > today:
+        errors.add("birth_on", _l("The birth date cannot be in the future."))
+    elif birth_on.year < 1900:
+        errors.add("birth_on", _l("Check the birth date: the year is before 1900."))
     relation = values.get("relation") or "other"
     if relation not in RELATIONS:
-        raise ValidationError("relation", _l("Choose one of the proposed relations."))
+        errors.add("relation", _l("Choose one of the proposed relations."))
     number = normalise_national_number(values.get("national_number")) or None
     if number and not is_valid_national_number(number):
-        raise ValidationError("national_number", _l("This national register number is not valid: check the 11 digits "
-                                                    "(the last two are check digits)."))
+        errors.add("national_number", _l("This national register number is not valid: check the 11 digits "
+                                         "(the last two are check digits)."))
+    errors.raise_if_any()
     return {"first_name": first, "last_name": last, "first_name_key": fold(first), "last_name_key": fold(last),
             "birth_on": birth_on, "relation": relation, "national_number": number}
+
+
+def check_new_household(household: dict, person: dict, *, today: date) -> tuple[dict, dict, dict]:
+    """The values of a new household and of its reference person, checked together: every wrong field of both is
+    reported in one ValidationError. Writes nothing."""
+    errors = FieldErrors()
+    values = person_values = profile = {}
+    with errors.collect():
+        values = clean_household_values(household, today=today, require_postcode=True)
+    with errors.collect():
+        person_values = clean_person({**person, "relation": "reference"}, today=today)
+    with errors.collect():
+        profile = clean_profile(person, today=today)
+    errors.raise_if_any()
+    return values, person_values, profile
 
 
 #: The member fields beyond identity: sex, presence (shared custody), and the optional self-declared answers.
@@ -265,15 +288,12 @@ def create_household(actor, *, household: dict, person: dict, confirm_duplicates
     """Create a household with its reference person and a first card. Warns (PossibleDuplicate) when a person with
     the same last name and birth date exists; refuses (AlreadyMember) a person active in another household."""
     today = day or local_today()
-    values = clean_household_values(household, today=today)
-    if "postcode" not in values:
-        raise ValidationError("postcode", _l("A Belgian postcode has 4 digits, for example 5000."))
-    person_values = clean_person({**person, "relation": "reference"}, today=today)
+    values, person_values, profile = check_new_household(household, person, today=today)
     check_duplicates(person_values, household_id=None, confirm=confirm_duplicates)
     row = Household(reference=next_reference(today.year), status="active", **values)
     if values.get("consent_on"):
         row.consent_recorded_by_id = getattr(actor, "id", None)
-    row.members.append(Member(**person_values, **clean_profile(person, today=today)))
+    row.members.append(Member(**person_values, **profile))
     if row.notes:
         row.note_versions.append(NoteVersion(text=row.notes, written_by_id=getattr(actor, "id", None)))
     db.session.add(row)
@@ -497,13 +517,23 @@ def active_criteria() -> list[Criterion]:
 
 @dataclass(frozen=True)
 class Eligibility:
-    """Whether a household may shop on a day, and why (reason in plain French for the till)."""
+    """Whether a household may shop on a day, and why: `reason` for the till and the household ("see the social
+    service"), `office_reason` for the social service itself (what to do about it)."""
 
     eligible: bool
     reason_code: str | None
     reason: str
     decision: Decision | None
     valid_until: date | None
+    #: The date the reason names (start, end or suspension of access), if any.
+    reason_day: date | None = None
+
+    @property
+    def office_reason(self) -> str:
+        if self.eligible or self.reason_code not in OFFICE_REASONS:
+            return self.reason
+        text = str(OFFICE_REASONS[self.reason_code])
+        return text.replace("%(day)s", _fr_date(self.reason_day)) if self.reason_day else text
 
 
 REASONS = {
@@ -516,6 +546,18 @@ REASONS = {
     "household_closed": _l("This household is closed: see the social service."),
     "unknown_card": _l("Unknown card: check the card or see the social service."),
     "card_replaced": _l("Card replaced: ask for the new card or see the social service."),
+}
+
+
+#: The same reasons as read by the social service (the office screens): what to do, not whom to see.
+OFFICE_REASONS = {
+    "no_decision": _l("No access decision yet: record a decision to give access."),
+    "not_yet_valid": _l("Access starts on %(day)s."),
+    "expired": _l("Access expired on %(day)s: renew it with a new decision."),
+    "suspended": _l("Access suspended since %(day)s."),
+    "refused": _l("Access refused."),
+    "ended": _l("Access ended on %(day)s."),
+    "household_closed": _l("This household is closed: reopen it to give access again."),
 }
 
 
@@ -541,15 +583,17 @@ def eligibility_on(household: Household, day: date) -> Eligibility:
             return Eligibility(True, None, _("Access granted until %(day)s.", day=_fr_date(decision.valid_until)),
                                decision, decision.valid_until)
         code = decision.outcome
-        return Eligibility(False, code, reason_text(code, decision.valid_from), decision, None)
+        return Eligibility(False, code, reason_text(code, decision.valid_from), decision, None, decision.valid_from)
     past = [d for d in household.decisions if d.valid_until < day]
     if past:
         last = max(past, key=lambda d: (d.valid_until, d.decided_on, d.id))
-        return Eligibility(False, "expired", reason_text("expired", last.valid_until), None, last.valid_until)
+        return Eligibility(False, "expired", reason_text("expired", last.valid_until), None, last.valid_until,
+                           last.valid_until)
     future = [d for d in household.decisions if d.valid_from > day]
     if future:
         first = min(future, key=lambda d: d.valid_from)
-        return Eligibility(False, "not_yet_valid", reason_text("not_yet_valid", first.valid_from), None, None)
+        return Eligibility(False, "not_yet_valid", reason_text("not_yet_valid", first.valid_from), None, None,
+                           first.valid_from)
     return Eligibility(False, "no_decision", reason_text("no_decision"), None, None)
 
 

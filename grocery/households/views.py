@@ -12,7 +12,7 @@ from grocery.auth.roles import MANAGERS, SOCIAL, roles_required
 from grocery.barcodes import barcode_data_uri
 from grocery.errors import Conflict, GroceryError, ValidationError
 from grocery.extensions import db
-from grocery.forms import apply_service_error, parse_date, parse_int
+from grocery.forms import add_service_errors, apply_service_error, parse_date, parse_int
 from grocery.households import bp
 from grocery.households import services as hs
 from grocery.households.forms import (
@@ -120,6 +120,8 @@ def create():
             flash(_("Household %(reference)s is created, with its card.", reference=household.reference), "success")
             return redirect(url_for("households.view", household_id=household.id))
     elif form.is_submitted():
+        add_service_errors(form, lambda: hs.check_new_household(_household_values(form), _person_values(form),
+                                                                 today=local_today()))
         flash(_("Some values need correcting: see the messages in red."), "error")
     return render_template("households/create.html", form=form, matches=matches, conflict=conflict)
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from grocery.errors import ValidationError
 from grocery.extensions import db
+from grocery.i18n import sort_key
 from grocery.imports.columns import Column, ColumnMap, Item, Plan, Present, Progress, RowError
 from grocery.imports.parsing import CellError, Table, as_money_text, as_text, as_whole, choice, fold_header, shown
 from grocery.money import parse_money
@@ -70,7 +71,7 @@ def analyse(table: Table, columns: ColumnMap, progress: Progress = None) -> Plan
     whose exact name) is already in the catalogue is "already present" and skipped; it is never updated."""
     plan = Plan("products", table, lines_read=len(table.rows))
     categories = {fold_header(c.name): c for c in stock.ensure_default_categories() if c.is_active}
-    category_list = ", ".join(sorted(c.name for c in categories.values()))
+    category_list = ", ".join(sorted((c.name for c in categories.values()), key=sort_key))
     known_codes = dict(db.session.execute(select(ProductBarcode.code, Product.name).join(ProductBarcode.product)).all())
     named = {}
     for product_id, name in db.session.execute(select(Product.id, Product.name).order_by(Product.id)):

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select, update
 
 from grocery.audit.services import record_event
@@ -126,8 +127,11 @@ def apply_plan(actor, batch: ImportBatch, plan: Plan, *, only_valid: bool, progr
     """Create the plan's items through the domain services, then log the import. Returns the records created."""
     spec = kind_of(batch.kind)
     if plan.errors and not only_valid:
-        raise ImportRefused(_l("%(count)d line(s) have errors: correct the file and upload it again, or choose to "
-                               "import only the valid lines. Nothing was imported.", count=plan.lines_invalid))
+        raise ImportRefused(ngettext(
+            "%(num)d line has errors: correct the file and upload it again, or choose to import only the valid "
+            "lines. Nothing was imported.",
+            "%(num)d lines have errors: correct the file and upload it again, or choose to import only the valid "
+            "lines. Nothing was imported.", plan.lines_invalid))
     if not plan.items:
         raise ImportRefused(_l("Nothing to import: every line is already present or has an error."))
     created = 0

@@ -25,6 +25,7 @@ from sqlalchemy import and_, case, distinct, func, literal, or_, select
 from grocery.errors import ValidationError
 from grocery.extensions import db
 from grocery.forms import DATE_MAX, DATE_MIN
+from grocery.i18n import sort_key
 from grocery.timeutil import local_day_bounds, local_today
 
 #: Age bands of the reports (inclusive bounds in years; None: no upper bound).
@@ -524,7 +525,8 @@ def programme_deliveries(period: Period, source: str = "fead") -> dict:
         total["value_cents"] += row["value_cents"]
         total["deliveries"] += 1
     deliveries.sort(key=lambda row: (row["received_on"] or date.min, row["donation_id"] or 0))
-    return {"deliveries": deliveries, "programmes": sorted(programmes.values(), key=lambda row: row["programme"]),
+    return {"deliveries": deliveries,
+            "programmes": sorted(programmes.values(), key=lambda row: sort_key(row["programme"])),
             "grams": sum(row["grams"] for row in deliveries),
             "value_cents": sum(row["value_cents"] for row in deliveries)}
 

@@ -29,9 +29,9 @@ from grocery.barcodes import (
     random_ean13,
 )
 from grocery.dbutil import rows_plain, run, run_plain
-from grocery.errors import Conflict, InsufficientStock, NotFound, ValidationError
+from grocery.errors import Conflict, FieldErrors, InsufficientStock, NotFound, ValidationError
 from grocery.extensions import db
-from grocery.i18n import DOCUMENT_LANGUAGES
+from grocery.i18n import DOCUMENT_LANGUAGES, sort_key
 from grocery.settings.services import get_setting
 from grocery.stock.labels import MAX_VALUE, decode_measure_label, encode_measure_label
 from grocery.stock.models import (
@@ -199,52 +199,55 @@ def validate_barcode(code: str | None, *, field: str = "barcode") -> str:
 
 
 def clean_product_values(values: dict) -> dict:
-    """Check the product fields shared by creation and update; returns the cleaned values."""
+    """Check the product fields shared by creation and update; returns the cleaned values. Every wrong field is
+    reported at once (one ValidationError)."""
+    errors = FieldErrors()
     name = (values.get("name") or "").strip()
     if not name:
-        raise ValidationError("name", _l("Enter the product name."))
-    if len(name) > 160:
-        raise ValidationError("name", _l("At most %(n)d characters.", n=160))
+        errors.add("name", _l("Enter the product name."))
+    elif len(name) > 160:
+        errors.add("name", _l("At most %(n)d characters.", n=160))
     category = values.get("category")
     if category is None:
-        raise ValidationError("category", _l("Choose a category."))
+        errors.add("category", _l("Choose a category."))
     unit_kind = values.get("unit_kind") or "piece"
     if unit_kind not in UNIT_KINDS:
-        raise ValidationError("unit_kind", _l("Choose piece, kg or litre."))
+        errors.add("unit_kind", _l("Choose piece, kg or litre."))
     net_weight_g = values.get("net_weight_g")
     if net_weight_g is not None and net_weight_g <= 0:
-        raise ValidationError("net_weight_g", _l("The weight must be more than zero, or left empty."))
+        errors.add("net_weight_g", _l("The weight must be more than zero, or left empty."))
     retail = values.get("retail_price_cents") or 0
     if retail < 0:
-        raise ValidationError("retail_price_cents", _l("The price cannot be negative."))
+        errors.add("retail_price_cents", _l("The price cannot be negative."))
     rule = values.get("price_rule") or "category"
     if rule not in PRICE_RULES:
-        raise ValidationError("price_rule", _l("Choose a price rule."))
+        errors.add("price_rule", _l("Choose a price rule."))
     social_price = values.get("social_price_cents")
     social_percent = values.get("social_percent")
     if rule == "fixed" and social_price is None:
-        raise ValidationError("social_price_cents", _l("Enter the fixed social price."))
+        errors.add("social_price_cents", _l("Enter the fixed social price."))
     if rule == "percent" and social_percent is None:
-        raise ValidationError("social_percent", _l("Enter the percentage of the retail price."))
-    if social_percent is not None and not 0 <= social_percent <= 100:
-        raise ValidationError("social_percent", _l("A percentage is between 0 and 100."))
-    if social_price is not None and social_price < 0:
-        raise ValidationError("social_price_cents", _l("The price cannot be negative."))
+        errors.add("social_percent", _l("Enter the percentage of the retail price."))
+    elif social_percent is not None and not 0 <= social_percent <= 100:
+        errors.add("social_percent", _l("A percentage is between 0 and 100."))
+    if social_price is not None and social_price < 0 and "social_price_cents" not in errors:
+        errors.add("social_price_cents", _l("The price cannot be negative."))
     quota = values.get("quota_quantity")
     scope = values.get("quota_scope") or None
     period = values.get("quota_period") or None
     if quota is not None:
         if quota <= 0:
-            raise ValidationError("quota_quantity", _l("A quota is more than zero, or left empty for no quota."))
+            errors.add("quota_quantity", _l("A quota is more than zero, or left empty for no quota."))
         if scope not in QUOTA_SCOPES:
-            raise ValidationError("quota_scope", _l("Choose to whom the quota applies."))
+            errors.add("quota_scope", _l("Choose to whom the quota applies."))
         if period not in QUOTA_PERIODS:
-            raise ValidationError("quota_period", _l("Choose the quota period."))
+            errors.add("quota_period", _l("Choose the quota period."))
     else:
         scope = period = None
     threshold = values.get("low_stock_threshold") or 0
     if threshold < 0:
-        raise ValidationError("low_stock_threshold", _l("The threshold cannot be negative."))
+        errors.add("low_stock_threshold", _l("The threshold cannot be negative."))
+    errors.raise_if_any()
     return {
         "name": name, "category_id": category.id, "unit_kind": unit_kind, "net_weight_g": net_weight_g,
         "retail_price_cents": retail, "price_rule": rule,
@@ -257,10 +260,15 @@ def clean_product_values(values: dict) -> dict:
 
 def create_product(actor, *, barcode: str | None = None, **values) -> Product:
     """Add a product to the catalogue, with its barcode when it has one (a barcode belongs to one product)."""
-    cleaned = clean_product_values(values)
-    code = validate_barcode(barcode) if barcode else None
-    if code:
-        _refuse_used_code(code, None)
+    errors = FieldErrors()
+    cleaned, code = {}, None
+    with errors.collect():
+        cleaned = clean_product_values(values)
+    with errors.collect():
+        code = validate_barcode(barcode) if barcode else None
+        if code:
+            _refuse_used_code(code, None)
+    errors.raise_if_any()
     product = Product(**cleaned)
     db.session.add(product)
     db.session.flush()
@@ -874,6 +882,38 @@ def _require_draft(donation: Donation) -> None:
         raise Conflict(_l("This reception is already confirmed: start a new one."))
 
 
+def check_donation_line(donation: Donation, product: Product, *, quantity: int | None = None,
+                        measure: int | None = None, use_by_on: date | None = None) -> int:
+    """The quantity of a reception line in the product's base unit (pieces, grams, ml), checked: pieces take a
+    quantity, never a weight; kg/litre products take a measure or a number of packs of their net weight; a
+    use-by date already past is refused. Every wrong field is reported at once; writes nothing (the product may be
+    one not created yet)."""
+    errors = FieldErrors()
+    base = None
+    if product.unit_kind == "piece":
+        if measure is not None:
+            errors.add("measure", _l("“%(name)s” is counted by the piece: enter a number of pieces, not a weight.",
+                                     name=product.name))
+        elif quantity is None:
+            errors.add("quantity", _l("Enter the number of pieces."))
+        else:
+            base = quantity
+    elif measure is not None:
+        base = measure
+    elif quantity is not None and product.net_weight_g:
+        base = quantity * product.net_weight_g
+    else:
+        errors.add("measure", _l("“%(name)s” is sold by weight or volume: enter the kg or litres.", name=product.name))
+    if base is not None and base <= 0:
+        errors.add("measure" if product.is_by_measure and measure is not None else "quantity",
+                   _l("The quantity must be more than zero."))
+    if use_by_on is not None and use_by_on < donation.received_on:
+        errors.add("use_by_on", _l("The use-by date is already past: these goods cannot be received. "
+                                   "Record them as waste if needed."))
+    errors.raise_if_any()
+    return base
+
+
 def add_donation_line(donation: Donation, product: Product, *, quantity: int | None = None,
                       measure: int | None = None, use_by_on: date | None = None,
                       best_before_on: date | None = None, lot_number: str = "",
@@ -891,26 +931,7 @@ def add_donation_line(donation: Donation, product: Product, *, quantity: int | N
     elif unit_cost_cents is not None:
         raise ValidationError("unit_cost", _l("Only purchases have a cost price: donations are valued at the "
                                               "reference price. Leave the cost price empty."))
-    if product.unit_kind == "piece":
-        if measure is not None:
-            raise ValidationError("measure", _l("“%(name)s” is counted by the piece: enter a number of pieces, "
-                                                "not a weight.", name=product.name))
-        if quantity is None:
-            raise ValidationError("quantity", _l("Enter the number of pieces."))
-        base = quantity
-    elif measure is not None:
-        base = measure
-    elif quantity is not None and product.net_weight_g:
-        base = quantity * product.net_weight_g
-    else:
-        raise ValidationError("measure", _l("“%(name)s” is sold by weight or volume: enter the kg or litres.",
-                                            name=product.name))
-    if base <= 0:
-        raise ValidationError("measure" if product.is_by_measure and measure is not None else "quantity",
-                              _l("The quantity must be more than zero."))
-    if use_by_on is not None and use_by_on < donation.received_on:
-        raise ValidationError("use_by_on", _l("The use-by date is already past: these goods cannot be received. "
-                                              "Record them as waste if needed."))
+    base = check_donation_line(donation, product, quantity=quantity, measure=measure, use_by_on=use_by_on)
     line = DonationLine(donation_id=donation.id, product_id=product.id, quantity=base, use_by_on=use_by_on,
                         best_before_on=best_before_on, lot_number=(lot_number or "").strip()[:40],
                         unit_cost_cents=unit_cost_cents)
@@ -1043,7 +1064,7 @@ def count_lots(count: StockCount) -> list[Lot]:
     if count.category_id is not None:
         query = query.where(Product.category_id == count.category_id)
     lots = db.session.scalars(query).all()
-    return sorted(lots, key=lambda lot: (lot.product.name.lower(), _fefo_key(lot)))
+    return sorted(lots, key=lambda lot: (sort_key(lot.product.name), _fefo_key(lot)))
 
 
 def set_count_line(count: StockCount, lot: Lot, counted: int) -> StockCountLine:

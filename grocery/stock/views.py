@@ -5,15 +5,16 @@ import re
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from grocery.auth.roles import roles_required
 from grocery.barcodes import barcode_data_uri
-from grocery.errors import Conflict, GroceryError, ValidationError
+from grocery.errors import Conflict, FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
-from grocery.forms import apply_service_error, arg_int, arg_ints, choices, parse_int
+from grocery.forms import add_service_errors, apply_service_error, arg_int, arg_ints, choices, parse_int
 from grocery.i18n import render_document
 from grocery.money import parse_money
 from grocery.settings.services import get_setting
@@ -116,7 +117,8 @@ def discard_expired():
     movements = svc.discard_expired(current_user, local_today())
     db.session.commit()
     if movements:
-        flash(_("%(n)d expired lots were discarded.", n=len(movements)), "success")
+        flash(ngettext("%(num)d expired lot was discarded.", "%(num)d expired lots were discarded.", len(movements)),
+              "success")
     else:
         flash(_("No lot was past its use-by date."), "info")
     return redirect(url_for("stock.expired"))
@@ -454,6 +456,25 @@ def reception(donation_id: int):
     return _render_reception(donation, form, product=result.product)
 
 
+def _check_new_product_line(donation: Donation, form) -> None:
+    """Check the new product's fields and the line typed with it together, writing nothing, so that an empty
+    form shows every missing field at once (the product cannot be created before its line is checked)."""
+    errors = FieldErrors()
+    with errors.collect():
+        svc.clean_product_values(_product_values(form))
+    quantity = measure = None
+    with errors.collect():
+        quantity = svc.parse_whole(form.quantity.data)
+    with errors.collect():
+        measure = svc.parse_measure(form.measure.data)
+    if not ({"quantity", "measure", "unit_kind"} & set(errors.errors)):
+        typed = Product(name=(form.name.data or "").strip(), unit_kind=form.unit_kind.data or "piece",
+                        net_weight_g=form.net_weight_g.data)
+        with errors.collect():
+            svc.check_donation_line(donation, typed, quantity=quantity, measure=measure, use_by_on=form.use_by_on.data)
+    errors.raise_if_any()
+
+
 @bp.route("/receptions/<int:donation_id>/lines", methods=["POST"])
 @roles_required(STOCK_ROLES)
 def reception_line(donation_id: int):
@@ -464,11 +485,14 @@ def reception_line(donation_id: int):
     product = _get(Product, form.product_id.data)
     new_code = None if product else (form.code.data or None)
     if not form.validate_on_submit():
+        if product is None and new_code:
+            add_service_errors(form, lambda: _check_new_product_line(donation, form))
         return _render_reception(donation, form, product=product, new_code=new_code, status=422)
     try:
         if product is None:
             if not new_code:
                 raise ValidationError(None, _("Scan a product or search it by name first."))
+            _check_new_product_line(donation, form)
             product = svc.create_product(current_user, barcode=new_code, **_product_values(form))
         line = svc.add_donation_line(
             donation, product, quantity=svc.parse_whole(form.quantity.data),
@@ -477,8 +501,9 @@ def reception_line(donation_id: int):
             unit_cost_cents=parse_money(form.unit_cost.data, field="unit_cost") if form.unit_cost.data else None)
     except ValidationError as error:
         db.session.rollback()
-        if error.field == "barcode":
-            error = ValidationError("code", error.message)
+        if "barcode" in error.errors:
+            error = ValidationError.several({"code" if name == "barcode" else name: messages
+                                             for name, messages in error.errors.items()})
         if not apply_service_error(form, error):
             flash(error.message, "error")
         known = _get(Product, form.product_id.data)
@@ -523,7 +548,8 @@ def reception_confirm(donation_id: int):
         flash(error.message, "error")
         return redirect(url_for("stock.reception", donation_id=donation_id))
     db.session.commit()
-    flash(_("The reception is confirmed: %(n)d lots are in stock.", n=len(lots)), "success")
+    flash(ngettext("The reception is confirmed: %(num)d lot is in stock.",
+                   "The reception is confirmed: %(num)d lots are in stock.", len(lots)), "success")
     return redirect(url_for("stock.reception", donation_id=donation.id))
 
 
@@ -616,7 +642,7 @@ def count(count_id: int):
             lots = svc.count_lots(count)
         else:
             db.session.commit()
-            flash(_("%(n)d counted quantities saved.", n=saved), "success")
+            flash(ngettext("%(num)d counted quantity saved.", "%(num)d counted quantities saved.", saved), "success")
             return redirect(url_for("stock.count", count_id=count.id, code=request.form.get("code") or None))
     counted = {line.lot_id: line for line in count.lines}
     code = (request.args.get("code") or "").strip()
@@ -649,7 +675,8 @@ def count_post(count_id: int):
         flash(error.message, "error")
         return redirect(url_for("stock.count", count_id=count_id))
     db.session.commit()
-    flash(_("The count is posted: %(n)d lots adjusted.", n=len(movements)), "success")
+    flash(ngettext("The count is posted: %(num)d lot adjusted.", "The count is posted: %(num)d lots adjusted.",
+                   len(movements)), "success")
     return redirect(url_for("stock.count", count_id=count.id))
 
 

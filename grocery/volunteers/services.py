@@ -15,7 +15,7 @@ from grocery.audit.services import changes, record_event
 from grocery.barcodes import PREFIX_VOLUNTEER_BADGE, code_kind, random_ean13
 from grocery.errors import Conflict, GroceryError, NotFound, ValidationError
 from grocery.extensions import db
-from grocery.i18n import DOCUMENT_LANGUAGES
+from grocery.i18n import DOCUMENT_LANGUAGES, sort_key
 from grocery.settings.services import get_setting
 from grocery.timeutil import local_to_utc, local_today, to_local, utcnow
 from grocery.volunteers.models import (
@@ -933,7 +933,7 @@ def path_summary(participant: Participant, date_from: date | None = None, date_t
         "by_month": {month: dict(values) for month, values in sorted(by_month.items())},
         "by_activity": dict(sorted(by_activity.items(), key=lambda item: -item[1])),
         "attendance": attendance,
-        "competences": sorted(competences.values(), key=lambda e: (-e["minutes"], e["competence"].name)),
+        "competences": sorted(competences.values(), key=lambda e: (-e["minutes"], sort_key(e["competence"].name))),
         "comments": comments,
         "goals": goal_rows,
     }

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -228,7 +229,7 @@ def generate():
         _fail(error)
         return redirect(url_for("volunteers.templates"))
     db.session.commit()
-    flash(_("%(n)d shifts created.", n=len(created)), "success")
+    flash(ngettext("%(num)d shift created.", "%(num)d shifts created.", len(created)), "success")
     return redirect(url_for("volunteers.planning", week=form.date_from.data.isoformat()))
 
 
@@ -769,7 +770,7 @@ def workshop_attendance(session_id: int):
         _fail(error)
     else:
         db.session.commit()
-        flash(_("Attendance saved: %(n)d people.", n=count), "success")
+        flash(ngettext("Attendance saved: %(num)d person.", "Attendance saved: %(num)d people.", count), "success")
     return redirect(url_for("volunteers.workshop", workshop_id=session.workshop_id))
 
 

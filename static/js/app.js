@@ -1,4 +1,10 @@
-// Shared page behaviour: confirmation before destructive forms, one submission per form (double taps).
+// Shared page behaviour: the focus on the first field in error, confirmation before destructive forms, one
+// submission per form (double taps).
+
+// A form sent back with errors shows each next to its field (aria-invalid="true"): start at the first one.
+const firstInvalid = document.querySelector('[aria-invalid="true"]');
+if (firstInvalid) firstInvalid.focus();
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement)) return;

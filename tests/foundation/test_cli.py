@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 from flask_migrate import stamp
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from grocery import create_app
 from grocery.auth.models import User
@@ -44,7 +45,26 @@ def test_demo_loads_accounts_and_refuses_twice(runner, db):
     again = runner.invoke(args=["demo"])
     assert again.exit_code != 0
     skipped = runner.invoke(args=["demo", "--skip-if-loaded"])
-    assert skipped.exit_code == 0
+    assert skipped.exit_code == 0 and "demo-grocery-2026" in skipped.output and "caisse" in skipped.output
+
+
+def test_demo_skip_if_loaded_prints_no_account_of_a_real_database(runner, db):
+    """`make run` on a real database (accounts of its own, or demo passwords changed) prints no demo account."""
+    created = runner.invoke(args=["create-user", "admin", "--role", "admin", "--password", "a-real-password"])
+    assert created.exit_code == 0
+    result = runner.invoke(args=["demo", "--skip-if-loaded"])
+    assert result.exit_code == 0
+    assert "demo-grocery-2026" not in result.output and "caisse" not in result.output
+    assert "pas les comptes de démonstration" in result.output
+
+
+def test_demo_skip_if_loaded_prints_only_the_demo_accounts_still_open(runner, db):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    caisse = db.session.scalar(select(User).where(User.username == "caisse"))
+    caisse.set_password("changed-by-the-grocery")
+    db.session.commit()
+    result = runner.invoke(args=["demo", "--skip-if-loaded"])
+    assert "  social " in result.output and "  caisse " not in result.output
 
 
 def test_backup_and_restore_round_trip(tmp_path):
@@ -79,8 +99,21 @@ def test_backup_and_restore_round_trip(tmp_path):
 def test_backup_on_postgresql_explains_pg_dump(runner, app):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("PostgreSQL only")
-    result = runner.invoke(args=["backup", os.devnull])
-    assert result.exit_code != 0 and "pg_dump" in result.output
+    result = runner.invoke(args=["backup", "/backups/grocery.dump"])
+    assert result.exit_code == 0, result.output  # advice, not an error
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    assert (f"pg_dump --format=custom --file=/backups/grocery.dump --host={url.host}" in result.output
+            and f"--username={url.username} --dbname={url.database}" in result.output)
+    assert "pg_restore --clean --if-exists --host=" in result.output
+    assert not os.path.exists("/backups/grocery.dump")
+
+
+def test_pg_connection_options_name_host_port_user_and_database():
+    from grocery.cli import _pg_connection_options
+
+    url = make_url("postgresql://grocery:secret@db.example:5433/grocery")
+    assert _pg_connection_options(url) == "--host=db.example --port=5433 --username=grocery --dbname=grocery"
+    assert "secret" not in _pg_connection_options(url)
 
 
 # --------------------------------------------------------------------------- restore: refusals and safety copies
@@ -219,3 +252,49 @@ def test_restore_on_postgresql_explains_pg_restore(runner, app):
         pytest.skip("PostgreSQL only")
     result = runner.invoke(args=["restore", os.devnull, "--yes"])
     assert result.exit_code != 0 and "pg_restore" in result.output
+
+
+# --------------------------------------------------------------------------- production settings
+
+
+@pytest.mark.parametrize("url, key, missing", [
+    (None, None, "GROCERY_DATABASE_URL and GROCERY_SECRET_KEY"),
+    ("postgresql://grocery@db/grocery", None, "needs GROCERY_SECRET_KEY"),
+    (None, "k" * 64, "needs GROCERY_DATABASE_URL"),
+])
+def test_production_refuses_to_start_without_database_url_or_secret_key(tmp_path, url, key, missing):
+    """GROCERY_ENV=production never falls back to a SQLite file or a generated key: it refuses, saying what to set."""
+    from grocery.config import ConfigurationError, ProductionConfig
+
+    class Production(ProductionConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        SECRET_KEY = key
+
+    with pytest.raises(ConfigurationError, match=missing):
+        create_app(Production)
+
+
+def test_production_starts_with_both_settings(tmp_path):
+    from grocery.config import ProductionConfig
+
+    class Production(ProductionConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'prod.sqlite'}"
+        SECRET_KEY = "k" * 64
+
+    app = create_app(Production)
+    assert app.config["SECRET_KEY"] == "k" * 64
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("prod.sqlite")
+
+
+def test_production_environment_without_settings_stops_the_command(tmp_path):
+    """The same refusal from the command line, as an operator meets it."""
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("GROCERY_DATABASE_URL", "GROCERY_SECRET_KEY")}
+    env["GROCERY_ENV"] = "production"
+    result = subprocess.run([sys.executable, "-c", "from grocery import create_app; create_app()"], env=env,
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode != 0
+    assert "GROCERY_ENV=production needs GROCERY_DATABASE_URL and GROCERY_SECRET_KEY" in result.stderr

@@ -11,12 +11,17 @@ from grocery.money import cents_to_input, format_money, parse_money
 
 
 @pytest.mark.parametrize("text, cents", [("12,50", 1250), ("12.5", 1250), ("0,05", 5), ("7", 700),
-                                         ("1 234,00", 123400), (" 3,1 ", 310)])
+                                         ("1 234,00", 123400), (" 3,1 ", 310),
+                                         # what people type, euro sign included (issue 18)
+                                         ("12,5", 1250), ("12,50 €", 1250), ("12.50", 1250), (" 12,5€ ", 1250),
+                                         ("€ 12,50", 1250), ("€12", 1200), ("12,50 EUR", 1250),
+                                         ("1.234,50 €", 123450), ("12,50\u00a0€", 1250)])
 def test_parse_money(text, cents):
     assert parse_money(text) == cents
 
 
-@pytest.mark.parametrize("text", ["", "abc", "12,5€", "-3", "1,234", "12,50,1", "1e3", "--1"])
+@pytest.mark.parametrize("text", ["", "abc", "12,5 $", "-3", "-3 €", "€ -3", "1,234", "12,50,1", "1e3", "--1", "€",
+                                  "€€12", "12 € €", "12,5 euros", "douze €", "1234567890123 €", "EUR"])
 def test_parse_money_refuses(text):
     with pytest.raises(ValidationError) as raised:
         parse_money(text)
@@ -25,6 +30,25 @@ def test_parse_money_refuses(text):
 
 def test_negative_allowed_when_asked():
     assert parse_money("-2,50", allow_negative=True) == -250
+    assert parse_money("-2,50 €", allow_negative=True) == -250
+
+
+def test_money_field_accepts_the_euro_sign(app):
+    """A form's MoneyField gives cents for "12,50 €" and refuses letters with a message."""
+    from flask_wtf import FlaskForm
+    from werkzeug.datastructures import MultiDict
+
+    from grocery.forms import MoneyField
+
+    class PriceForm(FlaskForm):
+        price = MoneyField("price")
+
+    with app.test_request_context(method="POST"):
+        for typed, cents in [(" 12,5€ ", 1250), ("12,50 €", 1250), ("12.50", 1250)]:
+            form = PriceForm(formdata=MultiDict({"price": typed}), meta={"csrf": False})
+            assert form.validate() and form.price.data == cents
+        form = PriceForm(formdata=MultiDict({"price": "12 francs"}), meta={"csrf": False})
+        assert not form.validate() and form.price.data is None and form.price.errors
 
 
 @given(st.integers(min_value=0, max_value=10**9))

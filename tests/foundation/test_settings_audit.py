@@ -80,5 +80,6 @@ def test_audit_page_filters(client, db, login):
     record_event(None, "stock.waste", ("lots", 3), {"quantity": 2})
     db.session.commit()
     page = client.get("/admin/audit/?action=household").get_data(as_text=True)
-    assert "household.create" in page and "stock.waste" not in page
+    rows = page.split("<tbody>", 1)[1]
+    assert "Ménage créé" in rows and "M-2026-0007" in rows and "Perte enregistrée" not in rows
     assert db.session.scalars(search_events(target_type="lots")).one().action == "stock.waste"

@@ -13,7 +13,8 @@ from grocery.stock.models import Product, ProductBarcode, ProductCategory
 from tests.factories import make_product, make_user
 from tests.imports.helpers import csv_bytes, errors_of, sample, xlsx_bytes
 
-CATEGORIES = "Boissons, Bébé, Conserves, Entretien, Frais, Fruits et légumes, Hygiène, Épicerie sèche"
+#: In the reader's order (accents and case folded): "Bébé" before "Boissons", "Épicerie sèche" among the E.
+CATEGORIES = "Bébé, Boissons, Conserves, Entretien, Épicerie sèche, Frais, Fruits et légumes, Hygiène"
 SAMPLE_ERRORS = [
     (6, "Code-barres", "Le chiffre de contrôle de 5410001000040 est faux : scannez-le à nouveau ou vérifiez les "
                        "chiffres."),
@@ -48,7 +49,7 @@ def test_confirming_while_errors_remain_writes_nothing(db):
     with pytest.raises(ImportRefused) as caught:
         svc.confirm_import(actor, batch, only_valid=False)
     db.session.rollback()
-    assert caught.value.message == ("3 ligne(s) contiennent des erreurs : corrigez le fichier et chargez-le à "
+    assert caught.value.message == ("3 lignes contiennent des erreurs : corrigez le fichier et chargez-le à "
                                     "nouveau, ou choisissez d'importer seulement les lignes valides. Rien n'a été "
                                     "importé.")
     assert _count(db, Product) == 0

@@ -51,7 +51,7 @@ def test_import_button_refused_while_errors_remain(client, login, db):
     login("stock_manager")
     token = _token(_upload(client, "products", sample("products.csv"), "products.csv"))
     response = client.post_form(f"/imports/products/{token}/confirm", {"mode": "all"}, follow_redirects=True)
-    assert "3 ligne(s) contiennent des erreurs" in text_of(response)
+    assert "3 lignes contiennent des erreurs" in text_of(response)
     assert _count(db, Product) == 0
 
 

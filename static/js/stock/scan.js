@@ -3,7 +3,7 @@
 // replaces it.
 const scan = document.querySelector("[data-scan]");
 if (scan) {
-  const wanted = document.querySelector("[autofocus]") || scan;
+  const wanted = document.querySelector('[aria-invalid="true"]') || document.querySelector("[autofocus]") || scan;
   wanted.focus();
   if (wanted === scan && scan.value) scan.select();
   // A tap on an empty area of the page brings the focus back to the scan field (the scanner keeps working).
