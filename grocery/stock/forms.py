@@ -74,6 +74,12 @@ class CategoryForm(FlaskForm):
                                           validators=[DataRequired(), NumberRange(0, 100)], default=20)
     sort_order = BoundedIntegerField(_l("Order"), validators=[Optional()], default=0)
     is_active = BooleanField(_l("Category in use"), default=True)
+    quota_quantity = BoundedIntegerField(_l("Quota: at most"), validators=[Optional()],
+                                         description=_l("Pieces of the category's products sold by the piece, all "
+                                                        "together. Leave empty for no limit."),
+                                         render_kw={"inputmode": "numeric"})
+    quota_scope = SelectField(_l("Quota applies"), choices=choices(QUOTA_SCOPE_LABELS.items()))
+    quota_period = SelectField(_l("Quota period"), choices=choices(QUOTA_PERIOD_LABELS.items()))
 
 
 class DonorForm(FlaskForm):
