@@ -61,10 +61,18 @@ def make_criterion(**overrides):
 
 
 def make_decision(household, actor=None, **overrides):
-    """A granted decision from today (or `valid_from`) for the usual validity."""
-    from grocery.households.services import decide_eligibility
+    """A granted decision (or `valid_from`) for the usual validity. By default it starts on the Monday of this week
+    or the 1st of this month, the earlier: today's week and month are then whole budget periods, not prorated
+    first periods, whatever the day the tests run."""
+    from datetime import timedelta
 
+    from grocery.households.services import decide_eligibility
+    from grocery.timeutil import local_today
+
+    today = local_today()
     values = {"outcome": "granted", "motive": "Enquête sociale"}
+    if "valid_from" not in overrides and "decided_on" not in overrides:
+        values["valid_from"] = min(today - timedelta(days=today.weekday()), today.replace(day=1))
     values.update(overrides)
     return decide_eligibility(actor, household, **values)
 # --- stock ---------------------------------------------------------------------------------------------------------

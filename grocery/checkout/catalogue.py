@@ -1,5 +1,5 @@
 """The catalogue snapshot the till loads once: products, barcodes, estimated social price, retail price,
-availability and quota rules, in a compact row format."""
+availability and quota rules (products' and categories'), in a compact row format."""
 
 import gc
 from contextlib import contextmanager
@@ -76,7 +76,10 @@ def _snapshot(day: date) -> dict:
         products.append([product_id, name, category_id, unit, price, retail, units, quota_quantity, quota_scope,
                          quota_period, item_number])
     barcodes = dict(rows_plain(barcodes_query))
-    categories = db.session.execute(select(ProductCategory.id, ProductCategory.name).where(
+    # [id, name, quota_quantity, quota_scope, quota_period]: a category quota counts its products sold by the piece.
+    categories = db.session.execute(select(
+        ProductCategory.id, ProductCategory.name, ProductCategory.quota_quantity, ProductCategory.quota_scope,
+        ProductCategory.quota_period).where(
         ProductCategory.is_active.is_(True)).order_by(ProductCategory.sort_order, ProductCategory.name)).all()
     return {
         "day": day.isoformat(),

@@ -10,7 +10,7 @@ from functools import cache
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -146,7 +146,8 @@ def household_for_card(card_code: str, day: date, *, lock: bool = False) -> tupl
 
 
 def till_household(card_code: str, day: date) -> dict:
-    """The till summary plus the state of the product quotas for this household (what is left this period)."""
+    """The till summary plus the state of the quotas, products' and categories', for this household (what is left
+    this period)."""
     from grocery.households.services import till_summary
 
     summary, household = household_for_card(card_code, day)
@@ -187,12 +188,48 @@ QUOTA_MULTIPLIERS = {"household": None, "per_adult": "adults", "per_child": "chi
                      "per_child_under_3": "children_under_3"}
 
 
-def quota_limit(product, basis: dict) -> int | None:
-    """How many base units of a product a household may take per quota period, or None when unlimited."""
+class QuotaRule(NamedTuple):
+    """A quota as the till applies it: on one product (its base units), or on a category (the pieces of its products
+    sold by the piece, all together)."""
+
+    kind: str  # "product" or "category"
+    id: int
+    name: str
+    #: The unit of the quantities (format_quantity): the product's, "piece" for a category.
+    unit_kind: str
+    quota_quantity: int
+    quota_scope: str | None
+    quota_period: str | None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.kind, self.id
+
+
+def product_rule(product) -> QuotaRule | None:
+    """The quota rule of a product as the till reads it (TillProduct), None when it has none."""
     if product.quota_quantity is None:
         return None
-    counted = QUOTA_MULTIPLIERS.get(product.quota_scope or "household")
-    return product.quota_quantity * (1 if counted is None else int(basis.get(counted, 0)))
+    return QuotaRule("product", product.id, product.name, product.unit_kind, product.quota_quantity,
+                     product.quota_scope, product.quota_period)
+
+
+def category_rule(product) -> QuotaRule | None:
+    """The quota rule of a product's category (TillProduct), None when the category has none; it counts only
+    products sold by the piece."""
+    if product.category_quota_quantity is None or product.unit_kind != "piece":
+        return None
+    return QuotaRule("category", product.category_id, product.category_name, "piece",
+                     product.category_quota_quantity, product.category_quota_scope, product.category_quota_period)
+
+
+def quota_limit(rule, basis: dict) -> int | None:
+    """How many base units a household may take per quota period under a rule (a product, a QuotaRule), or None
+    when unlimited: the quantity, times the persons its scope counts (adults, children, children under 3)."""
+    if rule.quota_quantity is None:
+        return None
+    counted = QUOTA_MULTIPLIERS.get(rule.quota_scope or "household")
+    return rule.quota_quantity * (1 if counted is None else int(basis.get(counted, 0)))
 
 
 def quota_bounds(period: str | None, day: date) -> tuple[date, date]:
@@ -206,45 +243,78 @@ def quota_bounds(period: str | None, day: date) -> tuple[date, date]:
 
 
 @cache
+def _quota_rules_query():
+    """The active products with a quota and the active categories with a quota, in one statement."""
+    from grocery.stock.models import Product, ProductCategory
+
+    products = select(literal("product"), Product.id, Product.name, Product.unit_kind, Product.quota_quantity,
+                      Product.quota_scope, Product.quota_period).where(Product.quota_quantity.is_not(None),
+                                                                       Product.is_active.is_(True))
+    categories = (select(literal("category"), ProductCategory.id, ProductCategory.name, literal("piece"),
+                         ProductCategory.quota_quantity, ProductCategory.quota_scope, ProductCategory.quota_period)
+                  .where(ProductCategory.quota_quantity.is_not(None), ProductCategory.is_active.is_(True)))
+    return union_all(products, categories)
+
+
+def quota_rules() -> list[QuotaRule]:
+    """Every active quota rule, products' and categories', by name."""
+    db.session.flush()
+    return sorted((QuotaRule(*row) for row in run(_quota_rules_query())), key=lambda rule: (rule.name, rule.kind))
+
+
+@cache
 def _quota_used_query():
+    from grocery.stock.models import Product
+
     # "+ 0": start from the household's sales of the period (index on sales), not from every sale of the product
-    # since the beginning (SQLite would otherwise pick the product index and grow with the history).
-    return (select(SaleLine.product_id, func.sum(SaleLine.quantity - SaleLine.refunded_quantity))
+    # or category since the beginning (SQLite would otherwise pick the product index and grow with the history).
+    return (select(SaleLine.product_id, Product.category_id, Product.unit_kind,
+                   func.sum(SaleLine.quantity - SaleLine.refunded_quantity))
             .join(Sale, Sale.id == SaleLine.sale_id)
+            .join(Product, Product.id == SaleLine.product_id)
             .where(Sale.household_id == bindparam("household_id"), Sale.created_at >= bindparam("since"),
                    Sale.created_at < bindparam("until"),
-                   (SaleLine.product_id + 0).in_(bindparam("product_ids", expanding=True)))
-            .group_by(SaleLine.product_id))
+                   or_((SaleLine.product_id + 0).in_(bindparam("product_ids", expanding=True)),
+                       (Product.category_id + 0).in_(bindparam("category_ids", expanding=True))))
+            .group_by(SaleLine.product_id, Product.category_id, Product.unit_kind))
 
 
-def quota_used(household_id: int, products: list, day: date) -> dict[int, int]:
-    """Base units of each product taken by a household in its quota period (sales net of refunds)."""
-    used: dict[int, int] = {}
-    by_period: dict[str, list[int]] = {}
-    for product in products:
-        by_period.setdefault(product.quota_period or "week", []).append(product.id)
-    for period, product_ids in by_period.items():
+def quota_used(household_id: int, rules: list[QuotaRule], day: date) -> dict[tuple[str, int], int]:
+    """What a household took under each rule in the rule's quota period (sales net of refunds), by rule key: the
+    base units of a product; the pieces of a category's products sold by the piece. One statement per period
+    kind (week, month) among the rules."""
+    used: dict[tuple[str, int], int] = {}
+    by_period: dict[str, tuple[set[int], set[int]]] = {}
+    for rule in rules:
+        product_ids, category_ids = by_period.setdefault(rule.quota_period or "week", (set(), set()))
+        (product_ids if rule.kind == "product" else category_ids).add(rule.id)
+    for period, (product_ids, category_ids) in by_period.items():
         start, end = quota_bounds(period, day)
         since, until = local_day_bounds(start)[0], local_day_bounds(end - timedelta(days=1))[1]
         rows = run(_quota_used_query(), {"household_id": household_id, "since": since, "until": until,
-                                         "product_ids": product_ids})
-        used.update({product_id: int(total or 0) for product_id, total in rows})
+                                         "product_ids": sorted(product_ids), "category_ids": sorted(category_ids)})
+        for product_id, category_id, unit_kind, total in rows:
+            total = int(total or 0)
+            if product_id in product_ids:
+                used[("product", product_id)] = total
+            if category_id in category_ids and unit_kind == "piece":
+                used[("category", category_id)] = used.get(("category", category_id), 0) + total
     return used
 
 
 def quota_state(household_id: int, basis: dict, day: date) -> list[dict]:
-    """Every quota rule that applies to this household, with what is used and left this period."""
-    from grocery.stock.services import format_quantity, till_quota_products
+    """Every quota rule (products' and categories') with what this household used and has left this period."""
+    from grocery.stock.services import format_quantity
 
-    products = till_quota_products()
-    used = quota_used(household_id, products, day)
+    rules = quota_rules()
+    used = quota_used(household_id, rules, day)
     state = []
-    for product in products:
-        limit = quota_limit(product, basis)
-        left = max(0, limit - used.get(product.id, 0))
-        state.append({"product_id": product.id, "name": product.name, "limit": limit,
-                      "used": used.get(product.id, 0), "left": left,
-                      "left_label": format_quantity(product, left), "period": product.quota_period or "week"})
+    for rule in rules:
+        limit = quota_limit(rule, basis)
+        taken = used.get(rule.key, 0)
+        left = max(0, limit - taken)
+        state.append({"kind": rule.kind, "id": rule.id, "name": rule.name, "limit": limit, "used": taken,
+                      "left": left, "left_label": format_quantity(rule, left), "period": rule.quota_period or "week"})
     return state
 
 
@@ -304,8 +374,26 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
     if labels:
         check_labels_for_products(labels, products, item_numbers_of(labels))
     violations: list[dict] = []
-    quota_products = [products[pid] for pid, _q in lines if products[pid].quota_quantity is not None]
-    used = quota_used(household_id, quota_products, day) if household_id and quota_products else {}
+    rules: dict[tuple[str, int], QuotaRule] = {}
+    in_category: dict[int, list[tuple[int, int]]] = {}  # category id -> [(product id, quantity)] of the cart
+    for product_id, quantity in lines:
+        for rule in (product_rule(products[product_id]), category_rule(products[product_id])):
+            if rule is not None:
+                rules[rule.key] = rule
+                if rule.kind == "category":
+                    in_category.setdefault(rule.id, []).append((product_id, quantity))
+    used = quota_used(household_id, list(rules.values()), day) if household_id and rules else {}
+    if basis is not None:
+        for category_id, cart in in_category.items():
+            rule = rules[("category", category_id)]
+            left = max(0, quota_limit(rule, basis) - used.get(rule.key, 0))
+            if sum(quantity for _p, quantity in cart) > left:
+                message = _l("%(name)s: at most %(left)s more for this household in this period.",
+                             name=rule.name, left=format_quantity(rule, left))
+                if strict:
+                    raise QuotaExceeded(message, product_id=cart[-1][0], category_id=category_id)
+                violations.append({"code": "quota_exceeded", "product_id": cart[-1][0], "category_id": category_id,
+                                   "message": str(message)})
     allocations_by_product: dict[int, list] = {}
     to_allocate = [(products[product_id], quantity) for product_id, quantity in lines]
     while to_allocate:
@@ -324,7 +412,7 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
         product = products[product_id]
         if basis is not None and product.quota_quantity is not None:
             limit = quota_limit(product, basis)
-            left = max(0, limit - used.get(product_id, 0))
+            left = max(0, limit - used.get(("product", product_id), 0))
             if quantity > left:
                 message = _l("%(name)s: at most %(left)s more for this household in this period.",
                              name=product.name, left=format_quantity(product, left))

@@ -25,6 +25,14 @@ register(
                        "every month). 0: the days of the calendar month."), min=0, max=31),
     SettingDef("households.budget_period", "choice", "week", _l("Budget period"), "households",
                choices=(("week", _l("Week (Monday to Sunday)")), ("month", _l("Calendar month")))),
+    SettingDef("households.budget_partial_period", "choice", "prorate", _l("Budget of a partial period"),
+               "households", help=_l("A decision that starts or ends within a week or a month: its first and last "
+                                     "periods are cut to the decision. Prorate gives the budget of the days "
+                                     "covered; full gives the whole budget of the period."),
+               choices=(("prorate", _l("Prorate to the days covered")), ("full", _l("The whole budget")))),
+    SettingDef("households.budget_rounding_cents", "cents", 1, _l("Rounding of a prorated budget"), "households",
+               help=_l("A prorated budget is rounded to the nearest multiple of this amount (0,01 €: to the cent; "
+                       "0,10 €, 1,00 €...)."), min=1, max=10000),
     SettingDef("households.budget_per_household_cents", "cents", 0, _l("Budget per household"), "households",
                help=_l("Fixed part of the budget of every household, per period."), min=0, max=1000000),
     SettingDef("households.budget_per_adult_cents", "cents", 1000, _l("Budget per adult (18 years and more)"),

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Text, and_, bindparam, cast, func, or_, select
+from sqlalchemy import Text, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from grocery.audit.models import AuditEvent
@@ -45,6 +45,7 @@ from grocery.households.models import (
 )
 from grocery.households.natnum import is_valid_national_number, normalise_national_number
 from grocery.money import format_money
+from grocery.settings.models import Setting
 from grocery.settings.services import get_setting
 from grocery.timeutil import format_local_date, local_today, utcnow
 
@@ -787,6 +788,61 @@ def decide_eligibility(actor, household: Household, *, outcome: str, motive: str
     return decision
 
 
+def suspended_decision(household: Household, day: date) -> tuple[Decision, Decision] | None:
+    """(the suspension in force on the day, the granted decision it interrupted and that is still valid then), or
+    None when the household is not suspended that day or nothing is left to resume."""
+    eligibility = eligibility_on(household, day)
+    if eligibility.reason_code != "suspended":
+        return None
+    suspension = eligibility.decision
+    interrupted = [d for d in household.decisions if d.outcome == "granted" and d.id != suspension.id
+                   and (d.decided_on, d.id) < (suspension.decided_on, suspension.id)
+                   and d.valid_from <= suspension.valid_from <= d.valid_until and d.valid_until >= day]
+    if not interrupted:
+        return None
+    return suspension, max(interrupted, key=lambda d: (d.decided_on, d.id))
+
+
+def lift_suspension(actor, household: Household, *, motive: str, day: date | None = None) -> Decision:
+    """Lift a suspension: the decision it interrupted resumes, with the same end date and budget, from the day of
+    lifting. Decisions are never edited, so this records a granted decision copying the resumed one (budget, scale,
+    income and charge lines, reste à vivre) from that day to the same end; like any decision starting within a week
+    or a month, its first period gets the budget of the days left (period_budget). A motive is required."""
+    day = day or local_today()
+    if household.status != "active":
+        raise Conflict(_l("This household is closed: reopen it before deciding."))
+    found = suspended_decision(household, day)
+    if found is None:
+        raise Conflict(_l("This household is not suspended, or its decision has ended: record a new decision."))
+    suspension, resumed = found
+    motive = (motive or "").strip()
+    if not motive:
+        raise ValidationError("motive", _l("Write the motive of this decision."))
+    if len(motive) > 2000:
+        raise ValidationError("motive", _l("At most %(n)d characters.", n=2000))
+    decision = Decision(
+        household=household, decided_by_id=getattr(actor, "id", None), decided_on=local_today(), valid_from=day,
+        valid_until=resumed.valid_until, outcome="granted", motive=motive, supersedes_id=suspension.id,
+        income_cents=resumed.income_cents, charges_cents=resumed.charges_cents, persons=resumed.persons,
+        persons_hundredths=resumed.persons_hundredths, remaining_per_day_cents=resumed.remaining_per_day_cents,
+        days_in_month=resumed.days_in_month, threshold_cents=resumed.threshold_cents,
+        budget_period=resumed.budget_period, budget_cents=resumed.budget_cents,
+        scale_budget_cents=resumed.scale_budget_cents, budget_override_motive=resumed.budget_override_motive,
+        criteria=[DecisionCriterion(criterion_id=line.criterion_id, proof_seen=line.proof_seen,
+                                    proof_dated_on=line.proof_dated_on, is_proof_too_old=line.is_proof_too_old)
+                  for line in resumed.criteria],
+        lines=[DecisionLine(kind=line.kind, line_type=line.line_type, amount_cents=line.amount_cents,
+                            proof=line.proof) for line in resumed.lines])
+    db.session.add(decision)
+    db.session.flush()
+    start, end = decision_period(decision, day)
+    record_event(actor, "decision.lift_suspension", decision, {
+        "household_id": household.id, "suspension_id": suspension.id, "resumed_decision_id": resumed.id,
+        "valid_from": day.isoformat(), "valid_until": decision.valid_until.isoformat(),
+        "budget_cents": decision.budget_cents, "first_period_budget_cents": period_budget(decision, start, end)})
+    return decision
+
+
 def is_proof_too_old(criterion: Criterion, proof_on: date | None, day: date) -> bool:
     """A proof is too old when it is dated more than the criterion's validity (in days) before the day."""
     return bool(proof_on and criterion.proof_validity_days and (day - proof_on).days > criterion.proof_validity_days)
@@ -812,18 +868,58 @@ def period_bounds(kind: str, day: date) -> tuple[date, date]:
     return start, start + timedelta(days=6)
 
 
+def decision_period(decision, day: date) -> tuple[date, date]:
+    """The budget period of a granted decision containing the day: the calendar week (Monday to Sunday) or month of
+    the day, cut to the decision's own validity. A decision starting on a Sunday has a first period of one day, one
+    ending on the 10th a last period from the 1st to the 10th; a renewal (the day after the previous end) starts its
+    own period, so the two halves of a week split between two decisions are two periods."""
+    start, end = period_bounds(decision.budget_period, day)
+    return max(start, decision.valid_from), min(end, decision.valid_until)
+
+
+def prorate_budget(amount_cents: int, days: int, period_days: int, step: int | None = None) -> int:
+    """amount x days / period_days, rounded half up to the step of households.budget_rounding_cents (1: to the
+    cent), never more than the amount."""
+    step = max(1, int(get_setting("households.budget_rounding_cents") if step is None else step))
+    value = _half_up(Decimal(amount_cents) * days / period_days / step) * step
+    return min(amount_cents, value)
+
+
+def period_budget(decision, start: date, end: date, *, proration: tuple | None = None) -> int:
+    """The budget of one period [start, end] of a granted decision (decision_period): its budget for a whole week or
+    month; for a period cut by the decision's start or end, the budget of the days covered (days / days of the
+    calendar period) unless households.budget_partial_period is "full". `proration`: (rule, rounding step) as the
+    till read them with the card (else the settings)."""
+    if decision.outcome != "granted":
+        return 0
+    calendar_start, calendar_end = period_bounds(decision.budget_period, start)
+    period_days = (calendar_end - calendar_start).days + 1
+    days = (end - start).days + 1
+    if days >= period_days:
+        return decision.budget_cents
+    rule, step = proration or (get_setting("households.budget_partial_period"),
+                               get_setting("households.budget_rounding_cents"))
+    if str(rule or "prorate") == "full":
+        return decision.budget_cents
+    return prorate_budget(decision.budget_cents, days, period_days, 1 if step is None else int(step))
+
+
 def budget_period(household: Household, day: date) -> tuple[date, date]:
-    """The budget period containing the day, following the granted decision in force (else the setting)."""
+    """The budget period containing the day: that of the granted decision in force (decision_period), else the
+    calendar period of the setting households.budget_period."""
     decision = decision_in_force(household, day)
-    kind = decision.budget_period if decision is not None and decision.outcome == "granted" \
-        else str(get_setting("households.budget_period"))
-    return period_bounds(kind, day)
+    if decision is not None and decision.outcome == "granted":
+        return decision_period(decision, day)
+    return period_bounds(str(get_setting("households.budget_period")), day)
 
 
 def budget_granted(household: Household, day: date) -> int:
-    """The budget the granted decision in force gives for the period of the day (0 when not eligible)."""
+    """The budget the granted decision in force gives for the period of the day, prorated when the period is cut by
+    the decision's start or end (0 when not eligible)."""
     eligibility = eligibility_on(household, day)
-    return eligibility.decision.budget_cents if eligibility.eligible else 0
+    if not eligibility.eligible:
+        return 0
+    return period_budget(eligibility.decision, *decision_period(eligibility.decision, day))
 
 
 @cache
@@ -866,8 +962,8 @@ def consume_budget(household: Household, amount_cents: int, *, day: date, refere
     eligibility = eligibility_on(household, day)
     if not eligibility.eligible:
         raise NotEligible(eligibility.reason)
-    start, _end = budget_period(household, day)
-    left = eligibility.decision.budget_cents + ledger_total(household.id, start)
+    start, end = decision_period(eligibility.decision, day)
+    left = period_budget(eligibility.decision, start, end) + ledger_total(household.id, start)
     if amount_cents > left:
         raise OverBudget(_l("Only %(left)s is left in the budget of this period.", left=format_money(max(left, 0))),
                          left_cents=left)
@@ -997,8 +1093,12 @@ class TillHousehold:
     active_members: list[TillMember]
     #: The decisions that can decide the day asked: covering it or later, and the last one(s) before it.
     decisions: list[TillDecision]
-    #: Net budget ledger movements of the week and of the month of the day asked, by period start.
+    #: Net budget ledger movements by period start: for each decision, of its week and of its month containing the
+    #: day asked (decision_period's start: the calendar start, or the decision's start when later).
     ledger: dict[date, int]
+    #: The settings households.budget_partial_period and households.budget_rounding_cents, read with the card (None:
+    #: not stored, the defaults).
+    proration: tuple = (None, None)
 
     @property
     def reference_person(self):
@@ -1015,8 +1115,11 @@ class TillCard:
 @cache
 def _till_card_queries():
     def spent(start: str):
+        # The ledger of the decision's period containing the day: it starts on the calendar start, or on the
+        # decision's own start when that is later (decision_period); read per decision row, in the same statement.
+        period_start = case((Decision.valid_from > bindparam(start), Decision.valid_from), else_=bindparam(start))
         return (select(func.coalesce(func.sum(BudgetMovement.amount_cents), 0))
-                .where(BudgetMovement.household_id == Household.id, BudgetMovement.period_start == bindparam(start))
+                .where(BudgetMovement.household_id == Household.id, BudgetMovement.period_start == period_start)
                 .scalar_subquery())
 
     # The decisions that can decide the day (eligibility_on): those covering it or later, and the last one(s)
@@ -1026,12 +1129,16 @@ def _till_card_queries():
     last_end_before = (select(func.max(earlier.valid_until))
                        .where(earlier.household_id == Household.id, earlier.valid_until < bindparam("day"))
                        .scalar_subquery())
+    def setting(key: str):
+        return select(Setting.value).where(Setting.key == key).scalar_subquery()
+
     # One row per (active member, decision): a handful, read in one statement.
     card = (select(HouseholdCard.is_active, HouseholdCard.deactivation_reason, Household.id, Household.reference,
-                   Household.status, cast(Household.proxy_names, Text), spent("week_start"), spent("month_start"),
+                   Household.status, cast(Household.proxy_names, Text), setting("households.budget_partial_period"),
+                   setting("households.budget_rounding_cents"),
                    Member.id, Member.first_name, Member.last_name, Member.birth_on, Member.relation,
                    Decision.id, Decision.decided_on, Decision.valid_from, Decision.valid_until, Decision.outcome,
-                   Decision.budget_cents, Decision.budget_period)
+                   Decision.budget_cents, Decision.budget_period, spent("week_start"), spent("month_start"))
             .join(Household, Household.id == HouseholdCard.household_id)
             .outerjoin(Member, and_(Member.household_id == Household.id, Member.is_active.is_(True)))
             .outerjoin(Decision, and_(Decision.household_id == Household.id,
@@ -1055,19 +1162,24 @@ def find_till_card(code: str, day: date, *, lock: bool = False) -> TillCard | No
     rows = run(card_query, {"code": code, "day": day, "week_start": week_start, "month_start": month_start}).all()
     if not rows:
         return None
-    card_active, reason, household_id, reference, status, proxies, week_spent, month_spent = rows[0][:8]
+    card_active, reason, household_id, reference, status, proxies, rule, step = rows[0][:8]
     members: dict[int, TillMember] = {}
     decisions: dict[int, TillDecision] = {}
+    ledger: dict[date, int] = {}
     member_end = 9 + len(TillMember._fields)
+    decision_end = member_end + len(TillDecision._fields)
     for row in rows:
         if row[8] is not None:
             members.setdefault(row[8], TillMember(*row[9:member_end]))
-        if row[member_end] is not None:
-            decisions.setdefault(row[member_end], TillDecision(row[member_end], *row[member_end + 1:]))
+        if row[member_end] is not None and row[member_end] not in decisions:
+            decision = decisions[row[member_end]] = TillDecision(*row[member_end:decision_end])
+            week_spent, month_spent = row[decision_end:]
+            ledger[max(week_start, decision.valid_from)] = int(week_spent)
+            ledger[max(month_start, decision.valid_from)] = int(month_spent)
     proxies = (json.loads(proxies) if proxies else None) or []  # read as text: decoded once, not per row
     household = TillHousehold(id=household_id, reference=reference, status=status, proxy_names=proxies,
                               active_members=list(members.values()), decisions=list(decisions.values()),
-                              ledger={week_start: int(week_spent), month_start: int(month_spent)})
+                              ledger=ledger, proration=(rule, step))
     return TillCard(is_active=card_active, deactivation_reason=reason, household=household)
 
 
@@ -1125,9 +1237,9 @@ def till_lookup(card_code: str, day: date, *, lock: bool = False) -> tuple[dict,
                      "children_under_3": counts["children_under_3"]},
         proxies=list(household.proxy_names or []))
     if eligibility.eligible:
-        start, end = budget_period(household, day)
-        granted = eligibility.decision.budget_cents
-        summary.update(budget_cents=granted, budget_left_cents=granted + household.ledger[start],
+        start, end = decision_period(eligibility.decision, day)
+        granted = period_budget(eligibility.decision, start, end, proration=household.proration)
+        summary.update(budget_cents=granted, budget_left_cents=granted + household.ledger.get(start, 0),
                        period_start=start.isoformat(), period_end=end.isoformat())
     return summary, household
 

@@ -135,8 +135,8 @@ def view(household_id: int):
     budget = None
     if eligibility.eligible:
         start, end = hs.budget_period(household, today)
-        budget = {"granted": eligibility.decision.budget_cents, "left": hs.budget_left(household, today),
-                  "start": start, "end": end}
+        budget = {"granted": eligibility.decision.budget_cents, "period": hs.budget_granted(household, today),
+                  "left": hs.budget_left(household, today), "start": start, "end": end}
     card = household.active_card
     return render_template(
         "households/view.html", household=household, today=today, eligibility=eligibility, budget=budget,
@@ -144,7 +144,17 @@ def view(household_id: int):
         card_image=barcode_data_uri(card.code) if card else None, reissue_form=CardReissueForm(),
         movements=hs.spending_history(household), proof_warnings=hs.proof_warnings,
         weighted=hs.weighted_composition(household, today), hundredths=hs.hundredths_text,
-        ages={m.id: hs.age_on(m.birth_on, today) for m in household.members})
+        ages={m.id: hs.age_on(m.birth_on, today) for m in household.members},
+        resumable=hs.suspended_decision(household, today) if household.status == "active" else None)
+
+
+@bp.route("/<int:household_id>/lift-suspension", methods=["POST"])
+@roles_required(SOCIAL)
+def lift_suspension(household_id: int):
+    household = hs.get_household(household_id)
+    _post_action(lambda: hs.lift_suspension(current_user, household, motive=request.form.get("motive", "")),
+                 _("The suspension is lifted: the decision resumes until its end date."))
+    return redirect(url_for("households.view", household_id=household.id))
 
 
 @bp.route("/<int:household_id>/edit", methods=["GET", "POST"])

@@ -77,6 +77,12 @@ class CategoryForm(FlaskForm):
     ddm_grace_days = BoundedIntegerField(
         _l("Days sellable after the best-before date (DDM)"), validators=[Optional(), NumberRange(0, 3650)],
         description=_l("For example 30 for dry goods, 0 for fresh goods. Empty: the default of the settings."))
+    quota_quantity = BoundedIntegerField(_l("Quota: at most"), validators=[Optional()],
+                                         description=_l("Pieces of the category's products sold by the piece, all "
+                                                        "together. Leave empty for no limit."),
+                                         render_kw={"inputmode": "numeric"})
+    quota_scope = SelectField(_l("Quota applies"), choices=choices(QUOTA_SCOPE_LABELS.items()))
+    quota_period = SelectField(_l("Quota period"), choices=choices(QUOTA_PERIOD_LABELS.items()))
 
 
 class DonorForm(FlaskForm):

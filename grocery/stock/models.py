@@ -31,10 +31,16 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 class ProductCategory(db.Model):
-    """A shelf category; its default social price is a percentage of the retail price."""
+    """A shelf category; its default social price is a percentage of the retail price. It may carry a quota on the
+    pieces of all its products together (e.g. baby hygiene: 2 per child under 3 per week), beside product quotas."""
 
     __tablename__ = "product_categories"
-    __table_args__ = (CheckConstraint("default_social_percent BETWEEN 0 AND 100", name="percent_range"),)
+    __table_args__ = (
+        CheckConstraint("default_social_percent BETWEEN 0 AND 100", name="percent_range"),
+        CheckConstraint("quota_quantity IS NULL OR quota_quantity > 0", name="quota_positive"),
+        CheckConstraint(f"quota_scope IS NULL OR {_in('quota_scope', QUOTA_SCOPES)}", name="quota_scope_known"),
+        CheckConstraint(f"quota_period IS NULL OR {_in('quota_period', QUOTA_PERIODS)}", name="quota_period_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
@@ -45,6 +51,12 @@ class ProductCategory(db.Model):
     #: Days a lot past its best-before date (DDM) stays sellable before it waits for a stock manager's decision;
     #: None: the setting stock.ddm_grace_days.
     ddm_grace_days: Mapped[int | None] = mapped_column(Integer)
+    #: At most this many pieces of the category's products sold by the piece, all together, per household (scaled
+    #: by quota_scope) per quota_period; None = no category quota. Products sold by weight or volume are not
+    #: counted (give them a product quota).
+    quota_quantity: Mapped[int | None] = mapped_column(Integer)
+    quota_scope: Mapped[str | None] = mapped_column(String(20))
+    quota_period: Mapped[str | None] = mapped_column(String(10))
 
 
 class Product(db.Model):

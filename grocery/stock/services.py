@@ -145,10 +145,29 @@ def ensure_default_categories() -> list[ProductCategory]:
     return ensure_default_categories()
 
 
+def clean_quota(quota: int | None, scope: str | None, period: str | None) -> tuple[int | None, str | None, str | None]:
+    """A quota rule (of a product or a category) checked: more than zero, with whom it applies to and its period;
+    no quota (None) drops both."""
+    scope, period = scope or None, period or None
+    if quota is None:
+        return None, None, None
+    if quota <= 0:
+        raise ValidationError("quota_quantity", _l("A quota is more than zero, or left empty for no quota."))
+    if scope not in QUOTA_SCOPES:
+        raise ValidationError("quota_scope", _l("Choose to whom the quota applies."))
+    if period not in QUOTA_PERIODS:
+        raise ValidationError("quota_period", _l("Choose the quota period."))
+    return quota, scope, period
+
+
 def save_category(actor, category: ProductCategory | None, *, name: str, default_social_percent: int,
-                  sort_order: int = 0, is_active: bool = True, ddm_grace_days: int | None = None) -> ProductCategory:
+                  sort_order: int = 0, is_active: bool = True, ddm_grace_days: int | None = None,
+                  quota_quantity: int | None = None, quota_scope: str | None = None,
+                  quota_period: str | None = None) -> ProductCategory:
     """Create or change a category; names are unique and the percentage is between 0 and 100. Its best-before
-    grace days (0 to 3650, None: the setting) apply at once to its lots still waiting for no decision."""
+    grace days (0 to 3650, None: the setting) apply at once to its lots still waiting for no decision. A category
+    quota (clean_quota) limits the pieces of all its products sold by the piece together, per household and
+    period."""
     from grocery.stock.ddm import MAX_GRACE_DAYS, refresh_ddm_holds
 
     name = (name or "").strip()
@@ -162,13 +181,17 @@ def save_category(actor, category: ProductCategory | None, *, name: str, default
     if ddm_grace_days is not None and not 0 <= ddm_grace_days <= MAX_GRACE_DAYS:
         raise ValidationError("ddm_grace_days", _l("Enter a number of days between 0 and %(max)d, or leave it "
                                                    "empty for the default.", max=MAX_GRACE_DAYS))
+    quota_quantity, quota_scope, quota_period = clean_quota(quota_quantity, quota_scope, quota_period)
     values = {"name": name, "default_social_percent": default_social_percent, "sort_order": sort_order,
-              "is_active": is_active, "ddm_grace_days": ddm_grace_days}
+              "is_active": is_active, "ddm_grace_days": ddm_grace_days, "quota_quantity": quota_quantity,
+              "quota_scope": quota_scope, "quota_period": quota_period}
     if category is None:
         category = ProductCategory(**values)
         db.session.add(category)
         db.session.flush()
-        record_event(actor, "stock.category_create", category, {"name": name})
+        record_event(actor, "stock.category_create", category, {"name": name, "quota_quantity": quota_quantity,
+                                                                 "quota_scope": quota_scope,
+                                                                 "quota_period": quota_period})
     else:
         changed = changes(category, list(values), values)
         db.session.flush()
@@ -232,18 +255,10 @@ def clean_product_values(values: dict) -> dict:
         errors.add("social_percent", _l("A percentage is between 0 and 100."))
     if social_price is not None and social_price < 0 and "social_price_cents" not in errors:
         errors.add("social_price_cents", _l("The price cannot be negative."))
-    quota = values.get("quota_quantity")
-    scope = values.get("quota_scope") or None
-    period = values.get("quota_period") or None
-    if quota is not None:
-        if quota <= 0:
-            errors.add("quota_quantity", _l("A quota is more than zero, or left empty for no quota."))
-        if scope not in QUOTA_SCOPES:
-            errors.add("quota_scope", _l("Choose to whom the quota applies."))
-        if period not in QUOTA_PERIODS:
-            errors.add("quota_period", _l("Choose the quota period."))
-    else:
-        scope = period = None
+    quota = scope = period = None
+    with errors.collect():
+        quota, scope, period = clean_quota(values.get("quota_quantity"), values.get("quota_scope"),
+                                           values.get("quota_period"))
     threshold = values.get("low_stock_threshold") or 0
     if threshold < 0:
         errors.add("low_stock_threshold", _l("The threshold cannot be negative."))
@@ -645,6 +660,12 @@ class TillProduct(NamedTuple):
     quota_period: str | None
     is_active: bool
     category_percent: int
+    #: The product's category and its quota rule (grocery.checkout.services: category quotas).
+    category_id: int
+    category_name: str
+    category_quota_quantity: int | None
+    category_quota_scope: str | None
+    category_quota_period: str | None
 
 
 def _sellable(day):
@@ -673,7 +694,8 @@ def _lot_columns(day, lots=Lot):
 TILL_PRODUCT_COLUMNS = (Product.id, Product.name, Product.unit_kind, Product.net_weight_g, Product.retail_price_cents,
                         Product.price_rule, Product.social_price_cents, Product.social_percent,
                         Product.quota_quantity, Product.quota_scope, Product.quota_period, Product.is_active,
-                        ProductCategory.default_social_percent)
+                        ProductCategory.default_social_percent, Product.category_id, ProductCategory.name,
+                        ProductCategory.quota_quantity, ProductCategory.quota_scope, ProductCategory.quota_period)
 
 
 class TillQueries(NamedTuple):

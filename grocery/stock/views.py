@@ -317,7 +317,9 @@ def _category_page(category):
             svc.save_category(current_user, category, name=form.name.data,
                               default_social_percent=form.default_social_percent.data,
                               sort_order=form.sort_order.data or 0, is_active=form.is_active.data,
-                              ddm_grace_days=form.ddm_grace_days.data)
+                              ddm_grace_days=form.ddm_grace_days.data,
+                              quota_quantity=form.quota_quantity.data, quota_scope=form.quota_scope.data,
+                              quota_period=form.quota_period.data)
         except ValidationError as error:
             _fail(form, error)
         else:

@@ -36,6 +36,7 @@ EXPECTED: dict[str, object] = {
     "households.member_add": SOCIAL,
     "households.member_edit": SOCIAL,
     "households.decide": SOCIAL,
+    "households.lift_suspension": SOCIAL,
     "households.card_reissue": SOCIAL,
     "households.card_print": SOCIAL,
     "households.export": SOCIAL,
