@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "member.update": _l("Member changed"),
     "criterion.save": _l("Eligibility criterion saved"),
     "decision.create": _l("Eligibility decision recorded"),
+    "decision.lift_suspension": _l("Suspension lifted"),
     "card.issue": _l("Card issued"),
     "card.reissue": _l("Card replaced"),
     "till.open": _l("Till opened"),

@@ -21,8 +21,6 @@ from grocery.checkout.services import (
     _replayed_sale,
     in_sale_transaction,
     price_lines,
-    quota_limit,
-    quota_used,
     write_sale,
 )
 from grocery.checkout.till import TillClosed, TillRef
@@ -195,25 +193,12 @@ def _allocate_what_lots_cover(parsed: list[tuple[int, int]], day: date,
 
 def _check_quotas(household_id: int, basis: dict | None, parsed: list[tuple[int, int]], day: date,
                   reasons: list[dict]) -> None:
-    """Add a reason for each product taken beyond the household's quota (on the whole quantity handed over)."""
-    from grocery.stock.services import format_quantity
-
+    """Add a reason for each product or category quota the whole quantity handed over goes beyond (the till's own
+    quota rules, as a quote would report them)."""
     if not basis:
         return
-    products, _lots = _products_and_lots([product_id for product_id, _q in parsed], day)
-    limited = [products[pid] for pid, _q in parsed if products[pid].quota_quantity is not None]
-    if not limited:
-        return
-    used = quota_used(household_id, limited, day)
-    for product_id, quantity in parsed:
-        product = products[product_id]
-        if product.quota_quantity is None:
-            continue
-        left = max(0, quota_limit(product, basis) - used.get(product_id, 0))
-        if quantity > left:
-            reasons.append({"code": "quota_exceeded", "product_id": product_id, "message": str(_l(
-                "%(name)s: at most %(left)s more for this household in this period.", name=product.name,
-                left=format_quantity(product, left)))})
+    _priced, violations = price_lines(household_id, basis, parsed, day, strict=False)
+    reasons.extend(violation for violation in violations if violation["code"] == "quota_exceeded")
 
 
 def mark_reviewed(actor, sale: Sale) -> None:

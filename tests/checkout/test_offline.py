@@ -74,6 +74,24 @@ def test_late_sale_over_quota_is_recorded_and_flagged(db):
     assert sum(line.quantity for line in sale.lines) == 3
 
 
+def test_late_sale_over_a_category_quota_is_recorded_and_flagged(db):
+    """A category quota (two pieces of baby goods a week, whichever product) is checked on a late sale too: the
+    sale is recorded and flagged, like a product quota."""
+    from tests.factories import make_category
+
+    till = make_till()
+    _household, card = make_shopper()
+    baby = make_category(name="Hygiène bébé", quota_quantity=2, quota_scope="household", quota_period="week")
+    wipes = make_product(category=baby, price_rule="fixed", social_price_cents=0)
+    diapers = make_product(category=baby, price_rule="fixed", social_price_cents=0)
+    make_lot(wipes, 10)
+    make_lot(diapers, 10)
+    sale, created = _offline(till, card, [{"product_id": wipes.id, "quantity": 2},
+                                          {"product_id": diapers.id, "quantity": 1}], 0)
+    assert created and _codes(sale) == ["quota_exceeded"] and sale.review_reasons[0]["category_id"] == baby.id
+    assert sum(line.quantity for line in sale.lines) == 3
+
+
 def test_late_sale_over_stock_records_a_shortfall_never_negative_stock(db, runner):
     """Two units were left, the household took three: the lots give two, the third is a shortfall on the
     product; the ledger stays consistent (flask stock-check passes); a posted count settles the shortfall."""
