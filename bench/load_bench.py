@@ -76,9 +76,10 @@ def prepare(url, tablets: int, max_sales: int) -> dict:
         today = date.today()
         cards = db.session.scalars(select(HouseholdCard.code).where(HouseholdCard.is_active.is_(True))
                                    .order_by(HouseholdCard.id)).all()
-        # Households that may shop today with at least 40 € left (a sale costs a few euros).
+        # Households that may shop today with at least 20 € left (a sale costs a few euros; a period cut short
+        # by the end of a decision is prorated, so a full week's budget is not always there).
         plan["cards"] = [code for code in cards if (summary := till_lookup(code, today)[0])["eligible"]
-                         and (summary["budget_left_cents"] or 0) >= 4000]
+                         and (summary["budget_left_cents"] or 0) >= 2000]
         products = db.session.scalars(
             select(Product.id).where(Product.is_active.is_(True), Product.quota_quantity.is_(None),
                                      Product.unit_kind == "piece", Product.retail_price_cents > 0)
