@@ -4,7 +4,6 @@ import gzip
 import json
 import uuid
 
-import pytest
 from sqlalchemy import func, select
 
 from grocery.auth.roles import Role
@@ -12,17 +11,7 @@ from grocery.checkout.models import Sale
 from grocery.checkout.till import close_till
 from grocery.households.services import issue_card
 from grocery.stock.models import Lot
-from tests.factories import make_decision, make_household, make_lot, make_product, make_shopper, make_till
-
-
-@pytest.fixture()
-def till(client, db, login):
-    """A cashier logged in, with an open till whose checkout screen this browser opened."""
-    cashier = login(Role.CASHIER)
-    session = make_till(cashier)
-    db.session.commit()
-    assert client.get(f"/till/sessions/{session.id}/screen").status_code == 200
-    return session
+from tests.factories import make_decision, make_household, make_lot, make_product, make_shopper
 
 
 def _post(client, url, body, raw=None):

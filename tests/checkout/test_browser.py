@@ -1,10 +1,8 @@
 """The checkout screen in headless Chromium (Playwright) at 1024x768: a cashier's Saturday morning with a scanner."""
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from grocery.auth.roles import Role
 from grocery.barcodes import gtin_check_digit, make_ean13
@@ -20,16 +18,6 @@ pytestmark = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SIZES = [(1024, 768), (1280, 800), (1366, 768)]
-
-
-@pytest.fixture()
-def live_server(app, db):
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 def _ean8(n: int) -> str:

@@ -4,7 +4,6 @@ statements whatever the number of households, no-store, only for the holder of a
 import uuid
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import event
 
 from grocery.auth.roles import Role
@@ -69,15 +68,6 @@ def test_snapshot_reads_a_fixed_number_of_statements(db):
         make_shopper()
     db.session.flush()
     assert _statements(local_today()) == few
-
-
-@pytest.fixture()
-def till(client, db, login):
-    cashier = login(Role.CASHIER)
-    session = make_till(cashier)
-    db.session.commit()
-    assert client.get(f"/till/sessions/{session.id}/screen").status_code == 200
-    return session
 
 
 def test_api_snapshot_needs_an_open_till(client, db, login):

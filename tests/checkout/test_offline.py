@@ -238,15 +238,6 @@ def test_note_contact_keeps_the_silences_of_the_till(db):
     assert not offline_accepted(later, back + timedelta(seconds=45), back + timedelta(seconds=55))
 
 
-@pytest.fixture()
-def till(client, db, login):
-    cashier = login(Role.CASHIER)
-    session = make_till(cashier)
-    db.session.commit()
-    assert client.get(f"/till/sessions/{session.id}/screen").status_code == 200
-    return session
-
-
 def _post(client, body):
     return client.post("/api/till/sales", data=json.dumps(body), content_type="application/json",
                        headers={"X-CSRFToken": client.csrf_token()})

@@ -21,16 +21,6 @@ from grocery.timeutil import local_today
 from tests.factories import make_lot, make_product, make_shopper, make_till
 
 
-@pytest.fixture()
-def till(client, db, login):
-    """A cashier logged in, with an open till whose checkout screen this browser opened."""
-    cashier = login(Role.CASHIER)
-    session = make_till(cashier)
-    db.session.commit()
-    assert client.get(f"/till/sessions/{session.id}/screen").status_code == 200
-    return session
-
-
 def _post(client, url, body):
     return client.post(url, data=json.dumps(body), content_type="application/json",
                        headers={"X-CSRFToken": client.csrf_token()})

@@ -1,10 +1,8 @@
 """The office pages in headless Chromium: no page of the route walk is wider than a 1024 px tablet, and the top bar's
 menu folds into one button on a 390 px phone."""
 
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from grocery.auth.roles import PUBLIC, Role
 from tests.factories import PASSWORD
@@ -23,16 +21,6 @@ NOT_PAGES = {"static", "auth.logout", "main.health", "settings.logo", "till_open
 #: The role that walks the pages it reaches, in this order; each page is measured once, by the first role reaching it.
 WALKERS = [Role.COORDINATOR, Role.SOCIAL_WORKER, Role.ADMIN, Role.STOCK_MANAGER, Role.CASHIER]
 WIDTHS = "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
-
-
-@pytest.fixture()
-def live_server(app, db):
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture()
