@@ -12,7 +12,13 @@ from flask_login import current_user
 from grocery.auth.roles import MANAGERS, Role, roles_required
 from grocery.checkout.catalogue import catalogue_snapshot
 from grocery.checkout.models import TillSession
-from grocery.checkout.offline import charged_cents, note_contact, offline_accepted, record_offline_sale
+from grocery.checkout.offline import (
+    charged_cents,
+    contact_write_due,
+    note_contact,
+    offline_accepted,
+    record_offline_sale,
+)
 from grocery.checkout.services import (
     find_household_for_till,
     quote_sale,
@@ -66,9 +72,12 @@ def note_till_contact():
         return
     if till is None or not till.is_open:
         return
-    begin_write()
-    g.till_contact = note_contact(till.id)
-    db.session.commit()
+    if contact_write_due(till):
+        begin_write()
+        g.till_contact = note_contact(till)
+        db.session.commit()
+    else:
+        g.till_contact = note_contact(till)
 
 
 @bp.route("/catalogue")

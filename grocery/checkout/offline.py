@@ -34,6 +34,8 @@ from grocery.timeutil import to_local, utcnow
 GAP = timedelta(seconds=60)
 #: Tolerance on the tablet's clock around a gap (tablets set their clock from the network: seconds apart).
 GRACE = timedelta(seconds=30)
+#: The till's contact is written at most this often (each request does not need to take the row's write lock).
+WRITE_EVERY = timedelta(seconds=10)
 #: The gaps kept per till session (the most recent).
 MAX_GAPS = 50
 #: The cash the cashier can have charged for one sale, in cents (as for tendered cash).
@@ -49,23 +51,44 @@ class Contact:
     gaps: tuple[tuple[datetime, datetime], ...]
 
 
-def note_contact(session_id: int, now: datetime | None = None) -> Contact | None:
+def contact_write_due(till: TillRef, now: datetime | None = None) -> bool:
+    """Whether note_contact will write: the till's contact was last written WRITE_EVERY ago or more (or never)."""
+    now = now or utcnow()
+    return till.last_contact_at is None or not timedelta(0) <= now - till.last_contact_at < WRITE_EVERY
+
+
+def _gaps(stored) -> list[tuple[datetime, datetime]]:
+    return [(datetime.fromisoformat(start), datetime.fromisoformat(end)) for start, end in stored or []]
+
+
+def note_contact(till: TillRef | int, now: datetime | None = None) -> Contact | None:
     """Record that the till working in this session reached the server now (any request of its page). A silence
     longer than GAP since its previous request is kept as a gap. Returns the contact as it was before this
-    request (None for no such session)."""
+    request (None for no such session).
+
+    The contact is written at most once every WRITE_EVERY (one UPDATE, no read of its own: the TillRef carries the
+    contact, read with the till's status), so that the till's requests do not each take the row's write lock. The
+    recorded contact is therefore exact to WRITE_EVERY, well within GRACE."""
     now = now or utcnow()
-    till = db.session.get(TillSession, session_id)
-    if till is None:
-        return None
-    gaps = [(datetime.fromisoformat(start), datetime.fromisoformat(end)) for start, end in till.contact_gaps or []]
+    if not isinstance(till, TillRef):
+        found = db.session.get(TillSession, till, populate_existing=True)
+        if found is None:
+            return None
+        till = TillRef(id=found.id, is_open=found.is_open, opened_at=found.opened_at,
+                       last_contact_at=found.last_contact_at, contact_gaps=found.contact_gaps)
+    gaps = _gaps(till.contact_gaps)
     before = Contact(opened_at=till.opened_at, last_contact_at=till.last_contact_at, gaps=tuple(gaps))
     previous = till.last_contact_at or till.opened_at
+    if not contact_write_due(till, now):
+        return before
+    values: dict = {"last_contact_at": now}
     if now - previous > GAP:
         gaps = [*gaps, (previous, now)][-MAX_GAPS:]
-        till.contact_gaps = [[start.isoformat(), end.isoformat()] for start, end in gaps]
-    if till.last_contact_at is None or now > till.last_contact_at:
-        till.last_contact_at = now
-    db.session.flush()
+        values["contact_gaps"] = [[start.isoformat(), end.isoformat()] for start, end in gaps]
+    db.session.execute(update(TillSession)
+                       .where(TillSession.id == till.id,
+                              (TillSession.last_contact_at.is_(None)) | (TillSession.last_contact_at < now))
+                       .values(**values).execution_options(synchronize_session=False))
     return before
 
 

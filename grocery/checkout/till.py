@@ -2,6 +2,7 @@
 closing count, a hand-over, an explanation of a large cash difference."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
@@ -50,15 +51,21 @@ class TillClosed(GroceryError):
 
 @dataclass(frozen=True)
 class TillRef:
-    """A till session as a sale needs it: its id and whether it is open."""
+    """A till session as a sale needs it: its id and whether it is open; with what the server knows of the till's
+    contact (grocery.checkout.offline), read in the same statement."""
 
     id: int
     is_open: bool
+    opened_at: datetime | None = None
+    last_contact_at: datetime | None = None
+    contact_gaps: list | None = None
 
 
 @cache
 def _till_status_query():
-    return select(TillSession.status, TillSession.held_by_id).where(TillSession.id == bindparam("session_id"))
+    return (select(TillSession.status, TillSession.held_by_id, TillSession.opened_at, TillSession.last_contact_at,
+                   TillSession.contact_gaps)
+            .where(TillSession.id == bindparam("session_id")))
 
 
 def till_ref(session_id, actor=None) -> TillRef | None:
@@ -69,10 +76,11 @@ def till_ref(session_id, actor=None) -> TillRef | None:
     row = run(_till_status_query(), {"session_id": session_id}).first()
     if row is None:
         return None
-    status, held_by_id = row
+    status, held_by_id, opened_at, last_contact_at, contact_gaps = row
     if actor is not None and held_by_id != getattr(actor, "id", None) and not is_manager(actor):
         raise NotTillHolder()
-    return TillRef(id=session_id, is_open=status == "open")
+    return TillRef(id=session_id, is_open=status == "open", opened_at=opened_at, last_contact_at=last_contact_at,
+                   contact_gaps=contact_gaps)
 
 
 def till_names() -> list[str]:

@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 
 from grocery.auth.roles import Role
 from grocery.checkout.models import Sale, StockShortfall, TillSession
-from grocery.checkout.offline import Contact, mark_reviewed, note_contact, offline_accepted, record_offline_sale
+from grocery.checkout.offline import (
+    WRITE_EVERY,
+    Contact,
+    mark_reviewed,
+    note_contact,
+    offline_accepted,
+    record_offline_sale,
+)
 from grocery.checkout.services import UnknownCard, UuidConflict
 from grocery.checkout.till import TillClosed, close_till
 from grocery.errors import ValidationError
@@ -236,6 +243,49 @@ def test_note_contact_keeps_the_silences_of_the_till(db):
     # A sale claimed for a time the till was answering is not.
     later = note_contact(till.id, back + timedelta(seconds=50))
     assert not offline_accepted(later, back + timedelta(seconds=45), back + timedelta(seconds=55))
+
+
+def test_note_contact_writes_at_most_every_ten_seconds(db):
+    """Does every request of the till write its contact? No: once every WRITE_EVERY, and the silence after it is
+    still measured from what was written (exact to WRITE_EVERY, within GRACE)."""
+    till = make_till()
+    start = till.opened_at + timedelta(seconds=5)
+    note_contact(till.id, start)
+    note_contact(till.id, start + timedelta(seconds=4))  # within WRITE_EVERY: nothing written
+    db.session.refresh(till)
+    assert till.last_contact_at == start
+    note_contact(till.id, start + WRITE_EVERY)
+    db.session.refresh(till)
+    assert till.last_contact_at == start + WRITE_EVERY
+    assert not till.contact_gaps
+    back = start + WRITE_EVERY + timedelta(minutes=3)
+    note_contact(till.id, back)
+    db.session.refresh(till)
+    assert till.contact_gaps == [[(start + WRITE_EVERY).isoformat(), back.isoformat()]]
+
+
+def test_a_till_request_does_not_write_its_contact_each_time(db, client, login):
+    """Do the till's API requests each take the till session's write lock? Only the first in ten seconds does."""
+    from sqlalchemy import event
+
+    user = login(Role.CASHIER)
+    till = make_till(user)
+    db.session.commit()
+    with client.session_transaction() as browser:
+        browser["till_session_id"] = till.id
+    updates = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE TILL_SESSIONS"):
+            updates.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for _ in range(3):
+            assert client.get("/api/till/catalogue").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(updates) == 1
 
 
 def _post(client, body):
