@@ -10,7 +10,9 @@ lines) is generated once (--regenerate to redo it) and copied fresh for each lev
 and cashiers for the tablets, stock for the products sold, gunicorn (--workers, on 127.0.0.1 only), then Locust for
 --seconds or --max-sales sales, whichever comes first; it prints sales/s, p50/p95/p99 of each request, the errors,
 and checks the ledgers: no lot below zero or off its movements (`flask stock-check`), no budget overspent, every
-sale's lines and budget use written. Exit status 1 when a check fails or a request failed.
+sale's lines and budget use written; and the CPU time each sale cost the app (gunicorn), the database server and
+the load tool (Locust), read from /proc, with the rate two cores could give at that cost. Exit status 1 when a check
+fails or a request failed.
 """
 
 import argparse
@@ -96,11 +98,12 @@ def prepare(url, tablets: int, max_sales: int) -> dict:
     return plan
 
 
-def serve(url, workers: int, port: int, log: Path) -> subprocess.Popen:
+def serve(url, workers: int, port: int, log: Path, threads: int = 1) -> subprocess.Popen:
     env = {**os.environ, "GROCERY_DATABASE_URL": url if isinstance(url, str) else f"sqlite:///{url}",
            "GROCERY_SECRET_KEY": "load-bench-secret", "GROCERY_ENV": "development"}
     server = subprocess.Popen(  # noqa: S603 - our own commands
         [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "60",
+         *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
          "--log-level", "warning", "grocery:create_app()"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -125,13 +128,43 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def load(plan_path: Path, users: int, seconds: int, port: int, prefix: Path) -> dict:
-    """Locust, headless, bounded in time (and in sales by the plan); the stats of each request name."""
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server_group: int) -> dict[str, float]:
+    """CPU time (user + system) used so far by the gunicorn processes (the server's process group) and by the
+    PostgreSQL server processes, read from /proc (Linux)."""
+    used = {"app": 0.0, "database": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        # fields[2] is the process group; fields[11], fields[12] the user and system time in clock ticks.
+        seconds = (int(fields[11]) + int(fields[12])) / TICKS
+        if int(fields[2]) == server_group:
+            used["app"] += seconds
+        elif name.startswith("postgres"):
+            used["database"] += seconds
+    return used
+
+
+def load(plan_path: Path, users: int, seconds: int, port: int, prefix: Path, server_group: int) -> dict:
+    """Locust, headless, bounded in time (and in sales by the plan); the stats of each request name and the CPU
+    time used during the run by the app (gunicorn), the database server and the load tool (Locust)."""
+    before, tool_before = cpu_seconds(server_group), os.times()
     command = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
                "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix),
                "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"]
     subprocess.run(command, env={**os.environ, "GROCERY_LOAD_PLAN": str(plan_path)},  # noqa: S603
                    timeout=seconds + 120, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after, tool_after = cpu_seconds(server_group), os.times()
+    cpu = {name: after[name] - before[name] for name in before}
+    cpu["load tool"] = (tool_after.children_user + tool_after.children_system
+                        - tool_before.children_user - tool_before.children_system)
     with open(f"{prefix}_stats.csv", encoding="utf-8") as stats:
         rows = {row["Name"]: row for row in csv.DictReader(stats)}
     failures = {}
@@ -139,7 +172,7 @@ def load(plan_path: Path, users: int, seconds: int, port: int, prefix: Path) -> 
         with open(f"{prefix}_failures.csv", encoding="utf-8") as listed:
             failures = {f"{row['Name']}: {row['Error'][:160]}": int(row["Occurrences"])
                         for row in csv.DictReader(listed)}
-    return {"rows": rows, "failures": failures}
+    return {"rows": rows, "failures": failures, "cpu": cpu}
 
 
 def check_ledgers(url, plan: dict) -> tuple[list[str], int]:
@@ -204,6 +237,11 @@ def report(label: str, users: int, result: dict, sales_written: int, problems: l
         row = rows.get(name, {})
         print(f"  {name:<12} {row.get('Request Count', 0):>7} {row.get('Failure Count', 0):>5} "
               f"{_ms(row, '50%'):>6} {_ms(row, '95%'):>6} {_ms(row, '99%'):>6} {_ms(row, '100%'):>6}")
+    if count - failed:
+        print("  CPU per sale (ms): " + ", ".join(f"{name} {seconds * 1000 / (count - failed):.1f}"
+                                                   for name, seconds in result["cpu"].items())
+              + f"; {sum(result['cpu'].values()) * 1000 / (count - failed):.1f} in all (2 cores: "
+              f"{2000 / (sum(result['cpu'].values()) * 1000 / (count - failed)):.0f} sales/s at most)")
     for failure, occurrences in result["failures"].items():
         print(f"  failed {occurrences}x {failure}")
     print(f"  ledgers: {sales_written} sales written; " + ("; ".join(problems) if problems else
@@ -220,6 +258,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30, help="length of each run")
     parser.add_argument("--max-sales", type=int, default=20_000, help="a run stops after this many sales")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker: more than 1 uses the gthread worker (keep-alive)")
     parser.add_argument("--port", type=int, default=5102, help="gunicorn's port on 127.0.0.1")
     parser.add_argument("--regenerate", action="store_true", help="generate the dataset again")
     parser.add_argument("--name", default="load", help="dataset name (database grocery_bench_<name>, file "
@@ -228,7 +268,8 @@ def main() -> None:
     store = PostgresStore(args.postgres) if args.postgres else SqliteStore(args.dir)
     build(store, args.name, args.regenerate)
     work = Path(tempfile.mkdtemp(prefix="grocery-load-"))
-    print(f"{store.label}, gunicorn {args.workers} workers, {args.seconds} s or {args.max_sales} sales per run, "
+    kind = f"{args.threads} threads each (gthread)" if args.threads > 1 else "sync"
+    print(f"{store.label}, gunicorn {args.workers} workers {kind}, {args.seconds} s or {args.max_sales} sales per run, "
           f"{LINES_PER_SALE} lines per sale from {PRODUCTS} products; dataset {DATASET}; files in {work}")
     passed = True
     for users in args.users:
@@ -236,9 +277,9 @@ def main() -> None:
         plan = prepare(url, users, args.max_sales)
         plan_path = work / f"plan-{users}.json"
         plan_path.write_text(json.dumps(plan))
-        server = serve(url, args.workers, args.port, work / f"gunicorn-{users}.log")
+        server = serve(url, args.workers, args.port, work / f"gunicorn-{users}.log", args.threads)
         try:
-            result = load(plan_path, users, args.seconds, args.port, work / f"locust-{users}")
+            result = load(plan_path, users, args.seconds, args.port, work / f"locust-{users}", server.pid)
         finally:
             stop(server)
         problems, written = check_ledgers(url, plan)
