@@ -20,7 +20,9 @@ from grocery.volunteers.models import (
     WorkshopSession,
     WorkshopSignup,
 )
-from grocery.volunteers.services import _check_times, _clean, _competences
+from grocery.volunteers.services.competences import _competences
+from grocery.volunteers.services.participants import _clean
+from grocery.volunteers.services.planning import _check_times
 
 MAX_CAPACITY = 100
 

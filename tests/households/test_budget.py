@@ -250,12 +250,12 @@ def test_lifting_is_refused_without_a_suspension_or_a_motive(db):
 def test_the_household_page_lifts_a_suspension_and_shows_the_prorated_period(client, db, login, monkeypatch):
     """Lifted from the household page on Friday 27 November (suspended since Wednesday): the page then shows the
     budget of the week and that of Friday to Sunday, prorated."""
-    import grocery.households.services
+    import grocery.households.services.eligibility
     import grocery.households.views
     from grocery.auth.roles import Role
 
     friday = date(2026, 11, 27)
-    for module in (grocery.households.services, grocery.households.views):
+    for module in (grocery.households.services.eligibility, grocery.households.views):
         monkeypatch.setattr(module, "local_today", lambda: friday)
     login(Role.SOCIAL_WORKER)
     household = make_household()
