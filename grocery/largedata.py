@@ -3,7 +3,9 @@
 Rows are written with bulk inserts (not through the services) so that a million sale lines take a minute or two;
 the result stays consistent with the rules the services keep: every lot's cached quantity equals the sum of its
 movements (receipt, sales, waste), every lot comes from a confirmed donation line, every sale consumes the budget of
-its period, prices follow the lot's source, only validated days carry volunteer minutes."""
+its period, prices follow the lot's source, only validated days carry volunteer minutes, and every lot carries the
+day it would wait for a stock manager's decision past its best-before date and its category's grace days, as a
+reception through the services sets it (grocery.stock.ddm)."""
 
 import random
 import uuid
@@ -139,6 +141,9 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
             db.session.add(category)
             db.session.flush()
         categories.append(category.id)
+    from grocery.stock.ddm import grace_days_by_category, hold_from
+
+    grace = grace_days_by_category()
     donors = {}
     for kind in SOURCES:
         donor = db.session.scalar(select(Donor).where(Donor.name == f"Donateur généré ({kind})"))
@@ -165,7 +170,8 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
         percent = rng.choice([10, 20, 30])
         social = 0 if source == "fead" else min((retail * percent + 50) // 100,
                                                  (retail * 10 + 50) // 100 if source == "food_bank" else retail)
-        product_rows.append({"id": pid, "name": f"Produit généré {pid:05d}", "category_id": rng.choice(categories),
+        category_id = rng.choice(categories)
+        product_rows.append({"id": pid, "name": f"Produit généré {pid:05d}", "category_id": category_id,
                              "unit_kind": "piece", "net_weight_g": rng.choice([250, 500, 1000]),
                              "retail_price_cents": retail, "price_rule": "percent", "social_percent": percent,
                              "low_stock_threshold": 5, "is_active": True})
@@ -184,6 +190,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
                            else arrivals[index + 1] + timedelta(days=rng.randint(0, 20)))
             lot_rows.append({"id": lot_id, "product_id": pid, "donation_id": donation_id, "source": source,
                              "received_on": received_on, "use_by_on": None, "best_before_on": best_before,
+                             "ddm_hold_from": hold_from(best_before, grace[category_id]),
                              "quantity_received": 0, "quantity_on_hand": 0})
             lot_ids.append(lot_id)
         product_lots[pid] = (arrivals, lot_ids)
