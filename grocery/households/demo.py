@@ -5,6 +5,8 @@ refused decisions (purchases come from the checkout demo); each member's sex, an
 import random
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from grocery.auth.models import User
@@ -66,7 +68,7 @@ def _profile(first_name: str, serial: int, today: date) -> dict:
             "migrant_background": "yes" if serial % 4 == 1 else "unknown" if serial % 9 == 8 else "no"}
 
 
-@register_demo(20, "ménages")
+@register_demo(20, _l("households"))
 def load_households() -> str:
     from grocery.households import services as hs
 
@@ -187,6 +189,14 @@ def load_households() -> str:
                           budget_override_motive="Régime sans gluten prescrit (certificat médical).")
     old_card = households[1]
     hs.issue_card(social, old_card, reason="lost")
-    return (f"{len(households)} ménages : {counts['granted']} accès en cours, {counts['expiring']} à renouveler "
-            f"sous 14 jours, {counts['expired']} expirés, {counts['suspended']} suspendu, {counts['refused']} refusé, "
-            f"{counts['closed']} clôturé, 1 anonymisé, {counts['none']} sans décision ; critères : {len(criteria)}")
+    return ", ".join((
+        ngettext("%(num)d household", "%(num)d households", len(households)),
+        ngettext("%(num)d with access running", "%(num)d with access running", counts["granted"]),
+        ngettext("%(num)d to renew within 14 days", "%(num)d to renew within 14 days", counts["expiring"]),
+        ngettext("%(num)d expired", "%(num)d expired", counts["expired"]),
+        ngettext("%(num)d suspended", "%(num)d suspended", counts["suspended"]),
+        ngettext("%(num)d refused", "%(num)d refused", counts["refused"]),
+        ngettext("%(num)d closed", "%(num)d closed", counts["closed"]),
+        ngettext("%(num)d anonymised", "%(num)d anonymised", 1),
+        ngettext("%(num)d without a decision", "%(num)d without a decision", counts["none"]),
+        ngettext("%(num)d criterion", "%(num)d criteria", len(criteria))))

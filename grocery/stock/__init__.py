@@ -2,6 +2,7 @@
 
 import click
 from flask import Blueprint
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from grocery.auth.roles import Role
@@ -80,7 +81,9 @@ def stock_check_command():
 
     mismatches = ledger_mismatches()
     for lot_id, cached, summed in mismatches:
-        click.echo(f"lot {lot_id}: en cache {cached}, somme des mouvements {summed}")
+        click.echo(gettext("lot %(lot)d: %(cached)d cached, %(summed)d in the sum of its movements", lot=lot_id,
+                           cached=cached, summed=summed))
     if mismatches:
-        raise click.ClickException(f"{len(mismatches)} lot(s) incohérent(s)")
-    click.echo("Stock cohérent : chaque lot égale la somme de ses mouvements.")
+        raise click.ClickException(ngettext("%(num)d inconsistent lot.", "%(num)d inconsistent lots.",
+                                            len(mismatches)))
+    click.echo(gettext("Stock consistent: each lot equals the sum of its movements."))

@@ -4,6 +4,9 @@ category quota (baby hygiene)."""
 import random
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
 from grocery.barcodes import make_ean13
 from grocery.demo import register_demo
 from grocery.extensions import db
@@ -69,7 +72,7 @@ DONORS = [
 DUTCH_DONOR = ("Colruyt Halle", "supermarket", "Verantwoordelijke onverkochte goederen: 02 000 00 00")
 
 
-@register_demo(30, "stock")
+@register_demo(30, _l("stock"))
 def load_stock_demo() -> str:
     rng = random.Random(2026)
     today = local_today()
@@ -127,8 +130,10 @@ def load_stock_demo() -> str:
     receptions += 1
     receptions += _purchases_and_best_before(categories, products, donors, today)
     db.session.flush()
-    return (f"{len(products)} produits, {len(donors)} donateurs, {receptions} réceptions confirmées "
-            f"et 1 en cours")
+    return ", ".join((ngettext("%(num)d product", "%(num)d products", len(products)),
+                      ngettext("%(num)d donor", "%(num)d donors", len(donors)),
+                      ngettext("%(num)d reception confirmed", "%(num)d receptions confirmed", receptions),
+                      ngettext("%(num)d in progress", "%(num)d in progress", 1)))
 
 
 #: Days a lot stays sellable after its best-before date, per demo category (the others take the setting).
