@@ -63,9 +63,7 @@ def _invoke_translated(invoke, ctx: click.Context):
     with force_locale(locale_for(cli_language())):
         try:
             return invoke(ctx)
-        except click.UsageError:
-            raise
-        except CliError:
+        except (click.UsageError, CliError):
             raise
         except click.ClickException as error:
             raise CliError(error.format_message()) from None
