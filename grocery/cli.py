@@ -1,11 +1,14 @@
-"""Flask commands of the foundation: create-user, demo, backup, restore."""
+"""Flask commands of the foundation: create-user, demo, backup, restore; every command speaks the CLI language."""
 
 import shlex
 import sqlite3
+from functools import wraps
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
+from flask.cli import ScriptInfo
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -13,6 +16,7 @@ from grocery.auth.roles import Role
 from grocery.demo import DEMO_LOADERS
 from grocery.errors import GroceryError
 from grocery.extensions import db
+from grocery.i18n import cli_language, locale_for
 from grocery.timeutil import utcnow
 
 #: Demo accounts: username, display name, role. They share DEMO_PASSWORD.
@@ -26,18 +30,66 @@ DEMO_USERS = [
 DEMO_PASSWORD = "demo-grocery-2026"  # noqa: S105 - documented demo password, demo data only
 
 
+class CliError(click.ClickException):
+    """A command's refusal, shown with its "Error:" prefix in the CLI language (click's own is English and is
+    printed after the command has left its language)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(str(message))
+        self.text = gettext("Error: %(message)s", message=self.message)
+
+    def show(self, file=None) -> None:
+        click.echo(self.text, file=file, err=file is None)
+
+
+def _in_cli_language(command: click.Command) -> None:
+    """Run `command` in the CLI language (grocery.i18n.cli_language), inside the application context its callback
+    would push anyway: its messages, its refusals (a plain ClickException becomes a CliError) and a confirmation
+    declined. Usage errors (a missing argument, a bad option) stay click's own."""
+    invoke = command.invoke
+
+    @wraps(invoke)
+    def invoke_in_language(ctx: click.Context):
+        if has_app_context():
+            return _invoke_translated(invoke, ctx)
+        with ctx.ensure_object(ScriptInfo).load_app().app_context():
+            return _invoke_translated(invoke, ctx)
+
+    command.invoke = invoke_in_language
+    command.in_cli_language = True
+
+
+def _invoke_translated(invoke, ctx: click.Context):
+    with force_locale(locale_for(cli_language())):
+        try:
+            return invoke(ctx)
+        except (click.UsageError, CliError):
+            raise
+        except click.ClickException as error:
+            raise CliError(error.format_message()) from None
+        except click.Abort:
+            raise CliError(gettext("Cancelled: nothing was changed.")) from None
+
+
+def speak_cli_language(app: Flask) -> None:
+    """Every command of the application (the foundation's and the blueprints') in the CLI language."""
+    for command in app.cli.commands.values():
+        if not getattr(command, "in_cli_language", False):
+            _in_cli_language(command)
+
+
 def _sqlite_path() -> Path | None:
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "sqlite":
         return None
     if not url.database or url.database == ":memory:":
-        raise click.ClickException("an in-memory SQLite database cannot be backed up")
+        raise CliError(gettext("An in-memory SQLite database cannot be backed up."))
     return Path(url.database)
 
 
 def _print_demo_logins(usernames: set[str] | None = None) -> None:
     """The demo accounts (all, or those named) and their password."""
-    click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+    click.echo(gettext("Demo accounts (password: %(password)s):", password=DEMO_PASSWORD))
     for username, name, role in DEMO_USERS:
         if usernames is None or username in usernames:
             click.echo(f"  {username:<14} {Role(role).value:<14} {name}")
@@ -81,6 +133,7 @@ def _sqlite_copy(source_path: Path, target_path: Path) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    """The foundation's commands, then every command of the application made to speak the CLI language."""
     from grocery.largedata import register_largedata_cli
 
     register_largedata_cli(app)
@@ -101,9 +154,9 @@ def register_cli(app: Flask) -> None:
                                preferred_language=language)
         except GroceryError as error:
             db.session.rollback()
-            raise click.ClickException(error.message) from None
+            raise CliError(error.message) from None
         db.session.commit()
-        click.echo(f"Compte créé : {user.username} ({user.role})")
+        click.echo(gettext("Account created: %(username)s (%(role)s)", username=user.username, role=user.role))
 
     @app.cli.command("demo")
     @click.option("--skip-if-loaded", is_flag=True, help="Exit quietly when the database already has accounts.")
@@ -114,19 +167,19 @@ def register_cli(app: Flask) -> None:
 
         if db.session.scalar(select(func.count(User.id))):
             if skip_if_loaded:
-                click.echo("La base contient déjà des comptes : données de démonstration non rechargées.")
+                click.echo(gettext("The database already has accounts: demo data not loaded again."))
                 in_use = _demo_logins_in_use()
                 if in_use:
                     _print_demo_logins(in_use)
                 else:
-                    click.echo("Ce ne sont pas les comptes de démonstration : connectez-vous avec les vôtres.")
+                    click.echo(gettext("These are not the demo accounts: sign in with your own."))
                 return
-            raise click.ClickException("the database already has accounts: demo data goes into an empty database")
+            raise CliError(gettext("The database already has accounts: demo data goes into an empty database."))
         for username, name, role in DEMO_USERS:
             create_user(None, username=username, password=DEMO_PASSWORD, role=role, display_name=name)
         db.session.flush()
         for _order, name, loader in DEMO_LOADERS:
-            click.echo(f"- {name}: {loader()}")
+            click.echo(gettext("- %(part)s: %(summary)s", part=name, summary=loader()))
         db.session.commit()
         _print_demo_logins()
 
@@ -138,18 +191,20 @@ def register_cli(app: Flask) -> None:
         if source_path is None:
             url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
             connection = _pg_connection_options(url)
-            click.echo("This database is PostgreSQL: back it up with pg_dump (it is consistent while the app runs):\n"
-                       f"  pg_dump --format=custom --file={shlex.quote(str(path))} {connection}\n"
-                       "To restore it: stop the app, then\n"
-                       f"  pg_restore --clean --if-exists {connection} "
-                       f"{shlex.quote(str(path))}\n"
-                       "and start the app again. The password is asked for, or read from ~/.pgpass or PGPASSWORD.")
+            click.echo(gettext(
+                "This database is PostgreSQL: back it up with pg_dump (it is consistent while the app runs):\n"
+                "  %(dump)s\nTo restore it: stop the app, then\n  %(restore)s\nand start the app again. The "
+                "password is asked for, or read from ~/.pgpass or PGPASSWORD.",
+                dump=f"pg_dump --format=custom --file={shlex.quote(str(path))} {connection}",
+                restore=f"pg_restore --clean --if-exists {connection} {shlex.quote(str(path))}"))
             return
         if path.exists():
-            raise click.ClickException(f"{path} exists already: choose a new file name")
+            raise CliError(gettext("%(path)s exists already: choose a new file name.", path=path))
         path.parent.mkdir(parents=True, exist_ok=True)
         _sqlite_copy(source_path, path)
-        click.echo(f"Sauvegarde écrite : {path} ({path.stat().st_size} octets)")
+        size = path.stat().st_size
+        click.echo(ngettext("Backup written: %(path)s (%(num)d byte)", "Backup written: %(path)s (%(num)d bytes)",
+                            size, path=path))
 
     @app.cli.command("restore")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -163,30 +218,35 @@ def register_cli(app: Flask) -> None:
         target_path = _sqlite_path()
         if target_path is None:
             connection = _pg_connection_options(make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]))
-            raise click.ClickException(
-                "this database is PostgreSQL: stop the app, then restore a pg_dump file with\n"
-                f"  pg_restore --clean --if-exists {connection} {shlex.quote(str(path))}\nand start the app again")
+            raise CliError(gettext(
+                "This database is PostgreSQL: stop the app, then restore a pg_dump file with\n  %(restore)s\nand "
+                "start the app again.",
+                restore=f"pg_restore --clean --if-exists {connection} {shlex.quote(str(path))}"))
         if path.resolve() == target_path.resolve():
-            raise click.ClickException(f"{path} is the database itself: choose a backup file")
+            raise CliError(gettext("%(path)s is the database itself: choose a backup file.", path=path))
         revision = _check_backup(path)
         db.session.remove()
         db.engine.dispose()
         try:
             with no_process_serving(target_path.resolve()):
                 if not yes:
-                    click.confirm(f"Replace {target_path} by {path} (migration {revision})?", abort=True)
+                    click.confirm(gettext("Replace %(target)s by %(path)s (migration %(revision)s)?",
+                                          target=target_path, path=path, revision=revision), abort=True)
                 if target_path.exists():
                     aside = _new_safety_copy_path(target_path)
                     _sqlite_copy(target_path, aside)
-                    click.echo(f"Ancienne base gardée : {aside}")
+                    click.echo(gettext("Previous database kept: %(path)s", path=aside))
                 _sqlite_copy(path, target_path)
         except AppServing as serving:
-            raise click.ClickException(
-                f"the application is serving this database (a process holds {serving}): stop gunicorn or "
-                "flask run, then restore; nothing was changed") from None
-        click.echo(f"Base restaurée depuis {path} (migration {revision})")
+            raise CliError(gettext(
+                "The application is serving this database (a process holds %(lock)s): stop gunicorn or flask run, "
+                "then restore. Nothing was changed.", lock=serving)) from None
+        click.echo(gettext("Database restored from %(path)s (migration %(revision)s)", path=path, revision=revision))
         if revision != _known_revisions()[0]:
-            click.echo("Cette sauvegarde précède la dernière migration : lancez « flask --app grocery db upgrade ».")
+            click.echo(gettext("This backup precedes the latest migration: run “%(command)s”.",
+                               command="flask --app grocery db upgrade"))
+
+    speak_cli_language(app)  # last: the blueprints' commands are registered by now
 
 
 #: Tables every grocery database has had since the first migration.
@@ -211,27 +271,30 @@ def _check_backup(path: Path) -> str:
     try:
         check = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as error:
-        raise click.ClickException(f"{path} cannot be opened as a SQLite database: {error}") from None
+        raise CliError(gettext("%(path)s cannot be opened as a SQLite database: %(error)s", path=path,
+                               error=error)) from None
     try:
         if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            raise click.ClickException(f"{path} is not a sound SQLite database")
+            raise CliError(gettext("%(path)s is not a sound SQLite database.", path=path))
         tables = {row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "alembic_version" not in tables:
-            raise click.ClickException(f"{path} is not a grocery database (no migration version in it)")
+            raise CliError(gettext("%(path)s is not a grocery database (no migration version in it).", path=path))
         versions = [row[0] for row in check.execute("SELECT version_num FROM alembic_version")]
     except sqlite3.DatabaseError as error:
-        raise click.ClickException(f"{path} is not a SQLite database: {error}") from None
+        raise CliError(gettext("%(path)s is not a SQLite database: %(error)s", path=path, error=error)) from None
     finally:
         check.close()
     known = _known_revisions()
     if len(versions) != 1 or versions[0] not in known:
-        raise click.ClickException(f"{path} is at migration {', '.join(versions) or 'none'}, unknown to this version "
-                                   f"of grocery (known: {known[-1]} to {known[0]}): nothing was changed")
+        raise CliError(gettext("%(path)s is at migration %(versions)s, unknown to this version of grocery (known: "
+                               "%(first)s to %(last)s). Nothing was changed.", path=path,
+                               versions=", ".join(versions) or "—", first=known[-1], last=known[0]))
     expected = set(db.metadata.tables) if versions[0] == known[0] else FOUNDATION_TABLES
     missing = sorted(expected - tables)
     if missing:
-        raise click.ClickException(f"{path} lacks the tables {', '.join(missing)} of a grocery database at "
-                                   f"migration {versions[0]}: nothing was changed")
+        raise CliError(gettext("%(path)s lacks the tables %(tables)s of a grocery database at migration "
+                               "%(revision)s. Nothing was changed.", path=path, tables=", ".join(missing),
+                               revision=versions[0]))
     return versions[0]
 
 
@@ -245,4 +308,5 @@ def _new_safety_copy_path(target: Path) -> Path:
         except FileExistsError:
             continue
         return candidate
-    raise click.ClickException(f"too many safety copies named {target.name}.before-restore-{stamp}")
+    raise CliError(gettext("Too many safety copies named %(name)s: move some away.",
+                           name=f"{target.name}.before-restore-{stamp}"))

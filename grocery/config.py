@@ -21,6 +21,8 @@ class Config:
     SECRET_KEY: str | None = os.environ.get("GROCERY_SECRET_KEY")
     GROCERY_TIMEZONE: str = os.environ.get("GROCERY_TIMEZONE", "Europe/Brussels")
     BABEL_DEFAULT_LOCALE: str = os.environ.get("GROCERY_DEFAULT_LOCALE", "fr")
+    #: Language of the `flask` commands' messages (grocery.i18n.cli_language); None: BABEL_DEFAULT_LOCALE.
+    GROCERY_CLI_LANGUAGE: str | None = os.environ.get("GROCERY_CLI_LANGUAGE")
     BABEL_DEFAULT_TIMEZONE: str = "UTC"
     #: Interface languages offered (each needs its catalogs); formats follow their Belgian variant (grocery.i18n).
     GROCERY_LOCALES: tuple[str, ...] = ("fr", "nl", "en")

@@ -31,6 +31,16 @@ def default_language() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"] if has_app_context() else _FALLBACK
 
 
+def cli_language() -> str:
+    """The language of the messages of the `flask` commands: GROCERY_CLI_LANGUAGE when it names an interface
+    language ("nl", "nl_BE" and "nl_BE.UTF-8" all give "nl"), else the installation's default language
+    (GROCERY_DEFAULT_LOCALE). The shell's LANG is not read: a server's is often C or en_US whatever the language
+    of the grocery."""
+    wanted = (current_app.config.get("GROCERY_CLI_LANGUAGE") or "").strip().replace("-", "_")
+    language = wanted.split(".")[0].split("_")[0].lower()
+    return language if language in interface_languages() else default_language()
+
+
 def language_choices() -> list[tuple[str, str]]:
     """(code, name) of every interface language, for a select field."""
     return [(code, LANGUAGE_NAMES.get(code, code)) for code in interface_languages()]

@@ -3,7 +3,9 @@
 Rows are written with bulk inserts (not through the services) so that a million sale lines take a minute or two;
 the result stays consistent with the rules the services keep: every lot's cached quantity equals the sum of its
 movements (receipt, sales, waste), every lot comes from a confirmed donation line, every sale consumes the budget of
-its period, prices follow the lot's source, only validated days carry volunteer minutes."""
+its period, prices follow the lot's source, only validated days carry volunteer minutes, and every lot carries the
+day it would wait for a stock manager's decision past its best-before date and its category's grace days, as a
+reception through the services sets it (grocery.stock.ddm)."""
 
 import random
 import uuid
@@ -11,6 +13,8 @@ from bisect import bisect_right
 from datetime import UTC, date, datetime, time, timedelta
 
 import click
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, text
 
 from grocery.barcodes import PREFIX_HOUSEHOLD_CARD, gtin_check_digit, make_ean13
@@ -87,10 +91,11 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
     now = datetime.now(UTC)
     cashier = db.session.scalar(select(User).where(User.role == "cashier").order_by(User.id))
     if cashier is None:
-        raise click.ClickException("create a cashier account first (flask demo, or create-user --role cashier)")
+        raise click.ClickException(gettext("Create a cashier account first (flask demo, or create-user --role "
+                                           "cashier)."))
 
     # --- households, members, decisions (six months each, renewed), cards -------------------------------------
-    echo(f"Ménages : {households}")
+    echo(gettext("Households: %(num)d", num=households))
     first_household = _next_id(Household)
     first_member = _next_id(Member)
     year = today.year
@@ -124,7 +129,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
         cards[hid] = body + gtin_check_digit(body)
         card_rows.append({"code": cards[hid], "household_id": hid, "is_active": True, "issued_at": now})
     with click.progressbar(length=len(household_rows) + len(member_rows) + len(decision_rows) + len(card_rows),
-                           label="Ménages, membres, décisions, cartes") as bar:
+                           label=gettext("Households, members, decisions, cards")) as bar:
         _insert(Household, household_rows, bar)
         _insert(Member, member_rows, bar)
         _insert(Decision, decision_rows, bar)
@@ -139,6 +144,9 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
             db.session.add(category)
             db.session.flush()
         categories.append(category.id)
+    from grocery.stock.ddm import grace_days_by_category, hold_from
+
+    grace = grace_days_by_category()
     donors = {}
     for kind in SOURCES:
         donor = db.session.scalar(select(Donor).where(Donor.name == f"Donateur généré ({kind})"))
@@ -165,7 +173,8 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
         percent = rng.choice([10, 20, 30])
         social = 0 if source == "fead" else min((retail * percent + 50) // 100,
                                                  (retail * 10 + 50) // 100 if source == "food_bank" else retail)
-        product_rows.append({"id": pid, "name": f"Produit généré {pid:05d}", "category_id": rng.choice(categories),
+        category_id = rng.choice(categories)
+        product_rows.append({"id": pid, "name": f"Produit généré {pid:05d}", "category_id": category_id,
                              "unit_kind": "piece", "net_weight_g": rng.choice([250, 500, 1000]),
                              "retail_price_cents": retail, "price_rule": "percent", "social_percent": percent,
                              "low_stock_threshold": 5, "is_active": True})
@@ -184,6 +193,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
                            else arrivals[index + 1] + timedelta(days=rng.randint(0, 20)))
             lot_rows.append({"id": lot_id, "product_id": pid, "donation_id": donation_id, "source": source,
                              "received_on": received_on, "use_by_on": None, "best_before_on": best_before,
+                             "ddm_hold_from": hold_from(best_before, grace[category_id]),
                              "quantity_received": 0, "quantity_on_hand": 0})
             lot_ids.append(lot_id)
         product_lots[pid] = (arrivals, lot_ids)
@@ -209,7 +219,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
     product_ids = list(prices)
     sold: dict[int, int] = dict.fromkeys((row["id"] for row in lot_rows), 0)
     sale_rows, line_rows, movement_rows, budget_rows = [], [], [], []
-    with click.progressbar(length=sale_count, label="Ventes") as bar:
+    with click.progressbar(length=sale_count, label=gettext("Sales")) as bar:
         for n in range(sale_count):
             sid = first_sale + n
             day_index = n * len(open_days) // sale_count
@@ -269,7 +279,7 @@ def generate_history(*, households: int = 2000, products: int = 5000, sale_lines
     total_rows = (len(product_rows) * 2 + len(donation_rows) + len(line_rows_donated) + len(lot_rows)
                   + len(receipt_rows) + len(waste_rows) + len(session_rows) + len(sale_rows) + len(line_rows)
                   + len(movement_rows) + len(budget_rows))
-    with click.progressbar(length=total_rows, label="Écriture") as bar:
+    with click.progressbar(length=total_rows, label=gettext("Writing")) as bar:
         _insert(Product, product_rows, bar)
         _insert(ProductBarcode, barcode_rows, bar)
         _insert(Donation, donation_rows, bar)
@@ -354,7 +364,7 @@ def generate_volunteering(open_days: list[date], *, participants: int, rng: rand
                          else datetime.combine(days[-1], time(12, 0), tzinfo=UTC)}
                         for (pid, year), minutes in sorted(minutes_by_year.items()) if minutes]
     with click.progressbar(length=len(people) + len(shift_rows) + len(assignment_rows) + len(sheet_rows)
-                           + len(attestation_rows), label="Bénévolat") as bar:
+                           + len(attestation_rows), label=gettext("Volunteering")) as bar:
         _insert(Participant, people, bar)
         _insert(Shift, shift_rows, bar)
         _insert(Assignment, assignment_rows, bar)
@@ -362,6 +372,15 @@ def generate_volunteering(open_days: list[date], *, participants: int, rng: rand
         _insert(AttestationIssue, attestation_rows, bar)
     return {"participants": len(people), "shifts": len(shift_rows), "assignments": len(assignment_rows),
             "attestations": len(attestation_rows)}
+
+
+#: What the command prints for each figure generate_history returns.
+RESULT_LABELS = {
+    "households": _l("households"), "products": _l("products"), "sales": _l("sales"), "sale_lines": _l("sale lines"),
+    "till_sessions": _l("till sessions"), "donations": _l("donations"), "lots": _l("lots"),
+    "waste_movements": _l("waste movements"), "participants": _l("participants"), "shifts": _l("shifts"),
+    "assignments": _l("shift bookings"), "attestations": _l("attestations"),
+}
 
 
 def register_largedata_cli(app) -> None:
@@ -378,4 +397,5 @@ def register_largedata_cli(app) -> None:
         result = generate_history(households=households, products=products, sale_lines=sale_lines, years=years,
                                   seed=seed, restocks=restocks, volunteers=volunteers)
         db.session.commit()
-        click.echo(", ".join(f"{key} : {value}" for key, value in result.items()))
+        click.echo(", ".join(gettext("%(what)s: %(num)d", what=RESULT_LABELS.get(key, key), num=value)
+                             for key, value in result.items()))

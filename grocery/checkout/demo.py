@@ -4,6 +4,8 @@ import random
 import uuid
 from datetime import time, timedelta
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grocery.auth.models import User
@@ -14,7 +16,7 @@ from grocery.extensions import db
 from grocery.timeutil import local_to_utc, local_today
 
 
-@register_demo(50, "caisse")
+@register_demo(50, _l("till"))
 def load_demo() -> str:
     from grocery.households.models import Household
     from grocery.households.services import eligibility_on
@@ -24,7 +26,7 @@ def load_demo() -> str:
     today = local_today()
     cashier = db.session.scalar(select(User).where(User.username == "caisse"))
     if cashier is None:
-        return "aucun compte caissier : pas de ventes"
+        return gettext("no cashier account: no sales")
     households = [h for h in db.session.scalars(select(Household).order_by(Household.id))
                   if h.active_card is not None and eligibility_on(h, today).eligible]
     products = db.session.scalars(
@@ -33,7 +35,7 @@ def load_demo() -> str:
                Lot.use_by_on.is_(None) | (Lot.use_by_on >= today))
         .distinct().order_by(Product.id)).all()
     if not households or not products:
-        return "pas de ménages ou de produits : pas de ventes"
+        return gettext("no households or products: no sales")
     sales, sessions, refunded = 0, 0, 0
     first_sale = None
     for days_ago in (6, 4, 3, 1):
@@ -61,4 +63,6 @@ def load_demo() -> str:
         till.closed_at = local_to_utc(day, time(13, 5))
         sessions += 1
     db.session.flush()
-    return f"{sessions} sessions de caisse fermées, {sales} ventes, {refunded} remboursement"
+    return ", ".join((ngettext("%(num)d till session closed", "%(num)d till sessions closed", sessions),
+                      ngettext("%(num)d sale", "%(num)d sales", sales),
+                      ngettext("%(num)d refund", "%(num)d refunds", refunded)))

@@ -1,6 +1,7 @@
 """The `flask anonymise` command: anonymise households closed or inactive for a number of years."""
 
 import click
+from flask_babel import ngettext
 
 from grocery.extensions import db
 from grocery.households import bp
@@ -14,6 +15,7 @@ def anonymise_command(inactive_years: int | None, dry_run: bool):
     """Anonymise households closed or inactive for N years (keeps postcode, birth years and counts)."""
     from grocery.audit.services import record_event
     from grocery.errors import GroceryError
+    from grocery.households.forms import STATUS_LABELS
     from grocery.households.services import anonymise_household, households_to_anonymise
     from grocery.settings.services import get_setting
 
@@ -23,12 +25,14 @@ def anonymise_command(inactive_years: int | None, dry_run: bool):
     except GroceryError as error:
         raise click.ClickException(error.message) from None
     for household in households:
-        click.echo(f"{household.reference} ({household.status})")
+        click.echo(f"{household.reference} ({STATUS_LABELS.get(household.status, household.status)})")
     if dry_run:
-        click.echo(f"{len(households)} ménage(s) seraient anonymisés (essai : rien n'est modifié).")
+        click.echo(ngettext("%(num)d household would be anonymised (dry run: nothing is changed).",
+                            "%(num)d households would be anonymised (dry run: nothing is changed).",
+                            len(households)))
         return
     for household in households:
         anonymise_household(None, household)
     record_event(None, "household.anonymise_run", "households", {"years": years, "count": len(households)})
     db.session.commit()
-    click.echo(f"{len(households)} ménage(s) anonymisé(s).")
+    click.echo(ngettext("%(num)d household anonymised.", "%(num)d households anonymised.", len(households)))

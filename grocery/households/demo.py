@@ -1,9 +1,12 @@
 """Demo households: about 40 households of varied composition with granted, expiring, expired, suspended and
-refused decisions (purchases come from the checkout demo)."""
+refused decisions (purchases come from the checkout demo); each member's sex, and the optional self-declared answers
+(disability, homelessness, background) of the persons who consented, so the FSE+ report has figures."""
 
 import random
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from grocery.auth.models import User
@@ -31,6 +34,9 @@ ADULT_FIRST = ["Fatima", "Marie", "Jean", "Nathalie", "Mohamed", "Sophie", "Ahme
                "Aurélie"]
 #: Households who read Dutch: their cards (and the till's receipts) are printed in Dutch.
 DUTCH_SPEAKING = {"Peeters", "Janssens", "Goossens", "Wouters", "Hermans", "Maes"}
+#: First names of women and girls above and below (the others are men's and boys'): the demo's recorded sex.
+FEMALE_FIRST = {"Fatima", "Marie", "Nathalie", "Sophie", "Isabelle", "Aïcha", "Véronique", "Christine", "Sandrine",
+                "Leila", "Aurélie", "Emma", "Lina", "Louise", "Inès", "Sarah", "Chloé", "Léa", "Zoé"}
 CHILD_FIRST = ["Lucas", "Emma", "Noah", "Lina", "Adam", "Louise", "Inès", "Nathan", "Sarah", "Yanis", "Chloé",
                "Rayan", "Léa", "Amir", "Zoé", "Elias"]
 STREETS = ["rue de Fer", "rue des Brasseurs", "avenue Reine Astrid", "chaussée de Louvain", "rue Saint-Nicolas",
@@ -48,7 +54,21 @@ def _birth(rng: random.Random, today: date, low: int, high: int) -> date:
     return today - timedelta(days=rng.randint(low * 365 + 10, high * 365 + 300))
 
 
-@register_demo(20, "ménages")
+def _profile(first_name: str, serial: int, today: date) -> dict:
+    """The demo answers of one person (serial: a number proper to the person): the sex of the first name, one in
+    thirteen "not stated"; two persons in three consented to the optional questions, and some of them said yes
+    (a disability, homelessness, a migrant or foreign background), the others no or "unknown"."""
+    profile = {"sex": "not_stated" if serial % 13 == 5 else "female" if first_name in FEMALE_FIRST else "male"}
+    if serial % 3 == 0:
+        return profile
+    return {**profile, "has_sensitive_consent": True,
+            "sensitive_consent_on": today - timedelta(days=30 + serial % 200),
+            "disability": "yes" if serial % 7 == 1 else "no",
+            "homeless": "yes" if serial % 11 == 2 else "unknown" if serial % 5 == 4 else "no",
+            "migrant_background": "yes" if serial % 4 == 1 else "unknown" if serial % 9 == 8 else "no"}
+
+
+@register_demo(20, _l("households"))
 def load_households() -> str:
     from grocery.households import services as hs
 
@@ -66,32 +86,43 @@ def load_households() -> str:
         adults = 1 if index % 3 == 0 else rng.choice([1, 2, 2, 3])
         children = rng.choice([0, 0, 1, 2, 3, 4]) if index % 7 else 0
         reference_birth = _birth(rng, today, 22, 78 if children == 0 else 45)
+        address = {"street": f"{rng.choice(STREETS)} {rng.randint(1, 180)}", "postcode": postcode,
+                   "municipality": municipality, "phone": f"0470 {rng.randint(10, 99)} {rng.randint(10, 99)} "
+                   f"{rng.randint(10, 99)}", "email": f"{last_name.lower().replace(' ', '')}@example.org"
+                   if index % 4 == 0 else None, "preferred_language": "nl" if last_name in DUTCH_SPEAKING else "fr",
+                   "proxy_names": ["Josiane Collin"] if index % 9 == 2 else [],
+                   "consent_on": today - timedelta(days=rng.randint(20, 400)),
+                   "notes": "Suivi budgétaire en cours." if index % 5 == 0 else ""}
+        first_name = rng.choice(ADULT_FIRST)
+        serial = 10 * index
         household = hs.create_household(
-            social,
-            household={"street": f"{rng.choice(STREETS)} {rng.randint(1, 180)}", "postcode": postcode,
-                       "municipality": municipality, "phone": f"0470 {rng.randint(10, 99)} {rng.randint(10, 99)} "
-                       f"{rng.randint(10, 99)}", "email": f"{last_name.lower().replace(' ', '')}@example.org"
-                       if index % 4 == 0 else None, "preferred_language": "nl" if last_name in DUTCH_SPEAKING else "fr",
-                       "proxy_names": ["Josiane Collin"] if index % 9 == 2 else [],
-                       "consent_on": today - timedelta(days=rng.randint(20, 400)),
-                       "notes": "Suivi budgétaire en cours." if index % 5 == 0 else ""},
-            person={"first_name": rng.choice(ADULT_FIRST), "last_name": last_name, "birth_on": reference_birth,
-                    "national_number": _national_number(reference_birth, 100 + index) if index % 2 == 0 else None},
+            social, household=address,
+            person={"first_name": first_name, "last_name": last_name, "birth_on": reference_birth,
+                    "national_number": _national_number(reference_birth, 100 + index) if index % 2 == 0 else None,
+                    **_profile(first_name, serial, today)},
             confirm_duplicates=True)
         if adults > 1:
             partner_birth = _birth(rng, today, 20, 70)
-            hs.add_member(social, household, {"first_name": rng.choice(ADULT_FIRST), "last_name": last_name,
-                                              "birth_on": partner_birth, "relation": "partner"},
+            first_name = rng.choice(ADULT_FIRST)
+            hs.add_member(social, household, {"first_name": first_name, "last_name": last_name,
+                                              "birth_on": partner_birth, "relation": "partner",
+                                              **_profile(first_name, serial + 1, today)},
                           confirm_duplicates=True)
         if adults > 2:
-            hs.add_member(social, household, {"first_name": rng.choice(CHILD_FIRST), "last_name": last_name,
-                                              "birth_on": _birth(rng, today, 18, 24), "relation": "child"},
+            first_name = rng.choice(CHILD_FIRST)
+            hs.add_member(social, household, {"first_name": first_name, "last_name": last_name,
+                                              "birth_on": _birth(rng, today, 18, 24), "relation": "child",
+                                              **_profile(first_name, serial + 2, today)},
                           confirm_duplicates=True)
         for child in range(children):
             low, high = [(0, 2), (3, 14), (3, 14), (15, 17)][(index + child) % 4]
-            hs.add_member(social, household, {"first_name": rng.choice(CHILD_FIRST), "last_name": last_name,
+            first_name = rng.choice(CHILD_FIRST)
+            # a child's sex is recorded; the optional questions are asked of adults only
+            hs.add_member(social, household, {"first_name": first_name, "last_name": last_name,
                                               "birth_on": _birth(rng, today, low, high - 1 if high > low else high),
-                                              "relation": "child"}, confirm_duplicates=True)
+                                              "relation": "child",
+                                              "sex": _profile(first_name, serial + 3 + child, today)["sex"]},
+                          confirm_duplicates=True)
         households.append(household)
 
     def decide(household, outcome, start, until=None, motive="", income=None, charges=None, decided_on=None):
@@ -158,6 +189,14 @@ def load_households() -> str:
                           budget_override_motive="Régime sans gluten prescrit (certificat médical).")
     old_card = households[1]
     hs.issue_card(social, old_card, reason="lost")
-    return (f"{len(households)} ménages : {counts['granted']} accès en cours, {counts['expiring']} à renouveler "
-            f"sous 14 jours, {counts['expired']} expirés, {counts['suspended']} suspendu, {counts['refused']} refusé, "
-            f"{counts['closed']} clôturé, 1 anonymisé, {counts['none']} sans décision ; critères : {len(criteria)}")
+    return ", ".join((
+        ngettext("%(num)d household", "%(num)d households", len(households)),
+        ngettext("%(num)d with access running", "%(num)d with access running", counts["granted"]),
+        ngettext("%(num)d to renew within 14 days", "%(num)d to renew within 14 days", counts["expiring"]),
+        ngettext("%(num)d expired", "%(num)d expired", counts["expired"]),
+        ngettext("%(num)d suspended", "%(num)d suspended", counts["suspended"]),
+        ngettext("%(num)d refused", "%(num)d refused", counts["refused"]),
+        ngettext("%(num)d closed", "%(num)d closed", counts["closed"]),
+        ngettext("%(num)d anonymised", "%(num)d anonymised", 1),
+        ngettext("%(num)d without a decision", "%(num)d without a decision", counts["none"]),
+        ngettext("%(num)d criterion", "%(num)d criteria", len(criteria))))

@@ -35,7 +35,7 @@ def _run(kind: str, path: Path, only_valid: bool, dry_run: bool, username: str |
         db.session.rollback()
         raise click.ClickException(refusal.message) from None
     for error in plan.sorted_errors():
-        column = f"« {error.column} »" if error.column else "—"
+        column = _("“%(column)s”", column=error.column) if error.column else "—"
         click.echo(_("line %(line)d, column %(column)s: %(message)s", line=error.line, column=column,
                      message=error.message), err=True)
     for present in plan.present:

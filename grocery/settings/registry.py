@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,10 @@ class SettingDef:
     max: int | None = None
     choices: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
     required: bool = False
+    #: Called (without arguments, settings already changed and flushed) after a change of this value, to bring the
+    #: data that depends on it up to date, in the same transaction: the owning domain registers it, so settings
+    #: imports no domain.
+    on_change: Callable[[], Any] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

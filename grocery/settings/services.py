@@ -42,7 +42,8 @@ def all_settings() -> dict[str, Any]:
 
 
 def update_settings(actor, values: dict[str, Any]) -> dict[str, list]:
-    """Store changed values (already parsed by SettingDef.parse) and log each change; returns the changes."""
+    """Store changed values (already parsed by SettingDef.parse) and log each change; returns the changes. A changed
+    setting with an on_change hook then runs it (once), so what depends on it follows in the same transaction."""
     changed: dict[str, list] = {}
     current = all_settings()
     for key, value in values.items():
@@ -62,6 +63,9 @@ def update_settings(actor, values: dict[str, Any]) -> dict[str, list]:
         db.session.flush()
         record_event(actor, "settings.update", "settings", {"changes": changed})
         g.pop("_grocery_settings", None)
+        for key in changed:
+            if DEFINITIONS[key].on_change is not None:
+                DEFINITIONS[key].on_change()
     return changed
 
 

@@ -2,6 +2,7 @@
 
 import click
 from flask import Blueprint
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from grocery.auth.roles import Role
@@ -17,6 +18,14 @@ from grocery.stock import demo, views  # noqa: E402,F401
 
 register_nav("stock.index", _l("Stock"), STOCK_ROLES, order=30)
 
+
+def _refresh_ddm_holds() -> None:
+    """The default grace days changed: move the hold day of the lots that follow it (never a decided lot)."""
+    from grocery.stock.ddm import refresh_ddm_holds
+
+    refresh_ddm_holds()
+
+
 register_section("stock", _l("Stock and donations"), 30)
 register(
     SettingDef("stock.near_expiry_days", "int", 7, _l("Near expiry: days ahead"), "stock", min=1, max=90,
@@ -25,7 +34,8 @@ register(
     SettingDef("stock.ddm_grace_days", "int", 30, _l("Best-before date (DDM): days sellable after it"), "stock",
                min=0, max=3650,
                help=_l("Default for the categories without their own number of days. Past it, a lot waits for a "
-                       "stock manager's decision (sell, give, discard) and the till does not sell it.")),
+                       "stock manager's decision (sell, give, discard) and the till does not sell it."),
+               on_change=_refresh_ddm_holds),
     SettingDef("stock.cap_percent.food_bank", "percent", 10,
                _l("Highest price of food-bank goods (percentage of retail)"), "stock",
                help=_l("100 % means no cap. FEAD/FSE+ goods are always free.")),
@@ -71,7 +81,9 @@ def stock_check_command():
 
     mismatches = ledger_mismatches()
     for lot_id, cached, summed in mismatches:
-        click.echo(f"lot {lot_id}: en cache {cached}, somme des mouvements {summed}")
+        click.echo(gettext("lot %(lot)d: %(cached)d cached, %(summed)d in the sum of its movements", lot=lot_id,
+                           cached=cached, summed=summed))
     if mismatches:
-        raise click.ClickException(f"{len(mismatches)} lot(s) incohérent(s)")
-    click.echo("Stock cohérent : chaque lot égale la somme de ses mouvements.")
+        raise click.ClickException(ngettext("%(num)d inconsistent lot.", "%(num)d inconsistent lots.",
+                                            len(mismatches)))
+    click.echo(gettext("Stock consistent: each lot equals the sum of its movements."))

@@ -1,13 +1,21 @@
-"""Demo data for the stock: about 150 products, 6 donors (one Flemish), receptions with varied expiry dates."""
+"""Demo data for the stock: about 150 products, 6 donors (one Flemish), receptions with varied expiry dates, a
+category quota (baby hygiene)."""
 
 import random
 from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from grocery.barcodes import make_ean13
 from grocery.demo import register_demo
 from grocery.extensions import db
 from grocery.stock import services as svc
 from grocery.timeutil import local_today
+
+#: A category with a quota on all its products together: 2 pieces per child under 3 per week.
+BABY_HYGIENE = "Hygiène bébé"
+BABY_HYGIENE_QUOTA = {"quota_quantity": 2, "quota_scope": "per_child_under_3", "quota_period": "week"}
 
 #: category -> (unit, net weight g, retail cents, days of shelf life (use-by if "dlc" else best-before), names)
 CATALOGUE = {
@@ -47,9 +55,10 @@ CATALOGUE = {
         "Allumettes", "Piles AA x4", "Bougies", "Sel régénérant"]),
     "Bébé": ("piece", 800, 899, ("ddm", 250), [
         "Langes taille 3", "Langes taille 4", "Langes taille 5", "Lait 1er âge 800 g", "Lait 2e âge 800 g",
-        "Petits pots légumes", "Petits pots fruits", "Céréales bébé", "Lingettes bébé", "Liniment",
-        "Crème pour le change", "Biberon", "Tétine", "Gel lavant bébé", "Coton bébé",
+        "Petits pots légumes", "Petits pots fruits", "Céréales bébé", "Biberon", "Tétine",
         "Compote bébé x4", "Biscuits bébé", "Sérum physiologique", "Thermomètre de bain"]),
+    BABY_HYGIENE: ("piece", 300, 449, (None, 0), [
+        "Lingettes bébé", "Liniment", "Crème pour le change", "Gel lavant bébé", "Coton bébé"]),
 }
 
 DONORS = [
@@ -63,11 +72,14 @@ DONORS = [
 DUTCH_DONOR = ("Colruyt Halle", "supermarket", "Verantwoordelijke onverkochte goederen: 02 000 00 00")
 
 
-@register_demo(30, "stock")
+@register_demo(30, _l("stock"))
 def load_stock_demo() -> str:
     rng = random.Random(2026)
     today = local_today()
     categories = {c.name: c for c in svc.ensure_default_categories()}
+    if BABY_HYGIENE not in categories:
+        categories[BABY_HYGIENE] = svc.save_category(None, None, name=BABY_HYGIENE, default_social_percent=20,
+                                                     sort_order=75, **BABY_HYGIENE_QUOTA)
     products = []
     serial = 1000
     for category_name, (unit, weight, retail, shelf, names) in CATALOGUE.items():
@@ -118,8 +130,10 @@ def load_stock_demo() -> str:
     receptions += 1
     receptions += _purchases_and_best_before(categories, products, donors, today)
     db.session.flush()
-    return (f"{len(products)} produits, {len(donors)} donateurs, {receptions} réceptions confirmées "
-            f"et 1 en cours")
+    return ", ".join((ngettext("%(num)d product", "%(num)d products", len(products)),
+                      ngettext("%(num)d donor", "%(num)d donors", len(donors)),
+                      ngettext("%(num)d reception confirmed", "%(num)d receptions confirmed", receptions),
+                      ngettext("%(num)d in progress", "%(num)d in progress", 1)))
 
 
 #: Days a lot stays sellable after its best-before date, per demo category (the others take the setting).
@@ -132,7 +146,9 @@ def _purchases_and_best_before(categories, products, donors, today) -> int:
     for name, days in DDM_GRACE_DAYS.items():
         category = categories[name]
         svc.save_category(None, category, name=category.name, default_social_percent=category.default_social_percent,
-                          sort_order=category.sort_order, is_active=category.is_active, ddm_grace_days=days)
+                          sort_order=category.sort_order, is_active=category.is_active, ddm_grace_days=days,
+                          quota_quantity=category.quota_quantity, quota_scope=category.quota_scope,
+                          quota_period=category.quota_period)
     cpas = svc.save_donor(None, None, name="Achats CPAS", kind="purchase", contact="Service économat du CPAS")
     donors.append(cpas)
     staples = [p for p, _shelf in products if p.category.name == "Épicerie sèche" and p.unit_kind == "piece"][:4]

@@ -3,6 +3,8 @@
 import random
 from datetime import time, timedelta
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from grocery.auth.models import User
@@ -44,7 +46,7 @@ TEMPLATES = [  # weekday, start, end, activity, capacity, capability
 ]
 
 
-@register_demo(40, "volunteers")
+@register_demo(40, _l("volunteers"))
 def load_volunteers_demo() -> str:
     rng = random.Random(2026)  # demo data only
     coordinator = db.session.scalar(select(User).where(User.username == "coordination"))
@@ -140,4 +142,6 @@ def load_volunteers_demo() -> str:
             if offset < 0:
                 services.record_workshop_attendance(coordinator, session,
                                                     [p.id for p in rng.sample(people, 5)])
-    return f"{len(people)} bénévoles, {len(shifts)} créneaux, 2 ateliers"
+    return ", ".join((ngettext("%(num)d volunteer", "%(num)d volunteers", len(people)),
+                      ngettext("%(num)d shift", "%(num)d shifts", len(shifts)),
+                      ngettext("%(num)d workshop", "%(num)d workshops", 2)))

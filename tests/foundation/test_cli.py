@@ -37,6 +37,53 @@ def test_create_user_command_duplicate(runner, db):
     assert db.session.scalar(select(func.count(User.id))) == 1
 
 
+@pytest.mark.parametrize("language, consistent, refusal", [
+    ("fr", "Stock cohérent : chaque lot égale la somme de ses mouvements.", "Erreur : Rôle inconnu"),
+    ("nl", "Voorraad consistent: elk lot is gelijk aan de som van zijn bewegingen.", "Fout: Onbekende rol"),
+    ("en", "Stock consistent: each lot equals the sum of its movements.", "Error: Unknown role"),
+])
+def test_commands_speak_the_cli_language(runner, db, app, monkeypatch, language, consistent, refusal):
+    """With GROCERY_CLI_LANGUAGE set, does a command report, and refuse (its "Error:" prefix too), in that
+    language, writing nothing when it refuses?"""
+    monkeypatch.setitem(app.config, "GROCERY_CLI_LANGUAGE", language)
+    result = runner.invoke(args=["stock-check"])
+    assert result.exit_code == 0 and result.output.strip() == consistent
+    refused = runner.invoke(args=["create-user", "marie", "--role", "chef", "--password", "long-enough-pw"])
+    assert refused.exit_code == 1 and refused.output.startswith(refusal), refused.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+@pytest.mark.parametrize("setting, default, expected", [
+    (None, "nl", "Voorraad consistent"),  # unset: the installation's default language
+    ("nl_BE.UTF-8", "fr", "Voorraad consistent"),  # a locale as LANG spells it
+    ("de", "fr", "Stock cohérent"),  # not an interface language: the default
+])
+def test_cli_language_rule(runner, db, app, monkeypatch, setting, default, expected):
+    monkeypatch.setitem(app.config, "GROCERY_CLI_LANGUAGE", setting)
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", default)
+    assert runner.invoke(args=["stock-check"]).output.startswith(expected)
+
+
+def test_every_command_speaks_the_cli_language(app):
+    """A command added later (in the foundation or a blueprint) speaks the CLI language without more code."""
+    assert {"create-user", "demo", "backup", "restore", "generate-large", "anonymise", "stock-check",
+            "import-products", "import-households"} <= set(app.cli.commands)
+    assert all(getattr(command, "in_cli_language", False) for command in app.cli.commands.values())
+
+
+def test_a_declined_confirmation_says_nothing_changed_in_the_cli_language(tmp_path, monkeypatch):
+    app = _file_app(tmp_path)
+    backup = _backup_with(app, tmp_path, "kept")
+    monkeypatch.setitem(app.config, "GROCERY_CLI_LANGUAGE", "nl")
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["restore", str(backup)], input="n\n")
+        _db.session.remove()
+        _db.engine.dispose()
+    assert result.exit_code == 1 and "vervangen door" in result.output
+    assert "Fout: Geannuleerd: er werd niets gewijzigd." in result.output
+    assert not list(tmp_path.glob("live.sqlite.before-restore*"))
+
+
 def test_demo_loads_accounts_and_refuses_twice(runner, db):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
@@ -183,7 +230,7 @@ def test_restore_refuses_while_the_app_serves(tmp_path):
         assert server.stdout.readline().strip() == "serving"
         with app.app_context():
             result = app.test_cli_runner().invoke(args=["restore", str(backup), "--yes"])
-        assert result.exit_code != 0 and "serving" in result.output, result.output
+        assert result.exit_code != 0 and "sert cette base" in result.output, result.output
         assert _usernames(tmp_path / "live.sqlite") == ["old", "sold-later"]
         assert not list(tmp_path.glob("live.sqlite.before-restore*"))
     finally:
@@ -237,8 +284,8 @@ def test_restore_refuses_what_is_not_a_grocery_database(tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("not a database at all " * 100)
     with app.app_context():
-        for path, message in ((foreign, "not a grocery database"), (unknown, "unknown to this version"),
-                              (gutted, "lacks the tables sales"), (text, "SQLite")):
+        for path, message in ((foreign, "n'est pas une base de grocery"), (unknown, "inconnue de cette version"),
+                              (gutted, "les tables sales"), (text, "SQLite")):
             result = app.test_cli_runner().invoke(args=["restore", str(path), "--yes"])
             assert result.exit_code != 0 and message in result.output, (path, result.output)
         _db.session.remove()

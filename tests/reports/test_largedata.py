@@ -14,7 +14,8 @@ from tests.factories import make_user
 def test_generated_history_keeps_the_ledger_consistent_and_feeds_the_reports(db):
     """After generation, does every lot equal the sum of its movements, come from a donation line, and do the
     reports find donations, waste, FEAD goods and volunteer hours?"""
-    from grocery.stock.models import DonationLine, Lot, StockMovement
+    from grocery.stock import ddm
+    from grocery.stock.models import DonationLine, Lot, Product, StockMovement
     from grocery.stock.services import ledger_mismatches
     from grocery.volunteers.models import Assignment
 
@@ -32,6 +33,13 @@ def test_generated_history_keeps_the_ledger_consistent_and_feeds_the_reports(db)
     assert db.session.scalar(select(func.count(StockMovement.id)).where(StockMovement.kind == "waste")) == \
         result["waste_movements"]
     assert db.session.scalar(select(func.count(Assignment.id))) == result["assignments"] > 0
+    # Every lot carries its best-before hold day as a reception sets it; none waits (the benchmark sells them all).
+    grace = ddm.grace_days_by_category()
+    lots = db.session.execute(select(Lot.best_before_on, Lot.ddm_hold_from, Product.category_id)
+                              .join(Product, Product.id == Lot.product_id)).all()
+    assert lots and all(best_before is not None and hold == ddm.hold_from(best_before, grace[category])
+                        for best_before, hold, category in lots)
+    assert ddm.refresh_ddm_holds() == 0 and ddm.waiting_lots() == []
 
     today = local_today()
     period = parse_period(start=(today - timedelta(days=366)).isoformat(), end=today.isoformat())

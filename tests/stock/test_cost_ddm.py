@@ -10,6 +10,7 @@ from grocery.auth.roles import Role
 from grocery.checkout.catalogue import catalogue_snapshot
 from grocery.checkout.services import quote_sale, record_sale
 from grocery.errors import Conflict, InsufficientStock, ValidationError
+from grocery.settings.registry import DEFINITIONS
 from grocery.settings.services import update_settings
 from grocery.stock import ddm
 from grocery.stock.models import Lot, StockMovement
@@ -145,6 +146,51 @@ def test_changing_a_category_days_moves_its_waiting_lots(db):
     update_product(None, lot.product, name=lot.product.name, category=fresh, unit_kind="piece", net_weight_g=500,
                    retail_price_cents=200, price_rule="category")
     assert lot.ddm_hold_from == today - timedelta(days=39) and ddm.waiting_lots(today) == [lot]
+
+
+def test_changing_the_default_days_moves_the_lots_that_follow_it_and_never_a_decision(db):
+    """When the setting stock.ddm_grace_days changes, does a lot past the new days wait and one within them sell
+    again, while a category with its own days and a lot a stock manager already decided on stay as they are?"""
+    today = local_today()
+    follows = make_product(name="Biscuits", category=make_category(name="Divers"))  # the setting: 30 by default
+    own = make_category(name="Épicerie sèche")
+    save_category(None, own, name=own.name, default_social_percent=20, ddm_grace_days=30)
+    recent = _receive(follows, 4, best_before_on=today - timedelta(days=20))
+    old = _receive(follows, 3, best_before_on=today - timedelta(days=40))
+    sold_for_good = _receive(follows, 2, best_before_on=today - timedelta(days=45))
+    sold_until = _receive(follows, 5, best_before_on=today - timedelta(days=45))
+    ddm.decide(None, sold_for_good, "sell")
+    ddm.decide(None, sold_until, "sell", until=today + timedelta(days=3))
+    own_lot = _receive(make_product(name="Pâtes", category=own), 6, best_before_on=today - timedelta(days=20))
+    assert ddm.waiting_lots(today) == [old]
+
+    update_settings(None, {"stock.ddm_grace_days": 10})
+    assert recent.ddm_hold_from == today - timedelta(days=9)
+    assert {lot.id for lot in ddm.waiting_lots(today)} == {recent.id, old.id}
+    assert _till_sells(follows, today) == 2 + 5 and own_lot.ddm_hold_from == today + timedelta(days=11)
+
+    update_settings(None, {"stock.ddm_grace_days": 60})
+    assert (recent.ddm_hold_from, old.ddm_hold_from) == (today + timedelta(days=41), today + timedelta(days=21))
+    assert ddm.waiting_lots(today) == [] and _till_sells(follows, today) == 4 + 3 + 2 + 5
+    # the decisions taken stay: sold for good, and sold until a date that the new days do not move
+    assert sold_for_good.ddm_hold_from is None and sold_for_good.ddm_decision == "sell"
+    assert sold_until.ddm_hold_from == today + timedelta(days=4) and sold_until.ddm_decision == "sell"
+    assert own_lot.ddm_hold_from == today + timedelta(days=11)
+
+
+def test_saving_the_default_days_on_the_settings_page_holds_the_lots(db, client, login):
+    """Does a coordinator who lowers the default days on the settings page see a lot past them wait at once?"""
+    today = local_today()
+    lot = _receive(make_product(name="Riz", category=make_category()), 4, best_before_on=today - timedelta(days=20))
+    login(Role.COORDINATOR)
+    db.session.commit()
+    assert lot.ddm_hold_from == today + timedelta(days=11)
+    data = {d.field_name: d.display(d.default) for d in DEFINITIONS.values() if d.kind != "bool"}
+    data.update({d.field_name: "y" for d in DEFINITIONS.values() if d.kind == "bool" and d.default})
+    assert client.post_form("/admin/settings/", {**data, "stock__ddm_grace_days": "5"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Lot, lot.id).ddm_hold_from == today - timedelta(days=14)
+    assert [waiting.id for waiting in ddm.waiting_lots(today)] == [lot.id]
 
 
 @pytest.fixture()
