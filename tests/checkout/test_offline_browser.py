@@ -1,0 +1,195 @@
+"""The till without the network, in headless Chromium (Playwright): three sales to two households while offline, the
+calm indicator, the queue sent once the network is back (exactly three sales, nothing twice), a replay of the whole
+queue by hand that records nothing more, and the close that waits for the queue."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from grocery.auth.roles import Role
+from grocery.barcodes import make_ean13
+from grocery.timeutil import local_today, utcnow
+from tests.checkout.test_browser import _no_page_scroll, _scan, _wait_for
+from tests.factories import PASSWORD, make_category, make_lot, make_product, make_shopper, make_user
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _stock():
+    """Rice at 3,00 € and pasta at 1,00 € (fixed social prices), in stock."""
+    shelf = make_category(name="Épicerie", sort_order=1)
+    rice = make_product(name="Riz 1 kg", retail_price_cents=500, price_rule="fixed", social_price_cents=300,
+                        barcode=make_ean13("54", 901), category=shelf)
+    pasta = make_product(name="Pâtes 500 g", retail_price_cents=200, price_rule="fixed", social_price_cents=100,
+                         barcode=make_ean13("54", 902), category=shelf)
+    make_lot(rice, 20)
+    make_lot(pasta, 20)
+    return make_ean13("54", 901), make_ean13("54", 902)
+
+
+def _open_till(page, live_server):
+    page.goto(live_server + "/login")
+    page.fill("#username", "nadia")
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit].primary")
+    page.goto(live_server + "/till/")
+    page.click("text=Ouvrir la caisse")
+    page.fill("#float_cents", "50,00")
+    page.click("main button[type=submit].primary")
+    page.wait_for_selector("#till[data-ready='1']")
+    page.wait_for_selector("#till[data-snapshot]")  # the cards valid today are on the tablet
+
+
+def _text(page, selector: str) -> str:
+    return page.inner_text(selector).replace("\u202f", " ").replace("\xa0", " ")
+
+
+def _sell(page, card: str, codes: list[str], total: str, *, method: str = "cash"):
+    """One sale at the till: card, products, Total, payment (exact cash or bank card); the done dialog open."""
+    _scan(page, card)
+    page.wait_for_selector("#household-ok:not([hidden])")
+    for code in codes:
+        _scan(page, code)
+        page.wait_for_timeout(150)
+    _wait_for(page, f"document.getElementById('total').textContent.replace(/\\s/g, ' ') === '≈ {total}'")
+    page.click("#btn-total")
+    page.wait_for_selector("#btn-pay:not([disabled])")
+    page.click("#btn-pay")
+    if method == "cash":
+        page.click("[data-tender='exact']")
+    else:
+        page.click("[data-method='card']")
+    page.click("#pay-confirm")
+    page.wait_for_selector("#dlg-done[open]")
+
+
+def test_three_sales_offline_are_sent_once_when_the_network_is_back(app, db, live_server, chromium_path):
+    """Offline: household A buys 6 € of its 10 €, then uses exactly the 4 € left (the budget shown counts the sale
+    waiting in the queue); household B buys once. The indicator says 3 sales wait. Back online: exactly three
+    sales on the server, recorded as offline sales, the queue empty, the indicator gone. Replaying the three stored
+    bodies by hand records nothing more."""
+    from playwright.sync_api import sync_playwright
+
+    from grocery.checkout.models import Sale, TillSession
+    from grocery.households.models import Household
+    from grocery.households.services import budget_left
+
+    make_user(Role.CASHIER, username="nadia")
+    household_a, card_a = make_shopper(budget_cents=1000)
+    _household_b, card_b = make_shopper(budget_cents=3000)
+    rice, pasta = _stock()
+    db.session.commit()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        _open_till(page, live_server)
+        assert page.locator("#offline-status").is_hidden()
+
+        context.set_offline(True)
+        page.wait_for_selector("#offline-status:not([hidden])")
+        assert "Hors ligne" in _text(page, "#offline-status")
+
+        # Household A: 2 rice (6,00 €) of its 10,00 €, paid cash; its ticket printed from the tablet, marked offline.
+        _sell(page, card_a, [rice, rice], "6,00 €")
+        assert "hors ligne" in _text(page, "#done-title").lower()
+        assert page.locator("#done-receipt").is_hidden()
+        page.evaluate("() => { window.print = () => {}; }")
+        page.click("#done-print")
+        ticket = _text(page, "#offline-ticket")
+        assert "HORS LIGNE" in ticket and "Riz 1 kg" in ticket and "6,00 €" in ticket
+        page.click("#done-new")
+
+        # Household A again: the budget shown counts the sale waiting in the queue; it spends exactly what is left.
+        _scan(page, card_a)
+        page.wait_for_selector("#household-ok:not([hidden])")
+        assert _text(page, "#hh-budget") == "4,00 €"
+        page.click("#btn-new")
+        _sell(page, card_a, [rice, pasta], "4,00 €", method="card")
+        page.click("#done-new")
+
+        # One more rice for A would now go over its budget: refused offline as online.
+        _scan(page, card_a)
+        page.wait_for_selector("#household-ok:not([hidden])")
+        assert _text(page, "#hh-budget") == "0,00 €"
+        _scan(page, rice)
+        _wait_for(page, "document.querySelectorAll('#lines .line').length === 1")
+        page.click("#btn-total")
+        page.wait_for_selector("#violations:not([hidden])")
+        assert "budget" in _text(page, "#violations")
+        assert page.locator("#btn-pay").is_disabled()
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.click("#btn-new")
+
+        # Household B.
+        _sell(page, card_b, [pasta], "1,00 €")
+        page.click("#done-new")
+
+        _wait_for(page, "document.getElementById('till').dataset.waiting === '3'")
+        assert _text(page, "#offline-status") == "Hors ligne : 3 ventes en attente d'envoi"
+        assert page.evaluate("() => window.tillQueue.count()") == 3
+        bodies = page.evaluate("() => window.tillQueue.waiting().then((list) => list.map((e) => e.body))")
+        assert [body["offline"] for body in bodies] == [True, True, True]
+        assert [body["total_cents"] for body in bodies] == [600, 400, 100]
+        assert db.session.scalar(select(func.count()).select_from(Sale)) == 0
+        page.click("#offline-status")
+        page.wait_for_selector("#dlg-offline[open]")
+        assert page.locator("#offline-list li").count() == 3
+        page.click("#dlg-offline [data-close]")
+        for width, height in ((1024, 768), (1280, 800)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(50)
+            assert _no_page_scroll(page)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"till-offline-3-waiting-{width}x{height}.png"))
+        page.set_viewport_size({"width": 1024, "height": 768})
+
+        # The server saw the till silent for five minutes (the heartbeat cannot reach it): a gap in its contact.
+        till = db.session.scalar(select(TillSession))
+        till.opened_at = utcnow() - timedelta(minutes=30)
+        till.last_contact_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+
+        context.set_offline(False)
+        _wait_for(page, "document.getElementById('till').dataset.waiting === '0'", timeout_ms=20000)
+        page.wait_for_selector("#offline-status", state="hidden")
+        assert page.evaluate("() => window.tillQueue.count()") == 0
+        db.session.expire_all()
+        sales = db.session.scalars(select(Sale).order_by(Sale.id)).all()
+        assert [(sale.card_code, sale.total_cents, sale.offline, sale.review_status) for sale in sales] == [
+            (card_a, 600, True, None), (card_a, 400, True, None), (card_b, 100, True, None)]
+        assert sales[0].payment_method == "cash" and sales[1].payment_method == "card"
+
+        for width, height in ((1024, 768), (1280, 800)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(50)
+            page.screenshot(path=str(ARTIFACTS / f"till-online-after-sync-{width}x{height}.png"))
+
+        # Replay of the whole queue by hand: the same three bodies again, each answered 200 with the same sale.
+        statuses = page.evaluate("""async (bodies) => {
+            const token = document.querySelector('meta[name="csrf-token"]').content;
+            const out = [];
+            for (const body of bodies) {
+                const headers = { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' };
+                const response = await fetch('/api/till/sales', { method: 'POST', body: JSON.stringify(body), headers });
+                out.push([response.status, (await response.json()).id]);
+            }
+            return out;
+        }""", bodies)
+        assert statuses == [[200, sale.id] for sale in sales]
+        db.session.expire_all()
+        assert db.session.scalar(select(func.count()).select_from(Sale)) == 3
+        assert budget_left(db.session.get(Household, household_a.id), local_today()) == 0
+        assert errors == []
+        browser.close()
