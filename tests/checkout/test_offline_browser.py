@@ -51,13 +51,13 @@ def _text(page, selector: str) -> str:
     return page.inner_text(selector).replace("\u202f", " ").replace("\xa0", " ")
 
 
-def _shots(page, name: str):
-    """Screenshots at the two tablet sizes, each without page scroll (then back to 1024x768)."""
+def _shots(page, name: str, *, scrolls: bool = False):
+    """Screenshots at the two tablet sizes, each without page scroll unless the page `scrolls` (a form)."""
     ARTIFACTS.mkdir(exist_ok=True)
     for width, height in ((1024, 768), (1280, 800)):
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(50)
-        assert _no_page_scroll(page), f"{name} scrolls at {width}x{height}"
+        assert scrolls or _no_page_scroll(page), f"{name} scrolls at {width}x{height}"
         page.screenshot(path=str(ARTIFACTS / f"till-{name}-{width}x{height}.png"))
     page.set_viewport_size({"width": 1024, "height": 768})
 
@@ -205,5 +205,93 @@ def test_three_sales_offline_are_sent_once_when_the_network_is_back(app, db, liv
         db.session.expire_all()
         assert db.session.scalar(select(func.count()).select_from(Sale)) == 3
         assert budget_left(db.session.get(Household, household_a.id), local_today()) == 0
+        assert errors == []
+        browser.close()
+
+
+def test_a_refusal_while_online_is_shown_and_a_cut_sale_waits_until_the_close_sends_it(app, db, live_server,
+                                                                                        chromium_path):
+    """Online, the server refuses a sale (the card was replaced meanwhile): the cashier sees the refusal, nothing
+    waits. Then the network breaks just for the sales: the sale becomes an offline sale kept in the queue; the close
+    page says so plainly and keeps its button disabled until the sale is sent; closing erases the cards snapshot
+    from the tablet. The sale is recorded once."""
+    from playwright.sync_api import sync_playwright
+
+    from grocery.checkout.models import Sale, TillSession
+    from grocery.households.models import HouseholdCard
+
+    make_user(Role.CASHIER, username="nadia")
+    _household_a, card_a = make_shopper(budget_cents=1000)
+    _household_b, card_b = make_shopper(budget_cents=1000)
+    rice, _pasta = _stock()
+    db.session.commit()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        _open_till(page, live_server)
+
+        # A refusal of the server while it is reachable: shown as before, not queued.
+        _scan(page, card_a)
+        page.wait_for_selector("#household-ok:not([hidden])")
+        _scan(page, rice)
+        _wait_for(page, "document.querySelectorAll('#lines .line').length === 1")
+        page.click("#btn-total")
+        page.wait_for_selector("#btn-pay:not([disabled])")
+        card = db.session.scalar(select(HouseholdCard).where(HouseholdCard.code == card_a))
+        card.is_active, card.deactivation_reason = False, "lost"
+        db.session.commit()
+        page.click("#btn-pay")
+        page.click("[data-tender='exact']")
+        page.click("#pay-confirm")
+        _wait_for(page, "document.getElementById('pay-error').textContent.length > 0")
+        assert "Carte remplacée" in _text(page, "#pay-error")
+        assert page.evaluate("() => window.tillQueue.count()") == 0
+        assert page.locator("#offline-status").is_hidden()
+        page.click("#dlg-pay [data-close]")
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.click("#btn-new")
+
+        # The sale's request is cut (the rest of the network works): kept as an offline sale, shown as such.
+        page.route("**/api/till/sales", lambda route: route.abort("internetdisconnected"))
+        _sell(page, card_b, [rice], "3,00 €")
+        assert "hors ligne" in _text(page, "#done-title").lower()
+        page.click("#done-new")
+        assert page.evaluate("() => window.tillQueue.count()") == 1
+        body = page.evaluate("() => window.tillQueue.waiting().then((list) => list[0].body)")
+        assert body["offline"] is True and body["total_cents"] == 300
+
+        till = db.session.scalar(select(TillSession))
+        page.goto(f"{live_server}/till/sessions/{till.id}/close")
+        page.wait_for_selector("#close-queue:not([hidden])")
+        assert "1 vente faite hors ligne est encore sur cette tablette" in _text(page, "#close-queue")
+        assert page.locator("#close-form button[type=submit]").is_disabled()
+        _shots(page, "close-waiting", scrolls=True)
+        assert db.session.scalar(select(func.count()).select_from(Sale)) == 0
+
+        page.unroute("**/api/till/sales")
+        page.evaluate("() => window.dispatchEvent(new Event('online'))")
+        page.wait_for_selector("#close-queue", state="hidden", timeout=20000)
+        assert page.locator("#close-form button[type=submit]").is_enabled()
+        db.session.expire_all()
+        assert [(s.card_code, s.total_cents) for s in db.session.scalars(select(Sale))] == [(card_b, 300)]
+
+        page.fill("#counted_cents", "53,00")
+        page.click("#close-form button[type=submit]")
+        page.wait_for_url("**/report")
+        snapshot = page.evaluate("""() => new Promise((resolve) => {
+            const request = indexedDB.open('grocery-till-cards');
+            request.onsuccess = () => {
+                const read = request.result.transaction('snapshot').objectStore('snapshot').count();
+                read.onsuccess = () => resolve(read.result);
+            };
+        })""")
+        assert snapshot == 0
+        db.session.expire_all()
+        assert not db.session.scalar(select(TillSession)).is_open
         assert errors == []
         browser.close()

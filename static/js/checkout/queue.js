@@ -28,7 +28,7 @@ function openQueue() {
 export function isTransient(error) {
   if (!(error instanceof ApiError)) return true;
   return error.code === "network" || error.code === "csrf" || error.status >= 500 || [401, 408, 429].includes(error.status)
-    || (error.status === 403 && error.code !== "not_till_holder");
+    || error.code === "http_403"; // signed out, or signed in as someone who may not sell: sent once signed in again
 }
 
 function localDay(iso) {
