@@ -2,7 +2,7 @@
 // (IndexedDB, the cards valid today, for card checks offline), the calm indicator with its list of this tablet's
 // sales, the offline ticket, and how a sale is sold (online first, else kept in the queue: queue.js).
 import { openDB } from "../../vendor/idb-8.0.4/idb.js";
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { localQuote, pendingUse, snapshotCard, withUse } from "./offline-rules.js";
 import { SaleQueue } from "./queue.js";
 
@@ -52,20 +52,24 @@ export class TillOffline {
   }
 
   async start() {
-    const stored = await (await this.cards).get("snapshot", "cards");
-    if (stored && new Date(stored.data.expires_at) <= new Date()) {
-      await (await this.cards).delete("snapshot", "cards"); // an earlier day's: erased
-    } else if (stored) {
-      this.snapshot = stored;
-    }
-    await this.refreshSales();
     this.heartbeat();
-    this.fetchSnapshot();
-    this.queue.flush();
     window.addEventListener("online", () => { this.heartbeat(); });
     window.addEventListener("offline", () => { this.queue.setOnline(false); });
     setInterval(() => { if (this.online) this.fetchSnapshot(); }, SNAPSHOT_MS);
     this.guardLogout();
+    try {
+      const stored = await (await this.cards).get("snapshot", "cards");
+      if (stored && new Date(stored.data.expires_at) <= new Date()) {
+        await (await this.cards).delete("snapshot", "cards"); // an earlier day's: erased
+      } else if (stored) {
+        this.snapshot = stored;
+      }
+      await this.refreshSales();
+    } catch (error) {
+      // No IndexedDB in this browser (private window, storage refused): the till works online only.
+    }
+    this.fetchSnapshot();
+    this.queue.flush();
   }
 
   /** Ask the server (GET, light) now, then every 30 s; every 5 s while it does not answer. */
@@ -140,13 +144,33 @@ export class TillOffline {
       offlineBody.lines = body.lines.map((line, index) => ({ ...line, price_cents: quote.lines[index].price_cents }));
     }
     info = { ...info, total_cents: quote.total_cents, retail_cents: quote.retail_cents };
-    if (this.online && this.sales.waiting.some((e) => e.state === "waiting")) await this.queue.flush(); // order
-    if (!this.online || quote.offline || (await this.queue.count()) > this.refusedCount()) {
-      return { kind: "queued", entry: await this.queue.sellOffline(offlineBody, info) };
+    let result;
+    try {
+      if (this.online && (await this.waitingHere()) > 0) await this.queue.flush(); // the earlier sales go first
+      if (!this.online || quote.offline || (await this.waitingHere()) > 0) {
+        return { kind: "queued", entry: await this.queue.sellOffline(offlineBody, info) };
+      }
+      result = await this.queue.sellOnline(body, offlineBody, info);
+    } catch (error) {
+      if (error instanceof ApiError || !this.online) throw error;
+      return this.sellWithoutQueue(body); // no IndexedDB in this browser: online only, as before the queue
     }
-    const result = await this.queue.sellOnline(body, offlineBody, info);
     if (result.kind !== "later") return result;
     return { kind: "queued", entry: (await this.queue.waiting()).find((e) => e.uuid === body.uuid) };
+  }
+
+  /** The sales of this till session waiting to be sent (not the refused ones). */
+  async waitingHere() {
+    return (await this.queue.waiting()).filter((e) => e.state === "waiting" && e.sessionId === this.queue.sessionId)
+      .length;
+  }
+
+  async sellWithoutQueue(body) {
+    try {
+      return { kind: "sent", sale: (await api("POST", this.cfg.salesUrl, body)).data };
+    } catch (error) {
+      return { kind: "refused", error };
+    }
   }
 
   refusedCount() { return this.sales.waiting.filter((e) => e.state === "refused").length; }
