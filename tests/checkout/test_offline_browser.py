@@ -253,7 +253,7 @@ def test_a_refusal_while_online_is_shown_and_a_cut_sale_waits_until_the_close_se
         assert page.evaluate("() => window.tillQueue.count()") == 0
         assert page.locator("#offline-status").is_hidden()
         page.click("#dlg-pay [data-close]")
-        page.on("dialog", lambda dialog: dialog.accept())
+        page.once("dialog", lambda dialog: dialog.accept())
         page.click("#btn-new")
 
         # The sale's request is cut (the rest of the network works): kept as an offline sale, shown as such.
@@ -271,6 +271,13 @@ def test_a_refusal_while_online_is_shown_and_a_cut_sale_waits_until_the_close_se
         assert "1 vente faite hors ligne est encore sur cette tablette" in _text(page, "#close-queue")
         assert page.locator("#close-form button[type=submit]").is_disabled()
         _shots(page, "close-waiting", scrolls=True)
+        alerts = []
+        page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+        page.click(".usermenu summary")
+        page.click("form[action$='/logout'] button")
+        page.wait_for_timeout(300)
+        assert alerts and "attendent encore d'être envoyées" in alerts[0]  # no logout while a sale waits
+        assert page.url.endswith("/close")
         assert db.session.scalar(select(func.count()).select_from(Sale)) == 0
 
         page.unroute("**/api/till/sales")

@@ -1,7 +1,7 @@
 // Closing the till: the sales this tablet still keeps for this till session are sent first, and the close waits
 // until none is waiting; then the cards snapshot is erased from the tablet. Sales the server refused are listed
 // plainly for the coordinator (they stay on the tablet).
-import { eraseCardsSnapshot } from "./offline.js";
+import { eraseCardsSnapshot, guardLogout } from "./offline.js";
 import { SaleQueue } from "./queue.js";
 import { el, fill, fmt, locale } from "./ui.js";
 
@@ -13,6 +13,7 @@ const submit = form.querySelector("button[type=submit]");
 const plural = new Intl.PluralRules(document.documentElement.lang || "fr");
 const n = (key, count) => fill(d[key + (plural.select(count) === "one" ? "One" : "Other")], { num: count });
 window.tillQueue = queue;
+guardLogout(queue, d.msgLogoutWaiting);
 
 async function mine() { return (await queue.waiting()).filter((entry) => entry.sessionId === d.sessionId); }
 

@@ -79,12 +79,17 @@ export class TillOffline {
     try {
       await api("GET", this.cfg.pingUrl);
       this.queue.setOnline(true);
+      this.queue.signedOut = false;
       if (!wasOnline || this.sales.waiting.length) {
         this.queue.resume();
         if (!wasOnline) this.fetchSnapshot();
       }
     } catch (error) {
       if (error.code === "network") this.queue.setOnline(false);
+      if (error.code === "unauthenticated" && !this.queue.signedOut) {
+        this.queue.signedOut = true;
+        this.renderIndicator();
+      }
     }
     this.heartbeatTimer = setTimeout(() => this.heartbeat(), this.online ? HEARTBEAT_MS : PROBE_MS);
   }
@@ -183,7 +188,7 @@ export class TillOffline {
     const refused = this.refusedCount();
     const parts = [];
     if (!this.online) parts.push(waiting ? this.n("offline", waiting) : this.T.offline_empty);
-    else if (waiting) parts.push(this.n("sending", waiting));
+    else if (waiting) parts.push(this.queue.signedOut ? this.T.signed_out : this.n("sending", waiting));
     if (refused) parts.push(this.n("refused", refused));
     box.textContent = parts.join(" · ");
     box.hidden = parts.length === 0;
@@ -247,21 +252,26 @@ export class TillOffline {
     window.print();
   }
 
-  // ---------- logout ----------
-  /** Logging out from the till: never while sales wait (they would stay on the tablet, unsent); the cards snapshot
-   * is erased first (the server also tells the browser to clear the site's data). */
-  guardLogout() {
-    for (const form of document.querySelectorAll('form[action$="/logout"]')) {
-      form.addEventListener("submit", async (event) => {
-        event.preventDefault();
-        event.stopImmediatePropagation();
-        if ((await this.queue.count()) > 0) {
-          window.alert(this.T.logout_waiting);
+  guardLogout() { guardLogout(this.queue, this.T.logout_waiting); }
+}
+
+/** Logging out from a till page: never while sales wait (they would stay on the tablet, unsent, and the server's
+ * answer to a logout clears the site's data); the cards snapshot is erased first. */
+export function guardLogout(queue, message) {
+  for (const form of document.querySelectorAll('form[action$="/logout"]')) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      try {
+        if ((await queue.count()) > 0) {
+          window.alert(message);
           return;
         }
-        await (await this.cards).clear("snapshot");
-        form.submit();
-      });
-    }
+        await eraseCardsSnapshot();
+      } catch (error) {
+        // No IndexedDB: nothing kept on the tablet.
+      }
+      form.submit();
+    });
   }
 }

@@ -48,6 +48,7 @@ export class SaleQueue extends EventTarget {
     this.timer = null;
     this.chain = Promise.resolve(); // one send at a time, whoever asks
     this.online = navigator.onLine !== false;
+    this.signedOut = false; // the server answered 401: the sales wait until someone signs in again
     this.ready = this.dropOldSent().then(() => this.recoverInterrupted());
   }
 
@@ -110,11 +111,13 @@ export class SaleQueue extends EventTarget {
       await db.delete(WAITING, entry.seq);
       this.setOnline(true);
       this.failures = 0;
+      this.signedOut = false;
       this.changed();
       return { kind: "sent", sale: data };
     } catch (error) {
       if (isTransient(error)) {
         if (!(error instanceof ApiError) || error.code === "network") this.setOnline(false);
+        this.signedOut = error.code === "unauthenticated";
         entry.attempts += 1;
         await db.put(WAITING, entry);
         return { kind: "later", error };
