@@ -116,10 +116,14 @@ def test_three_sales_offline_are_sent_once_when_the_network_is_back(app, db, liv
         _sell(page, card_a, [rice, rice], "6,00 €")
         assert "hors ligne" in _text(page, "#done-title").lower()
         assert page.locator("#done-receipt").is_hidden()
+        _shots(page, "offline-done")
         page.evaluate("() => { window.print = () => {}; }")
         page.click("#done-print")
         ticket = _text(page, "#offline-ticket")
         assert "HORS LIGNE" in ticket and "Riz 1 kg" in ticket and "6,00 €" in ticket
+        page.emulate_media(media="print")
+        page.screenshot(path=str(ARTIFACTS / "till-offline-ticket-print.png"), full_page=True)
+        page.emulate_media(media="screen")
         page.click("#done-new")
 
         # Household A again: the budget shown counts the sale waiting in the queue; it spends exactly what is left.
