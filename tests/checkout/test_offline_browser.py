@@ -2,6 +2,7 @@
 calm indicator, the queue sent once the network is back (exactly three sales, nothing twice), a replay of the whole
 queue by hand that records nothing more, and the close that waits for the queue."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,6 +48,26 @@ def _open_till(page, live_server):
     page.wait_for_selector("#till[data-snapshot]")  # the cards valid today are on the tablet
 
 
+@contextmanager
+def _till(live_server: str, chromium_path: str):
+    """A cashier's tablet (Chromium, 1024x768, French) with the till open online and the cards snapshot stored:
+    (context, page, the page's script errors)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        _open_till(page, live_server)
+        try:
+            yield context, page, errors
+        finally:
+            browser.close()
+
+
 def _text(page, selector: str) -> str:
     return page.inner_text(selector).replace("\u202f", " ").replace("\xa0", " ")
 
@@ -86,8 +107,6 @@ def test_three_sales_offline_are_sent_once_when_the_network_is_back(app, db, liv
     waiting in the queue); household B buys once. The indicator says 3 sales wait. Back online: exactly three
     sales on the server, recorded as offline sales, the queue empty, the indicator gone. Replaying the three stored
     bodies by hand records nothing more."""
-    from playwright.sync_api import sync_playwright
-
     from grocery.checkout.models import Sale, TillSession
     from grocery.households.models import Household
     from grocery.households.services import budget_left
@@ -98,14 +117,7 @@ def test_three_sales_offline_are_sent_once_when_the_network_is_back(app, db, liv
     rice, pasta = _stock()
     db.session.commit()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        _open_till(page, live_server)
+    with _till(live_server, chromium_path) as (context, page, errors):
         assert page.locator("#offline-status").is_hidden()
 
         context.set_offline(True)
@@ -210,7 +222,6 @@ def test_three_sales_offline_are_sent_once_when_the_network_is_back(app, db, liv
         assert db.session.scalar(select(func.count()).select_from(Sale)) == 3
         assert budget_left(db.session.get(Household, household_a.id), local_today()) == 0
         assert errors == []
-        browser.close()
 
 
 def test_a_refusal_while_online_is_shown_and_a_cut_sale_waits_until_the_close_sends_it(app, db, live_server,
@@ -219,8 +230,6 @@ def test_a_refusal_while_online_is_shown_and_a_cut_sale_waits_until_the_close_se
     waits. Then the network breaks just for the sales: the sale becomes an offline sale kept in the queue; the close
     page says so plainly and keeps its button disabled until the sale is sent; closing erases the cards snapshot
     from the tablet. The sale is recorded once."""
-    from playwright.sync_api import sync_playwright
-
     from grocery.checkout.models import Sale, TillSession
     from grocery.households.models import HouseholdCard
 
@@ -230,14 +239,7 @@ def test_a_refusal_while_online_is_shown_and_a_cut_sale_waits_until_the_close_se
     rice, _pasta = _stock()
     db.session.commit()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        _open_till(page, live_server)
+    with _till(live_server, chromium_path) as (_context, page, errors):
 
         # A refusal of the server while it is reachable: shown as before, not queued.
         _scan(page, card_a)
@@ -311,15 +313,12 @@ def test_a_refusal_while_online_is_shown_and_a_cut_sale_waits_until_the_close_se
         db.session.expire_all()
         assert not db.session.scalar(select(TillSession)).is_open
         assert errors == []
-        browser.close()
 
 
 def test_the_till_reloaded_offline_keeps_selling(app, db, live_server, chromium_path):
     """The till page reloaded without the network (served by the service worker, branch offline-sw): the card is
     checked from the snapshot, counting the sale already waiting; both sales are sent once back online. Skipped
     until the service worker controls the page (to be completed at merge)."""
-    from playwright.sync_api import sync_playwright
-
     from grocery.checkout.models import Sale, TillSession
 
     make_user(Role.CASHIER, username="nadia")
@@ -327,18 +326,12 @@ def test_the_till_reloaded_offline_keeps_selling(app, db, live_server, chromium_
     rice, _pasta = _stock()
     db.session.commit()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
-        page = context.new_page()
-        _open_till(page, live_server)
+    with _till(live_server, chromium_path) as (context, page, errors):
         for _ in range(50):
             if page.evaluate("() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"):
                 break
             page.wait_for_timeout(100)
         else:
-            browser.close()
             pytest.skip("no service worker controls the till page yet (branch offline-sw)")
 
         context.set_offline(True)
@@ -363,4 +356,4 @@ def test_the_till_reloaded_offline_keeps_selling(app, db, live_server, chromium_
         db.session.expire_all()
         assert [(s.total_cents, s.offline) for s in db.session.scalars(select(Sale).order_by(Sale.id))] == [
             (600, True), (300, True)]
-        browser.close()
+        assert errors == []

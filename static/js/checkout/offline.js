@@ -97,7 +97,7 @@ export class TillOffline {
   async fetchSnapshot() {
     const requestedAt = new Date().toISOString();
     try {
-      const { data } = await api("GET", this.cfg.cardsSnapshotUrl);
+      const { data } = await api("GET", this.cfg.cardsSnapshotUrl, undefined, { timeoutMs: 60000 });
       this.snapshot = { requestedAt, data };
       await (await this.cards).put("snapshot", this.snapshot, "cards");
       document.getElementById("till").dataset.snapshot = requestedAt; // when the cards were read (tests wait for it)
@@ -117,7 +117,7 @@ export class TillOffline {
    * those still in the queue, and those sent after `since`. */
   useSince(cardCode, since) {
     const sales = [...this.sales.waiting.filter((e) => e.state !== "online"),
-      ...this.sales.sent.filter((s) => !since || s.sentAt >= since)];
+      ...this.sales.sent.filter((s) => since && s.sentAt >= since)];
     return pendingUse(sales.map((s) => s.info), cardCode);
   }
 

@@ -329,12 +329,13 @@ $("btn-forgot").addEventListener("click", () => {
 });
 $("form-forgot").addEventListener("submit", async (event) => {
   event.preventDefault();
+  const fetchedAt = new Date().toISOString();
   try {
     const { data } = await api("POST", cfg.lookupUrl, {
       last_name: $("forgot-name").value, birth_date: $("forgot-birth").value,
     });
     closeDialog("dlg-forgot");
-    acceptHousehold(data);
+    acceptHousehold({ ...data, fetchedAt });
   } catch (error) {
     $("forgot-error").textContent = error.code === "network" || error.status >= 500 ? O.forgot_offline : error.message;
   }
@@ -456,7 +457,7 @@ function saleInfo(payment) {
   return { card_code: h.card_code, display_name: h.display_name, payment_method: quote.total_cents ? payment.method : "free",
     tendered_cents: payment.tendered_cents ?? null,
     change_cents: payment.tendered_cents ? payment.tendered_cents - quote.total_cents : null,
-    budget_after_cents: h.budget_left_cents === null ? null : h.budget_left_cents - quote.total_cents,
+    budget_after_cents: h.budget_left_cents == null ? null : h.budget_left_cents - quote.total_cents,
     lines: lines.map((line) => ({ product_id: line.product_id, unit: line.unit, quantity: line.quantity, name: line.name,
       category_id: catalogue.products.get(line.product_id)?.category_id ?? null, quantity_label: quantityLabel(line),
       price_cents: line.price_cents })) };
@@ -581,7 +582,7 @@ async function start() {
   renderLines();
   say(t("catalogue_loading"), "info");
   try {
-    const { data } = await api("GET", cfg.catalogueUrl);
+    const { data } = await api("GET", cfg.catalogueUrl, undefined, { timeoutMs: 120000 }); // large, slow Wi-Fi
     catalogue = new Catalogue(data);
     renderCategories();
     root.dataset.ready = "1";
