@@ -83,6 +83,19 @@ def _shots(page, name: str, *, scrolls: bool = False):
     page.set_viewport_size({"width": 1024, "height": 768})
 
 
+def _back_online_after_a_silence(db, context, page):
+    """The network comes back after the server saw the till silent for five minutes (its heartbeat could not reach
+    it: a gap in its contact, within which the sales made count as offline); wait until the queue is empty."""
+    from grocery.checkout.models import TillSession
+
+    till = db.session.scalar(select(TillSession))
+    till.opened_at = utcnow() - timedelta(minutes=30)
+    till.last_contact_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    context.set_offline(False)
+    _wait_for(page, "document.getElementById('till').dataset.waiting === '0'", timeout_ms=20000)
+
+
 def _sell(page, card: str, codes: list[str], total: str, *, method: str = "cash"):
     """One sale at the till: card, products, Total, payment (exact cash or bank card); the done dialog open."""
     _scan(page, card)
@@ -107,7 +120,7 @@ def test_three_sales_offline_are_sent_once_when_the_network_is_back(app, db, liv
     waiting in the queue); household B buys once. The indicator says 3 sales wait. Back online: exactly three
     sales on the server, recorded as offline sales, the queue empty, the indicator gone. Replaying the three stored
     bodies by hand records nothing more."""
-    from grocery.checkout.models import Sale, TillSession
+    from grocery.checkout.models import Sale
     from grocery.households.models import Household
     from grocery.households.services import budget_left
 
@@ -183,14 +196,7 @@ def test_three_sales_offline_are_sent_once_when_the_network_is_back(app, db, liv
         _shots(page, "offline-3-waiting")
         page.click("#btn-new")
 
-        # The server saw the till silent for five minutes (the heartbeat cannot reach it): a gap in its contact.
-        till = db.session.scalar(select(TillSession))
-        till.opened_at = utcnow() - timedelta(minutes=30)
-        till.last_contact_at = utcnow() - timedelta(minutes=5)
-        db.session.commit()
-
-        context.set_offline(False)
-        _wait_for(page, "document.getElementById('till').dataset.waiting === '0'", timeout_ms=20000)
+        _back_online_after_a_silence(db, context, page)
         page.wait_for_selector("#offline-status", state="hidden")
         assert page.evaluate("() => window.tillQueue.count()") == 0
         db.session.expire_all()
@@ -319,7 +325,7 @@ def test_the_till_reloaded_offline_keeps_selling(app, db, live_server, chromium_
     """The till page reloaded without the network (served by the service worker, branch offline-sw): the card is
     checked from the snapshot, counting the sale already waiting; both sales are sent once back online. Skipped
     until the service worker controls the page (to be completed at merge)."""
-    from grocery.checkout.models import Sale, TillSession
+    from grocery.checkout.models import Sale
 
     make_user(Role.CASHIER, username="nadia")
     _household, card = make_shopper(budget_cents=1000)
@@ -347,12 +353,7 @@ def test_the_till_reloaded_offline_keeps_selling(app, db, live_server, chromium_
         _sell(page, card, [rice], "3,00 €")
         page.click("#done-new")
 
-        till = db.session.scalar(select(TillSession))
-        till.opened_at = utcnow() - timedelta(minutes=30)
-        till.last_contact_at = utcnow() - timedelta(minutes=5)
-        db.session.commit()
-        context.set_offline(False)
-        _wait_for(page, "document.getElementById('till').dataset.waiting === '0'", timeout_ms=20000)
+        _back_online_after_a_silence(db, context, page)
         db.session.expire_all()
         assert [(s.total_cents, s.offline) for s in db.session.scalars(select(Sale).order_by(Sale.id))] == [
             (600, True), (300, True)]
