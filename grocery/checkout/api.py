@@ -94,6 +94,16 @@ def catalogue():
     return response
 
 
+@bp.route("/ping")
+@roles_required(TILL_ROLES)
+def ping():
+    """The till page's heartbeat, every 30 s while it is open: the request itself records the till's contact
+    (note_till_contact), which the offline sales' check relies on; the answer says nothing more."""
+    response = jsonify({"ok": True})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/cards-snapshot")
 @roles_required(TILL_ROLES)
 def cards_snapshot():

@@ -9,12 +9,17 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, url, body) {
+/** A till request gives up after this long without an answer (a Wi-Fi that holds requests without a route): the
+ * till then works offline. */
+export const TIMEOUT_MS = 10000;
+
+export async function api(method, url, body, { timeoutMs = TIMEOUT_MS } = {}) {
   const options = {
     method,
     headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
     credentials: "same-origin",
   };
+  if (timeoutMs && typeof AbortSignal !== "undefined" && AbortSignal.timeout) options.signal = AbortSignal.timeout(timeoutMs);
   if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
@@ -23,7 +28,7 @@ export async function api(method, url, body) {
   try {
     response = await fetch(url, options);
   } catch (error) {
-    throw new ApiError(0, "network", document.body.dataset.msgNetwork || "Network error");
+    throw new ApiError(0, "network", document.body.dataset.msgNetwork || document.getElementById("till")?.dataset.msgNetwork || "Network error");
   }
   let data = null;
   try {

@@ -18,7 +18,9 @@ export class Catalogue {
       if (product.item_ref !== null && product.item_ref !== undefined) this.byItemRef.set(product.item_ref, product);
     }
     this.barcodes = new Map(Object.entries(snapshot.barcodes).map(([code, id]) => [code, id]));
-    this.categories = snapshot.categories.map(([id, name]) => ({ id, name }));
+    // [id, name, quota_quantity, quota_scope, quota_period]: the quota counts the category's products sold by the piece.
+    this.categories = snapshot.categories.map(([id, name, quotaQuantity = null, quotaScope = null, quotaPeriod = null]) => (
+      { id, name, quota_quantity: quotaQuantity, quota_scope: quotaScope, quota_period: quotaPeriod }));
     this.prefixes = snapshot.prefixes;
   }
 

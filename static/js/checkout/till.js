@@ -1,34 +1,22 @@
 // The checkout screen: card first, then goods; scans are looked up in the catalogue snapshot (no request per
 // scan); "Total" asks the server for the authoritative quote; "Payer" commits the sale once (uuid per sale).
+// Without the network the till works the same way (offline.js): cards from the cards snapshot, the total computed
+// here, the sale kept in the queue (queue.js) and sent when the network is back.
 // Layout: one screen without page scroll; the cart scrolls inside itself and shows the line just changed.
 import { api, ApiError } from "./api.js";
 import { CameraScanner } from "./camera.js";
 import { Cart } from "./cart.js";
 import { Catalogue } from "./catalogue.js";
+import { TillOffline } from "./offline.js";
+import { setupPanel } from "./panel.js";
 import { MAX_QUANTITY_DIGITS, ScanCapture } from "./scanner.js";
 import { sounds } from "./sounds.js";
+import { $, el, fill, fmt, locale } from "./ui.js";
 
 const root = document.getElementById("till");
 const cfg = root.dataset;
 const T = JSON.parse(cfg.i18n);
-const locale = document.documentElement.lang === "en" ? "en-BE" : "fr-BE";
-const money = new Intl.NumberFormat(locale, { style: "currency", currency: "EUR" });
-const $ = (id) => document.getElementById(id);
-
-function fmt(cents) { return cents === null || cents === undefined ? "—" : money.format(cents / 100); }
-function t(key, values = {}) {
-  return (T[key] || key).replace(/%\((\w+)\)s/g, (_, name) => (values[name] ?? ""));
-}
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value !== null && value !== undefined && value !== false) node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return node;
-}
+function t(key, values = {}) { return fill(T[key] || key, values); }
 function quantityLabel(line) {
   if (line.unit === "piece") return String(line.quantity);
   const unit = line.unit === "kg" ? "kg" : "l";
@@ -36,6 +24,8 @@ function quantityLabel(line) {
 }
 
 const cart = new Cart(cfg.sessionId);
+const offline = new TillOffline(cfg, JSON.parse(cfg.offlineI18n), { el, fmt, t: fill, locale });
+const O = offline.T;
 let catalogue = null;
 let quote = null; // the last authoritative quote for the current lines
 let paying = false;
@@ -49,8 +39,11 @@ function say(text, kind = "info") {
 }
 
 // ---------- household ----------
+/** The household of the sale as the cashier must see it: less the sales of this tablet its figures do not count. */
+function shownHousehold() { return offline.adjust(cart.household, catalogue); }
+
 function renderHousehold() {
-  const h = cart.household;
+  const h = shownHousehold();
   $("household-empty").hidden = !!h;
   $("household-ok").hidden = !h;
   $("household-refused").hidden = true;
@@ -82,9 +75,14 @@ async function loadHousehold(code) {
     sounds.warning();
     return;
   }
+  if (!offline.online) {
+    offlineHousehold(code);
+    return;
+  }
+  const fetchedAt = new Date().toISOString();
   try {
     const { data } = await api("GET", cfg.householdUrl + encodeURIComponent(code));
-    acceptHousehold(data);
+    acceptHousehold({ ...data, fetchedAt });
   } catch (error) {
     if (error instanceof ApiError && error.code !== "network" && error.status < 500) {
       cart.household = null;
@@ -92,9 +90,24 @@ async function loadHousehold(code) {
       showRefused(error.message);
       say("", "info");
     } else {
-      say(error.message, "error");
-      sounds.unknown();
+      offlineHousehold(code);
     }
+  }
+}
+
+/** The card checked from the cards snapshot of this tablet (no network). */
+function offlineHousehold(code) {
+  const card = offline.offlineCard(code);
+  if (card?.missing) {
+    say(O.no_snapshot, "error");
+    sounds.unknown();
+  } else if (!card) {
+    cart.household = null;
+    cart.save();
+    showRefused(O.card_not_in_snapshot);
+    say("", "info");
+  } else {
+    acceptHousehold(card);
   }
 }
 
@@ -111,7 +124,7 @@ function acceptHousehold(summary) {
   quote = null;
   renderHousehold();
   renderTotals();
-  say(t("card_ok"), "ok");
+  say(t("card_ok") + (summary.offline ? " " + O.card_offline : ""), "ok");
   sounds.ok();
 }
 
@@ -232,10 +245,10 @@ function renderTotals() {
   const estimate = cart.estimate();
   const total = quote ? quote.total_cents : estimate.total;
   const retail = quote ? quote.retail_cents : estimate.retail;
-  $("total").textContent = (quote ? "" : "≈ ") + fmt(total);
+  $("total").textContent = (quote && !quote.offline ? "" : "≈ ") + fmt(total);
   $("retail").textContent = fmt(retail);
   $("items").textContent = String(cart.lines.length);
-  const left = cart.household ? cart.household.budget_left_cents : null;
+  const left = cart.household ? shownHousehold().budget_left_cents : null;
   $("budget-after").textContent = left === null ? "—" : fmt(left - total);
   $("budget-after").classList.toggle("negative", left !== null && left - total < 0);
   $("btn-pay").disabled = !quote || quote.violations.length > 0 || cart.isEmpty || paying;
@@ -316,14 +329,15 @@ $("btn-forgot").addEventListener("click", () => {
 });
 $("form-forgot").addEventListener("submit", async (event) => {
   event.preventDefault();
+  const fetchedAt = new Date().toISOString();
   try {
     const { data } = await api("POST", cfg.lookupUrl, {
       last_name: $("forgot-name").value, birth_date: $("forgot-birth").value,
     });
     closeDialog("dlg-forgot");
-    acceptHousehold(data);
+    acceptHousehold({ ...data, fetchedAt });
   } catch (error) {
-    $("forgot-error").textContent = error.message;
+    $("forgot-error").textContent = error.code === "network" || error.status >= 500 ? O.forgot_offline : error.message;
   }
 });
 
@@ -346,19 +360,25 @@ function payloadLines() {
 }
 
 $("btn-total").addEventListener("click", async () => {
-  try {
-    const { data } = await api("POST", cfg.quoteUrl, { household_card: cart.household.card_code, lines: payloadLines() });
-    quote = data;
-    renderLines();
-    if (data.violations.length) {
-      sounds.warning();
-      say(t("fix_violations"), "error");
-    } else {
-      say(t("quote_ok"), "ok");
+  let data = null;
+  if (offline.online) {
+    try {
+      ({ data } = await api("POST", cfg.quoteUrl, { household_card: cart.household.card_code, lines: payloadLines() }));
+    } catch (error) {
+      if (error.code !== "network" && !(error.status >= 500)) {
+        say(error.message, "error");
+        sounds.unknown();
+        return;
+      }
     }
-  } catch (error) {
-    say(error.message, "error");
-    sounds.unknown();
+  }
+  quote = data || offline.quote(cart.lines, shownHousehold(), catalogue); // no answer: the total made here
+  renderLines();
+  if (quote.violations.length) {
+    sounds.warning();
+    say(t("fix_violations"), "error");
+  } else {
+    say(quote.offline ? O.quote_offline : t("quote_ok"), "ok");
   }
 });
 
@@ -409,15 +429,15 @@ $("form-pay").addEventListener("submit", async (event) => {
   const payment = { method };
   if (method === "cash") payment.tendered_cents = parseTendered();
   try {
-    const { data } = await api("POST", cfg.salesUrl, {
-      uuid: cart.uuid, household_card: cart.household.card_code, lines: payloadLines(), payment,
-      client_created_at: cart.startedAt,
-    });
+    const body = { uuid: cart.uuid, household_card: cart.household.card_code, lines: payloadLines(), payment,
+      client_created_at: cart.startedAt };
+    const result = await offline.sell(body, quote, saleInfo(payment));
+    if (result.kind === "refused") throw result.error;
     closeDialog("dlg-pay");
-    showDone(data);
+    if (result.kind === "sent") showDone(result.sale); else showDoneOffline(result.entry);
     sounds.paid();
   } catch (error) {
-    $("pay-error").textContent = error.message;
+    $("pay-error").textContent = error instanceof ApiError ? error.message : O.not_saved;
     sounds.unknown();
     if (error instanceof ApiError && ["over_budget", "quota_exceeded", "insufficient_stock", "not_eligible"].includes(error.code)) {
       quote = null;
@@ -429,20 +449,56 @@ $("form-pay").addEventListener("submit", async (event) => {
   }
 });
 
-function showDone(sale) {
+/** What the tablet keeps of a sale (its ticket offline, the list, the budget and quotas it takes). */
+function saleInfo(payment) {
+  const h = shownHousehold();
+  const lines = quote.offline ? cart.lines.map((line, i) => ({ ...line, price_cents: quote.lines[i].price_cents }))
+    : quote.lines.map((line) => ({ ...line, unit: catalogue.products.get(line.product_id)?.unit ?? "piece" }));
+  return { card_code: h.card_code, display_name: h.display_name, payment_method: quote.total_cents ? payment.method : "free",
+    tendered_cents: payment.tendered_cents ?? null,
+    change_cents: payment.tendered_cents ? payment.tendered_cents - quote.total_cents : null,
+    budget_after_cents: h.budget_left_cents == null ? null : h.budget_left_cents - quote.total_cents,
+    lines: lines.map((line) => ({ product_id: line.product_id, unit: line.unit, quantity: line.quantity, name: line.name,
+      category_id: catalogue.products.get(line.product_id)?.category_id ?? null, quantity_label: quantityLabel(line),
+      price_cents: line.price_cents })) };
+}
+
+function showDone(sale, offlineEntry = null) {
+  $("done-title").textContent = offlineEntry ? O.done_offline : $("done-title").dataset.online;
+  $("done-offline").hidden = !offlineEntry;
+  $("done-receipt").hidden = !!offlineEntry;
+  $("done-print").hidden = !offlineEntry;
   $("done-paid").textContent = fmt(sale.paid_cents);
   $("done-change").textContent = sale.change_cents ? fmt(sale.change_cents) : "—";
   $("done-retail").textContent = fmt(sale.retail_cents);
   $("done-savings").textContent = fmt(sale.savings_cents);
   $("done-budget").textContent = fmt(sale.budget_left_cents);
-  $("done-receipt").href = sale.receipt_url; // same tab; its big button comes back here, a new sale ready
+  if (sale.receipt_url) $("done-receipt").href = sale.receipt_url; // same tab; its big button comes back here
+  doneEntry = offlineEntry;
   cart.reset();
   quote = null;
   renderHousehold();
   renderLines();
   openDialog("dlg-done");
 }
+let doneEntry = null; // the offline sale the dialog shows, for its ticket
+/** A sale kept on the tablet: the same figures, its ticket printed from here, marked offline. */
+function showDoneOffline(entry) {
+  const info = entry.info;
+  showDone({ paid_cents: info.total_cents, change_cents: info.change_cents, retail_cents: info.retail_cents,
+    savings_cents: info.retail_cents - info.total_cents, budget_left_cents: info.budget_after_cents }, entry);
+}
+$("done-print").addEventListener("click", () => { if (doneEntry) offline.printTicket(doneEntry); });
 $("done-new").addEventListener("click", () => { closeDialog("dlg-done"); say("", "info"); });
+
+// ---------- offline: the indicator and its list ----------
+offline.onChange(() => {
+  if (quote?.offline && offline.online) quote = null; // back online: the server's total is asked again
+  if ($("household-refused").hidden) renderHousehold(); // a refusal stays until the cashier has read it
+  renderLines();
+});
+$("offline-status").addEventListener("click", () => { offline.renderList(); openDialog("dlg-offline"); });
+$("btn-retry-refused").addEventListener("click", () => offline.queue.retryRefused());
 
 // ---------- park, resume, new sale ----------
 function renderParkedCount() {
@@ -487,65 +543,12 @@ $("btn-new").addEventListener("click", () => {
   say("", "info");
 });
 
-// ---------- product panel: favourites, categories, search ----------
-// Products without a barcode (loose fruit and vegetables) are chosen here. The first page, "Frequent", holds the
-// products picked most often in this panel on this tablet (counted in localStorage), then the loose products in stock.
-const FREQUENT = "grocery.till.frequent";
-function frequentCounts() {
-  try { return JSON.parse(localStorage.getItem(FREQUENT)) || {}; } catch (error) { return {}; }
-}
-function countFrequent(productId) {
-  const counts = frequentCounts();
-  counts[productId] = (counts[productId] || 0) + 1;
-  localStorage.setItem(FREQUENT, JSON.stringify(counts));
-}
-function frequentProducts(limit = 24) {
-  const counts = frequentCounts();
-  const chosen = Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([id]) => catalogue.products.get(Number(id)))
-    .filter((p) => p && p.available > 0).slice(0, limit);
-  for (const product of catalogue.loose(limit)) {
-    if (chosen.length >= limit) break;
-    if (!chosen.includes(product)) chosen.push(product);
-  }
-  return chosen;
-}
-
-function productButton(product) {
-  return el("button", { type: "button", class: "product-btn" + (product.available > 0 ? "" : " unavailable"),
-    "data-product-id": product.id,
-    onclick: () => {
-      if (!cart.household) { say(t("card_first"), "error"); sounds.warning(); return; }
-      countFrequent(product.id); // picked in the panel: it comes first on the "Frequent" page next time
-      if (product.unit === "piece") addProduct(product, 1); else askWeight(product);
-    } }, el("span", {}, product.name), el("small", {}, fmt(product.price_cents) + (product.unit === "piece" ? "" : " / " + product.unit)));
-}
-let panelChoice = "frequent"; // "frequent" or a category id
-function showTiles(products) {
-  const tiles = $("product-tiles");
-  tiles.replaceChildren(...(products.length ? products.map(productButton) : [el("p", { class: "tiles-empty" }, t("no_product_here"))]));
-  tiles.scrollTop = 0;
-}
-function renderPanel() {
-  for (const tab of $("category-tiles").children) tab.setAttribute("aria-pressed", String(tab.dataset.choice === String(panelChoice)));
-  showTiles(panelChoice === "frequent" ? frequentProducts() : catalogue.inCategory(panelChoice));
-}
-function renderCategories() {
-  const tab = (choice, name) => el("button", { type: "button", class: "category-tile", "data-choice": choice,
-    onclick: () => { panelChoice = choice; $("product-search").value = ""; renderPanel(); } }, name);
-  $("category-tiles").replaceChildren(tab("frequent", t("frequent")),
-    ...catalogue.categories.map((category) => tab(category.id, category.name)));
-  renderPanel();
-}
-$("product-search").addEventListener("input", (event) => {
-  if (!catalogue) return;
-  const text = event.target.value.trim();
-  if (text.length >= 2) {
-    for (const tab of $("category-tiles").children) tab.setAttribute("aria-pressed", "false");
-    showTiles(catalogue.search(text, 60));
-  } else {
-    renderPanel();
-  }
-});
+// ---------- product panel ----------
+const renderCategories = setupPanel({ getCatalogue: () => catalogue, t, onPick: (product) => {
+  if (!cart.household) { say(t("card_first"), "error"); sounds.warning(); return false; }
+  if (product.unit === "piece") addProduct(product, 1); else askWeight(product);
+  return true;
+} });
 
 // ---------- camera ----------
 const camera = new CameraScanner({
@@ -573,12 +576,13 @@ const scanner = new ScanCapture({
 $("btn-pending-clear").addEventListener("click", () => scanner.clearPending());
 
 async function start() {
+  offline.start();
   renderParkedCount();
   renderHousehold();
   renderLines();
   say(t("catalogue_loading"), "info");
   try {
-    const { data } = await api("GET", cfg.catalogueUrl);
+    const { data } = await api("GET", cfg.catalogueUrl, undefined, { timeoutMs: 120000 }); // large, slow Wi-Fi
     catalogue = new Catalogue(data);
     renderCategories();
     root.dataset.ready = "1";
