@@ -11,15 +11,7 @@ from grocery.audit.services import record_event
 from grocery.errors import Conflict, FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.timeutil import local_today
-from grocery.volunteers.models import (
-    CAPABILITIES,
-    Activity,
-    Assignment,
-    DaySheet,
-    Participant,
-    Shift,
-    ShiftTemplate,
-)
+from grocery.volunteers.models import CAPABILITIES, Activity, Assignment, DaySheet, Participant, Shift, ShiftTemplate
 from grocery.volunteers.services.participants import _clean
 
 MAX_GENERATE_DAYS = 93

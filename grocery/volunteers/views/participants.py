@@ -1,6 +1,5 @@
 """Participants: list, record, badge, household link, allowances and formalities."""
 
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,14 +15,7 @@ from grocery.forms import add_service_errors, arg_int, choices, parse_int
 from grocery.money import parse_money
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, allowances, bp, services
-from grocery.volunteers.forms import (
-    AllowanceForm,
-    EvaluationForm,
-    GoalForm,
-    ParticipantForm,
-    PiisForm,
-    PiisReviewForm,
-)
+from grocery.volunteers.forms import AllowanceForm, EvaluationForm, GoalForm, ParticipantForm, PiisForm, PiisReviewForm
 from grocery.volunteers.models import (
     ATTENDANCE,
     CAPABILITIES,

@@ -16,11 +16,7 @@ from grocery.extensions import db
 from grocery.forms import add_service_errors, choices, form_ints, parse_int
 from grocery.timeutil import local_today
 from grocery.volunteers import PLANNERS, PLANNING_READERS, bp, services
-from grocery.volunteers.forms import (
-    WEEKDAYS,
-    PeriodForm,
-    TemplateForm,
-)
+from grocery.volunteers.forms import WEEKDAYS, PeriodForm, TemplateForm
 from grocery.volunteers.models import (
     ATTENDANCE,
     CAPABILITIES,

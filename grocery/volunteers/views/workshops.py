@@ -1,6 +1,5 @@
 """Workshops: list, a workshop, its sessions, sign-ups and attendance."""
 
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -14,16 +13,8 @@ from grocery.extensions import db
 from grocery.forms import add_service_errors, arg_int, choices, form_ints, parse_int
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, PLANNERS, PLANNING_READERS, bp, services
-from grocery.volunteers.forms import (
-    WorkshopForm,
-    WorkshopSessionForm,
-)
-from grocery.volunteers.models import (
-    Participant,
-    Workshop,
-    WorkshopSession,
-    WorkshopSignup,
-)
+from grocery.volunteers.forms import WorkshopForm, WorkshopSessionForm
+from grocery.volunteers.models import Participant, Workshop, WorkshopSession, WorkshopSignup
 from grocery.volunteers.views.common import _competence_choices, _fail, _participants
 from grocery.volunteers.workshops import check_session_values
 
