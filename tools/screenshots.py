@@ -134,6 +134,7 @@ def main(argv=None) -> int:
     parser.add_argument("--roles", default=",".join(ROLES), help="demo accounts, comma-separated")
     parser.add_argument("--sizes", default=",".join(f"{w}x{h}" for w, h in SIZES), help="e.g. 390x844,1024x768")
     parser.add_argument("--only", default="", help="endpoints containing this text (e.g. volunteers.)")
+    parser.add_argument("--language", default="", help="the demo accounts' language (fr, nl, en; default: theirs)")
     args = parser.parse_args(argv)
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]
 
@@ -155,6 +156,11 @@ def main(argv=None) -> int:
     if result.exit_code != 0:
         print(result.output, file=sys.stderr)
         return 1
+    if args.language:
+        with app.app_context():
+            for user in db.session.scalars(db.select(User)):
+                user.preferred_language = args.language
+            db.session.commit()
     server = _serve(app, args.port)
     base = f"http://127.0.0.1:{args.port}"
     args.out.mkdir(parents=True, exist_ok=True)
@@ -167,7 +173,9 @@ def main(argv=None) -> int:
                 with app.app_context():
                     user = db.session.scalar(db.select(User).filter_by(username=username))
                     urls = [(e, u) for e, u in page_urls(app, db, user.role_enum) if args.only in e]
-                context = browser.new_context(viewport={"width": sizes[0][0], "height": sizes[0][1]})
+                # The browser's own locale (date inputs, number formats) as a Belgian user's.
+                context = browser.new_context(viewport={"width": sizes[0][0], "height": sizes[0][1]},
+                                              locale=f"{args.language or 'fr'}-BE")
                 page = log_in(context, base, username, DEMO_PASSWORD)
                 for endpoint, url in urls:
                     if not is_html_page(page, base + url):

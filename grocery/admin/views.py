@@ -9,10 +9,10 @@ from grocery.admin import bp
 from grocery.auth.forms import ResetPasswordForm, UserCreateForm, UserEditForm
 from grocery.auth.models import User
 from grocery.auth.roles import Role, roles_required
-from grocery.auth.services import create_user, set_password, update_user
+from grocery.auth.services import check_new_user, create_user, set_password, update_user
 from grocery.errors import GroceryError, ValidationError
 from grocery.extensions import db
-from grocery.forms import apply_service_error
+from grocery.forms import add_service_errors, apply_service_error
 
 
 @bp.route("/users")
@@ -44,6 +44,10 @@ def user_create():
             db.session.commit()
             flash(_("The account “%(username)s” is created.", username=user.username), "success")
             return redirect(url_for("admin.users"))
+    elif form.is_submitted():
+        add_service_errors(form, lambda: check_new_user(username=form.username.data, password=form.password.data,
+                                                        role=form.role.data,
+                                                        preferred_language=form.preferred_language.data))
     return render_template("admin/user_form.html", form=form, user=None)
 
 

@@ -12,7 +12,7 @@ from grocery.audit.services import changes, record_event
 from grocery.auth.models import AuthSession, LoginAttempt, User
 from grocery.auth.roles import Role
 from grocery.auth.throttle import dummy_password_check, throttled_check
-from grocery.errors import Conflict, GroceryError, ValidationError
+from grocery.errors import Conflict, FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.timeutil import utcnow
 
@@ -49,17 +49,30 @@ def _check_role(role: str) -> str:
                                          role=role, known=known)) from None
 
 
+def check_new_user(*, username: str | None, password: str | None, role: str | None,
+                   preferred_language: str | None) -> tuple[str, str]:
+    """A new account's username, role, password and language checked, every wrong field at once (one
+    ValidationError); returns (normalised username, role)."""
+    errors = FieldErrors()
+    username = normalise_username(username)
+    if not _USERNAME.match(username):
+        errors.add("username", _l("The username takes 2 to 64 lower-case letters, digits, dots, dashes or "
+                                  "underscores."))
+    with errors.collect():
+        role = _check_role(role or "")
+    with errors.collect():
+        check_password_rules(password)
+    if preferred_language not in current_app.config["GROCERY_LOCALES"]:
+        errors.add("preferred_language", _l("Unknown language."))
+    errors.raise_if_any()
+    return username, role
+
+
 def create_user(actor, *, username: str, password: str, role: str, display_name: str | None = None,
                 preferred_language: str = "fr") -> User:
     """Create a staff account; usernames are unique (case-insensitive) and passwords follow the rules."""
-    username = normalise_username(username)
-    if not _USERNAME.match(username):
-        raise ValidationError("username", _l("The username takes 2 to 64 lower-case letters, digits, dots, "
-                                             "dashes or underscores."))
-    role = _check_role(role)
-    check_password_rules(password)
-    if preferred_language not in current_app.config["GROCERY_LOCALES"]:
-        raise ValidationError("preferred_language", _l("Unknown language."))
+    username, role = check_new_user(username=username, password=password, role=role,
+                                    preferred_language=preferred_language)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(_l("The username “%(username)s” is already taken.", username=username))
     user = User(username=username, display_name=(display_name or username).strip()[:120], role=role,

@@ -591,6 +591,8 @@ def lot(lot_id: int):
             flash(_("The waste is recorded."), "success")
             return redirect(url_for("stock.lot", lot_id=lot.id))
         lot = db.session.get(Lot, lot_id)
+    elif form.is_submitted():
+        add_service_errors(form, lambda: svc.parse_quantity(lot.product, form.quantity.data))
     movements = db.session.scalars(select(StockMovement).where(StockMovement.lot_id == lot.id)
                                    .order_by(StockMovement.occurred_at.desc(), StockMovement.id.desc())).all()
     return render_template("stock/lot.html", lot=lot, form=form, movements=movements, today=local_today(),

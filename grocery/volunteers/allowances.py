@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from grocery.audit.services import record_event
-from grocery.errors import ValidationError
+from grocery.errors import FieldErrors, ValidationError
 from grocery.extensions import db
 from grocery.money import format_money
 from grocery.settings.services import get_setting
@@ -39,6 +39,18 @@ def allowance_applies(participant: Participant) -> bool:
     return participant.engagement_type in ALLOWANCE_ENGAGEMENTS
 
 
+def check_allowance_values(day: date | None, amount_cents: int | None) -> None:
+    """A day of volunteering already done and an amount above zero; both errors at once."""
+    errors = FieldErrors()
+    if day is None:
+        errors.add("day", _l("Enter the day of volunteering the allowance is for."))
+    elif day > local_today():
+        errors.add("day", _l("The day is in the future: record the allowance once the day is done."))
+    if not amount_cents or amount_cents <= 0:
+        errors.add("amount", _l("Enter the amount paid, more than zero."))
+    errors.raise_if_any()
+
+
 def record_allowance(actor, participant: Participant, *, day: date | None, amount_cents: int | None
                      ) -> tuple[Allowance, AllowanceStatus]:
     """Record the flat-rate allowance paid for one day of volunteering (a second entry for the same day corrects
@@ -47,12 +59,7 @@ def record_allowance(actor, participant: Participant, *, day: date | None, amoun
     if not allowance_applies(participant):
         raise ValidationError("amount", _l("Volunteer allowances apply to volunteering only: an article 60 worker "
                                            "is paid a salary, an intern follows their agreement."))
-    if day is None:
-        raise ValidationError("day", _l("Enter the day of volunteering the allowance is for."))
-    if day > local_today():
-        raise ValidationError("day", _l("The day is in the future: record the allowance once the day is done."))
-    if not amount_cents or amount_cents <= 0:
-        raise ValidationError("amount", _l("Enter the amount paid, more than zero."))
+    check_allowance_values(day, amount_cents)
     allowance = db.session.scalar(select(Allowance).where(Allowance.participant_id == participant.id,
                                                           Allowance.paid_for_on == day))
     previous = allowance.amount_cents if allowance else None

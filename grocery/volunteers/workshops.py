@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grocery.audit.services import record_event
-from grocery.errors import Conflict, GroceryError, NotFound, ValidationError
+from grocery.errors import Conflict, FieldErrors, GroceryError, NotFound, ValidationError
 from grocery.extensions import db
 from grocery.timeutil import local_today
 from grocery.volunteers.models import (
@@ -49,14 +49,23 @@ def create_workshop(actor, *, title: str, description: str = "", proposed_by: Pa
     return workshop
 
 
+def check_session_values(*, held_on: date | None, start_time: time | None, end_time: time | None,
+                         capacity: int | None) -> None:
+    """A session's day, times and places (1 to 100), every wrong field at once."""
+    errors = FieldErrors()
+    if held_on is None:
+        errors.add("held_on", _l("Enter the day."))
+    with errors.collect():
+        _check_times(start_time, end_time)
+    if capacity is None or not 1 <= int(capacity) <= MAX_CAPACITY:
+        errors.add("capacity", _l("The number of places is between 1 and 100."))
+    errors.raise_if_any()
+
+
 def add_workshop_session(actor, workshop: Workshop, *, held_on: date | None, start_time: time | None,
                          end_time: time | None, capacity: int | None = 12) -> WorkshopSession:
     """A dated session with its number of places (1 to 100) for the sign-ups."""
-    if held_on is None:
-        raise ValidationError("held_on", _l("Enter the day."))
-    _check_times(start_time, end_time)
-    if capacity is None or not 1 <= int(capacity) <= MAX_CAPACITY:
-        raise ValidationError("capacity", _l("The number of places is between 1 and 100."))
+    check_session_values(held_on=held_on, start_time=start_time, end_time=end_time, capacity=capacity)
     session = WorkshopSession(workshop=workshop, held_on=held_on, start_time=start_time, end_time=end_time,
                               capacity=int(capacity))
     db.session.add(session)

@@ -9,10 +9,7 @@ from grocery.audit.services import record_event
 from grocery.barcodes import PREFIX_HOUSEHOLD_CARD, random_ean13
 from grocery.errors import Conflict, ValidationError
 from grocery.extensions import db
-from grocery.households.models import (
-    Household,
-    HouseholdCard,
-)
+from grocery.households.models import Household, HouseholdCard
 from grocery.households.services.ledger import lock_household
 from grocery.timeutil import utcnow
 

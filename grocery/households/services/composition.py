@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from grocery.households.models import (
-    Household,
-)
+from grocery.households.models import Household
 from grocery.households.services.common import age_on
 
 AGE_BANDS = (("0-2", 0, 2), ("3-14", 3, 14), ("15-17", 15, 17), ("18-24", 18, 24), ("25-64", 25, 64),

@@ -13,10 +13,7 @@ from sqlalchemy import bindparam, func, select
 from grocery.dbutil import run, run_plain
 from grocery.errors import Conflict, NotEligible, OverBudget, ValidationError
 from grocery.extensions import db
-from grocery.households.models import (
-    BudgetMovement,
-    Household,
-)
+from grocery.households.models import BudgetMovement, Household
 from grocery.households.services.eligibility import decision_in_force, eligibility_on
 from grocery.households.services.periods import decision_period, period_bounds, period_budget
 from grocery.money import format_money

@@ -13,10 +13,7 @@ from grocery.audit.models import AuditEvent
 from grocery.audit.services import record_event
 from grocery.errors import ValidationError
 from grocery.extensions import db
-from grocery.households.models import (
-    BudgetMovement,
-    Household,
-)
+from grocery.households.models import BudgetMovement, Household
 from grocery.households.services.cards import _deactivate
 from grocery.households.services.common import add_months
 from grocery.households.services.composition import hundredths_text

@@ -14,14 +14,7 @@ from sqlalchemy.orm import aliased
 from grocery.barcodes import code_kind
 from grocery.dbutil import run
 from grocery.extensions import db
-from grocery.households.models import (
-    BudgetMovement,
-    Decision,
-    Household,
-    HouseholdCard,
-    Member,
-    pick_reference_person,
-)
+from grocery.households.models import BudgetMovement, Decision, Household, HouseholdCard, Member, pick_reference_person
 from grocery.households.services.composition import composition
 from grocery.households.services.eligibility import eligibility_on, reason_text
 from grocery.households.services.periods import decision_period, period_bounds, period_budget

@@ -1,16 +1,12 @@
 """Activities, the competences they practise, and the default framework seeded in French."""
 
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from grocery.audit.services import record_event
 from grocery.errors import ValidationError
 from grocery.extensions import db
-from grocery.volunteers.models import (
-    Activity,
-    Competence,
-)
+from grocery.volunteers.models import Activity, Competence
 from grocery.volunteers.services.participants import _clean
 
 # --------------------------------------------------------------------------- activities and competences

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from grocery.audit.services import changes, record_event
 from grocery.barcodes import PREFIX_VOLUNTEER_BADGE, code_kind, random_ean13
-from grocery.errors import Conflict, GroceryError, ValidationError
+from grocery.errors import Conflict, FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.i18n import DOCUMENT_LANGUAGES
 from grocery.timeutil import local_today
@@ -34,28 +34,31 @@ def _clean(value: str | None, limit: int) -> str:
     return (value or "").strip()[:limit]
 
 
-def _check_participant_values(values: dict) -> dict:
+def check_participant_values(values: dict) -> dict:
+    """A participant's details checked and cleaned; every wrong field is reported at once (one ValidationError)."""
+    errors = FieldErrors()
     first, last = _clean(values.get("first_name"), 80), _clean(values.get("last_name"), 80)
     if not first:
-        raise ValidationError("first_name", _l("Enter the first name."))
+        errors.add("first_name", _l("Enter the first name."))
     if not last:
-        raise ValidationError("last_name", _l("Enter the last name."))
+        errors.add("last_name", _l("Enter the last name."))
     engagement = values.get("engagement_type") or "volunteer"
     if engagement not in ENGAGEMENT_TYPES:
-        raise ValidationError("engagement_type", _l("Choose one of the proposed engagement types."))
+        errors.add("engagement_type", _l("Choose one of the proposed engagement types."))
     started_on = values.get("started_on")
     if started_on is None:
-        raise ValidationError("started_on", _l("Enter the start date."))
+        errors.add("started_on", _l("Enter the start date."))
     ended_on = values.get("ended_on")
-    if ended_on is not None and ended_on < started_on:
-        raise ValidationError("ended_on", _l("The end date is before the start date: correct one of them."))
+    if ended_on is not None and started_on is not None and ended_on < started_on:
+        errors.add("ended_on", _l("The end date is before the start date: correct one of them."))
     capabilities = sorted(set(values.get("capabilities") or []))
     unknown = [c for c in capabilities if c not in CAPABILITIES]
     if unknown:
-        raise ValidationError("capabilities", _l("Unknown capability."))
+        errors.add("capabilities", _l("Unknown capability."))
     language = values.get("preferred_language") or "fr"
     if language not in DOCUMENT_LANGUAGES:
-        raise ValidationError("preferred_language", _l("Choose one of the proposed languages."))
+        errors.add("preferred_language", _l("Choose one of the proposed languages."))
+    errors.raise_if_any()
     return {
         "first_name": first, "last_name": last, "phone": _clean(values.get("phone"), 40),
         "email": _clean(values.get("email"), 120), "engagement_type": engagement,
@@ -76,7 +79,7 @@ def new_badge_code() -> str:
 def create_participant(actor, **values) -> Participant:
     """Register a participant with a unique badge and the formalities checklist of their engagement type (all
     "to do", never blocking)."""
-    clean = _check_participant_values(values)
+    clean = check_participant_values(values)
     participant = Participant(**clean, badge_code=new_badge_code())
     participant.formalities = [Formality(kind=kind, status="todo")
                                for kind in FORMALITIES_BY_ENGAGEMENT[participant.engagement_type]]
@@ -90,7 +93,7 @@ def create_participant(actor, **values) -> Participant:
 def update_participant(actor, participant: Participant, **values) -> dict:
     """Change a participant's details; the change is logged (field names, not personal values). A new engagement
     type adds the items of its checklist; items recorded before are kept."""
-    clean = _check_participant_values(values)
+    clean = check_participant_values(values)
     changed = changes(participant, list(clean), clean)
     if "engagement_type" in changed:
         recorded = {f.kind for f in participant.formalities}

@@ -8,18 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from grocery.audit.services import record_event
-from grocery.errors import Conflict, GroceryError, ValidationError
+from grocery.errors import Conflict, FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.timeutil import local_today
-from grocery.volunteers.models import (
-    CAPABILITIES,
-    Activity,
-    Assignment,
-    DaySheet,
-    Participant,
-    Shift,
-    ShiftTemplate,
-)
+from grocery.volunteers.models import CAPABILITIES, Activity, Assignment, DaySheet, Participant, Shift, ShiftTemplate
 from grocery.volunteers.services.participants import _clean
 
 MAX_GENERATE_DAYS = 93
@@ -40,10 +32,15 @@ def _is_validated(day: date) -> bool:
 
 
 def _check_times(start: time | None, end: time | None) -> None:
-    if start is None or end is None:
-        raise ValidationError("start_time", _l("Enter the start and end times."))
-    if end <= start:
-        raise ValidationError("end_time", _l("The end time is before the start time: correct one of them."))
+    """A start and an end, the end after the start; both missing times are reported at once."""
+    errors = FieldErrors()
+    if start is None:
+        errors.add("start_time", _l("Enter the start and end times."))
+    if end is None:
+        errors.add("end_time", _l("Enter the start and end times."))
+    if start is not None and end is not None and end <= start:
+        errors.add("end_time", _l("The end time is before the start time: correct one of them."))
+    errors.raise_if_any()
 
 
 def _check_capacity(capacity) -> int:
@@ -58,15 +55,30 @@ def _check_capability(capability: str | None) -> str | None:
     return capability or None
 
 
+def check_template_values(*, weekday: int | None, start_time: time | None, end_time: time | None, capacity,
+                          required_capability: str | None = None) -> tuple[int, int, str | None]:
+    """A weekly slot's values checked, every wrong field at once: (weekday, capacity, required capability)."""
+    errors = FieldErrors()
+    if weekday is None or not 0 <= int(weekday) <= 6:
+        errors.add("weekday", _l("Choose a day of the week."))
+    with errors.collect():
+        _check_times(start_time, end_time)
+    with errors.collect():
+        capacity = _check_capacity(capacity)
+    with errors.collect():
+        required_capability = _check_capability(required_capability)
+    errors.raise_if_any()
+    return int(weekday), capacity, required_capability
+
+
 def create_template(actor, *, weekday: int, start_time: time, end_time: time, activity: Activity, capacity: int,
                     required_capability: str | None = None) -> ShiftTemplate:
     """A weekly slot; end after start, capacity of at least one person."""
-    if weekday is None or not 0 <= int(weekday) <= 6:
-        raise ValidationError("weekday", _l("Choose a day of the week."))
-    _check_times(start_time, end_time)
-    template = ShiftTemplate(weekday=int(weekday), start_time=start_time, end_time=end_time, activity=activity,
-                             capacity=_check_capacity(capacity),
-                             required_capability=_check_capability(required_capability))
+    weekday, capacity, required_capability = check_template_values(
+        weekday=weekday, start_time=start_time, end_time=end_time, capacity=capacity,
+        required_capability=required_capability)
+    template = ShiftTemplate(weekday=weekday, start_time=start_time, end_time=end_time, activity=activity,
+                             capacity=capacity, required_capability=required_capability)
     db.session.add(template)
     db.session.flush()
     record_event(actor, "volunteers.template_create", template)
@@ -79,15 +91,25 @@ def set_template_active(actor, template: ShiftTemplate, is_active: bool) -> None
     record_event(actor, "volunteers.template_update", template, {"is_active": is_active})
 
 
+def check_period(date_from: date | None, date_to: date | None) -> None:
+    """A period to plan: both days, the end not before the start, at most three months; every error at once."""
+    errors = FieldErrors()
+    if date_from is None:
+        errors.add("date_from", _l("Enter the first and last day of the period."))
+    if date_to is None:
+        errors.add("date_to", _l("Enter the first and last day of the period."))
+    if date_from is not None and date_to is not None:
+        if date_to < date_from:
+            errors.add("date_to", _l("The end date is before the start date: correct one of them."))
+        elif (date_to - date_from).days >= MAX_GENERATE_DAYS:
+            errors.add("date_to", _l("Plan at most three months at a time."))
+    errors.raise_if_any()
+
+
 def generate_shifts(actor, date_from: date | None, date_to: date | None) -> list[Shift]:
     """Create the dated shifts of the active templates for a period; a day that already has its shift is skipped,
     so generating twice is harmless."""
-    if date_from is None or date_to is None:
-        raise ValidationError("date_from", _l("Enter the first and last day of the period."))
-    if date_to < date_from:
-        raise ValidationError("date_to", _l("The end date is before the start date: correct one of them."))
-    if (date_to - date_from).days >= MAX_GENERATE_DAYS:
-        raise ValidationError("date_to", _l("Plan at most three months at a time."))
+    check_period(date_from, date_to)
     templates = db.session.scalars(select(ShiftTemplate).where(ShiftTemplate.is_active.is_(True))).all()
     existing = set(db.session.execute(
         select(Shift.template_id, Shift.held_on).where(Shift.held_on.between(date_from, date_to),
@@ -111,11 +133,16 @@ def generate_shifts(actor, date_from: date | None, date_to: date | None) -> list
 def create_shift(actor, *, held_on: date, start_time: time, end_time: time, activity: Activity, capacity: int,
                  required_capability: str | None = None) -> Shift:
     """A one-off shift outside the templates."""
+    errors = FieldErrors()
     if held_on is None:
-        raise ValidationError("held_on", _l("Enter the day."))
-    _check_times(start_time, end_time)
+        errors.add("held_on", _l("Enter the day."))
+    with errors.collect():
+        _weekday, capacity, required_capability = check_template_values(
+            weekday=held_on.weekday() if held_on else 0, start_time=start_time, end_time=end_time,
+            capacity=capacity, required_capability=required_capability)
+    errors.raise_if_any()
     shift = Shift(held_on=held_on, start_time=start_time, end_time=end_time, activity=activity,
-                  capacity=_check_capacity(capacity), required_capability=_check_capability(required_capability))
+                  capacity=capacity, required_capability=required_capability)
     db.session.add(shift)
     db.session.flush()
     record_event(actor, "volunteers.shift_create", shift)

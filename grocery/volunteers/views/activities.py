@@ -1,6 +1,5 @@
 """Activities and the competences they practise."""
 
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,10 +11,7 @@ from grocery.errors import GroceryError
 from grocery.extensions import db
 from grocery.forms import form_ints
 from grocery.volunteers import PLANNERS, bp, services
-from grocery.volunteers.models import (
-    Activity,
-    Competence,
-)
+from grocery.volunteers.models import Activity, Competence
 from grocery.volunteers.views.common import _fail
 
 # --------------------------------------------------------------------------- activities and competences

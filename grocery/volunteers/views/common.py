@@ -11,13 +11,7 @@ from grocery.extensions import db
 from grocery.forms import apply_service_error, choices, parse_date
 from grocery.timeutil import local_today
 from grocery.volunteers import bp
-from grocery.volunteers.models import (
-    EVALUATION_MODES,
-    GOAL_DOMAINS,
-    GOAL_STATUSES,
-    Competence,
-    Participant,
-)
+from grocery.volunteers.models import EVALUATION_MODES, GOAL_DOMAINS, GOAL_STATUSES, Competence, Participant
 
 
 def _fail(error: GroceryError, form=None) -> None:

@@ -1,6 +1,5 @@
 """Participants: list, record, badge, household link, allowances and formalities."""
 
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,20 +9,13 @@ from sqlalchemy.orm import selectinload
 from grocery.auth.models import User
 from grocery.auth.roles import SOCIAL, Role, roles_required
 from grocery.barcodes import barcode_data_uri
-from grocery.errors import GroceryError, ValidationError
+from grocery.errors import FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
-from grocery.forms import arg_int, choices, parse_int
+from grocery.forms import add_service_errors, arg_int, choices, parse_int
 from grocery.money import parse_money
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, allowances, bp, services
-from grocery.volunteers.forms import (
-    AllowanceForm,
-    EvaluationForm,
-    GoalForm,
-    ParticipantForm,
-    PiisForm,
-    PiisReviewForm,
-)
+from grocery.volunteers.forms import AllowanceForm, EvaluationForm, GoalForm, ParticipantForm, PiisForm, PiisReviewForm
 from grocery.volunteers.models import (
     ATTENDANCE,
     CAPABILITIES,
@@ -80,6 +72,9 @@ def participant_new():
             flash(_("%(name)s is registered; their badge is ready to print.", name=participant.full_name),
                   "success")
             return redirect(url_for("volunteers.participant", participant_id=participant.id))
+    elif form.is_submitted():
+        add_service_errors(form, lambda: services.check_participant_values(_participant_values(form)))
+        flash(_("Some values need correcting: see the messages in red."), "error")
     return render_template("volunteers/participant_form.html", form=form, participant=None)
 
 
@@ -97,6 +92,9 @@ def participant_edit(participant_id: int):
             db.session.commit()
             flash(_("The details are updated.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("volunteers.participant", participant_id=participant.id))
+    elif form.is_submitted():
+        add_service_errors(form, lambda: services.check_participant_values(_participant_values(form)))
+        flash(_("Some values need correcting: see the messages in red."), "error")
     return render_template("volunteers/participant_form.html", form=form, participant=participant)
 
 
@@ -104,7 +102,11 @@ def participant_edit(participant_id: int):
 @roles_required(SOCIAL)
 def participant(participant_id: int):
     """The participant page: hours, attendance, competences; goals and evaluations for social workers only."""
-    participant = db.get_or_404(Participant, participant_id)
+    return _participant_page(db.get_or_404(Participant, participant_id))
+
+
+def _participant_page(participant: Participant, *, allowance_form: AllowanceForm | None = None, status: int = 200):
+    """The participant page; `allowance_form`: the allowance form sent back with its errors next to its fields."""
     sees_path = current_user.role in PATH_ROLES
     summary = services.path_summary(participant)
     evaluations = []
@@ -135,14 +137,15 @@ def participant(participant_id: int):
     if allowances.allowance_applies(participant):
         allowance = allowances.allowance_status(participant, arg_int("year", minimum=1900, maximum=2199))
     return render_template("volunteers/participant.html", participant=participant, summary=summary,
-                           allowance=allowance, allowance_form=AllowanceForm(formdata=None, day=local_today()),
+                           allowance=allowance,
+                           allowance_form=allowance_form or AllowanceForm(formdata=None, day=local_today()),
                            member_candidates=candidates, piis_form=piis_form, piis_reviews=reviews,
                            piis_review_form=PiisReviewForm(formdata=None),
                            sees_path=sees_path, evaluations=evaluations, upcoming=upcoming,
                            formality_statuses=FORMALITY_STATUSES, capabilities=CAPABILITIES,
                            goal_form=goal_form, evaluation_form=evaluation_form,
                            attendance_labels=WORK_ATTENDANCE if participant.is_employment else ATTENDANCE,
-                           today=local_today(), attestations=attestations)
+                           today=local_today(), attestations=attestations), status
 
 
 @bp.route("/participants/<int:participant_id>/household-link", methods=["POST"])
@@ -183,21 +186,35 @@ def badge_renew(participant_id: int):
     return redirect(url_for("volunteers.participant_badge", participant_id=participant.id))
 
 
+def _allowance_values(form: AllowanceForm):
+    """(day, amount in cents) of the allowance form, or one ValidationError naming every wrong field."""
+    errors = FieldErrors()
+    amount_cents = None
+    with errors.collect():
+        amount_cents = parse_money(form.amount.data, field="amount")
+    with errors.collect():
+        allowances.check_allowance_values(form.day.data, 1 if "amount" in errors else amount_cents)
+    errors.raise_if_any()
+    return form.day.data, amount_cents
+
+
 @bp.route("/participants/<int:participant_id>/allowances", methods=["POST"])
 @roles_required(SOCIAL)
 def allowance_record(participant_id: int):
-    """Record the flat-rate allowance paid for a day; the ceilings' warnings are shown at once."""
+    """Record the flat-rate allowance paid for a day; the ceilings' warnings are shown at once. Refused, the
+    participant page comes back with every error next to its field."""
     participant = db.get_or_404(Participant, participant_id)
     form = AllowanceForm()
     if not form.validate():
-        flash(_("Enter the day and the amount paid."), "error")
-        return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#allowances")
+        add_service_errors(form, lambda: _allowance_values(form))
+        db.session.rollback()
+        return _participant_page(participant, allowance_form=form, status=422)
     try:
-        _row, status = allowances.record_allowance(current_user, participant, day=form.day.data,
-                                                   amount_cents=parse_money(form.amount.data, field="amount"))
+        day, amount_cents = _allowance_values(form)
+        _row, status = allowances.record_allowance(current_user, participant, day=day, amount_cents=amount_cents)
     except GroceryError as error:
-        _fail(error)
-        return redirect(url_for("volunteers.participant", participant_id=participant.id) + "#allowances")
+        _fail(error, form)
+        return _participant_page(participant, allowance_form=form, status=422)
     db.session.commit()
     flash(_("The allowance is recorded."), "success")
     for warning in status.warnings:

@@ -1,6 +1,5 @@
 """The insertion path, for social workers: goals, PIIS and reviews, evaluations, attestation."""
 
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,17 +9,8 @@ from grocery.errors import GroceryError
 from grocery.extensions import db
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, allowances, bp, services
-from grocery.volunteers.forms import (
-    AttestationForm,
-    EvaluationForm,
-    GoalForm,
-    PiisForm,
-    PiisReviewForm,
-)
-from grocery.volunteers.models import (
-    Goal,
-    Participant,
-)
+from grocery.volunteers.forms import AttestationForm, EvaluationForm, GoalForm, PiisForm, PiisReviewForm
+from grocery.volunteers.models import Goal, Participant
 from grocery.volunteers.views.common import _competence_choices, _fail
 
 # --------------------------------------------------------------------------- insertion path (social workers)

@@ -13,14 +13,10 @@ from sqlalchemy.orm import selectinload
 from grocery.auth.roles import ALL_ROLES, roles_required
 from grocery.errors import GroceryError
 from grocery.extensions import db
-from grocery.forms import choices, form_ints, parse_int
+from grocery.forms import add_service_errors, choices, form_ints, parse_int
 from grocery.timeutil import local_today
 from grocery.volunteers import PLANNERS, PLANNING_READERS, bp, services
-from grocery.volunteers.forms import (
-    WEEKDAYS,
-    PeriodForm,
-    TemplateForm,
-)
+from grocery.volunteers.forms import WEEKDAYS, PeriodForm, TemplateForm
 from grocery.volunteers.models import (
     ATTENDANCE,
     CAPABILITIES,
@@ -128,30 +124,45 @@ def shift_cancel(shift_id: int):
 @roles_required(PLANNERS)
 def templates():
     form = TemplateForm()
-    activities = db.session.scalars(select(Activity).where(Activity.is_active.is_(True)).order_by(Activity.name))
-    form.activity_id.choices = choices((a.id, a.name) for a in activities)
+    _activity_choices(form)
+
+    def values():
+        return {"weekday": form.weekday.data, "start_time": form.start_time.data, "end_time": form.end_time.data,
+                "capacity": form.capacity.data, "required_capability": form.required_capability.data or None}
+
     if form.validate_on_submit():
         try:
-            services.create_template(current_user, weekday=form.weekday.data, start_time=form.start_time.data,
-                                     end_time=form.end_time.data,
-                                     activity=db.get_or_404(Activity, form.activity_id.data),
-                                     capacity=form.capacity.data,
-                                     required_capability=form.required_capability.data or None)
+            services.create_template(current_user, activity=db.get_or_404(Activity, form.activity_id.data),
+                                     **values())
         except GroceryError as error:
             _fail(error, form)
         else:
             db.session.commit()
             flash(_("The weekly slot is added."), "success")
             return redirect(url_for("volunteers.templates"))
+    elif form.is_submitted():
+        add_service_errors(form, lambda: services.check_template_values(**values()))
+        flash(_("Some values need correcting: see the messages in red."), "error")
+    return _templates_page(form)
+
+
+def _activity_choices(form: TemplateForm) -> None:
+    activities = db.session.scalars(select(Activity).where(Activity.is_active.is_(True)).order_by(Activity.name))
+    form.activity_id.choices = choices((a.id, a.name) for a in activities)
+
+
+def _templates_page(form: TemplateForm, period: PeriodForm | None = None, status: int = 200):
+    """The weekly slots and the period to plan; a form sent back keeps its values and errors."""
     rows = db.session.scalars(select(ShiftTemplate).options(selectinload(ShiftTemplate.activity))
                               .order_by(ShiftTemplate.is_active.desc(), ShiftTemplate.weekday,
                                         ShiftTemplate.start_time)).all()
-    today = local_today()
-    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-    period = PeriodForm(formdata=None, date_from=next_month,
-                        date_to=(next_month + timedelta(days=32)).replace(day=1) - timedelta(days=1))
+    if period is None:
+        today = local_today()
+        next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+        period = PeriodForm(formdata=None, date_from=next_month,
+                            date_to=(next_month + timedelta(days=32)).replace(day=1) - timedelta(days=1))
     return render_template("volunteers/templates.html", form=form, rows=rows, weekdays=WEEKDAYS,
-                           capabilities=CAPABILITIES, period=period)
+                           capabilities=CAPABILITIES, period=period), status
 
 
 @bp.route("/templates/<int:template_id>/toggle", methods=["POST"])
@@ -167,15 +178,23 @@ def template_toggle(template_id: int):
 @bp.route("/generate", methods=["POST"])
 @roles_required(PLANNERS)
 def generate():
+    """Create the shifts of the active weekly slots for a period; refused, the page comes back with every error
+    next to its field."""
     form = PeriodForm()
+
+    def refused():
+        slot_form = TemplateForm(formdata=None)
+        _activity_choices(slot_form)
+        return _templates_page(slot_form, form, 422)
+
     if not form.validate():
-        flash(_("Enter the first and last day of the period."), "error")
-        return redirect(url_for("volunteers.templates"))
+        add_service_errors(form, lambda: services.check_period(form.date_from.data, form.date_to.data))
+        return refused()
     try:
         created = services.generate_shifts(current_user, form.date_from.data, form.date_to.data)
     except GroceryError as error:
-        _fail(error)
-        return redirect(url_for("volunteers.templates"))
+        _fail(error, form)
+        return refused()
     db.session.commit()
     flash(ngettext("%(num)d shift created.", "%(num)d shifts created.", len(created)), "success")
     return redirect(url_for("volunteers.planning", week=form.date_from.data.isoformat()))

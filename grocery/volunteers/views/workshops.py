@@ -1,6 +1,5 @@
 """Workshops: list, a workshop, its sessions, sign-ups and attendance."""
 
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -11,20 +10,13 @@ from sqlalchemy.orm import selectinload
 from grocery.auth.roles import roles_required
 from grocery.errors import GroceryError
 from grocery.extensions import db
-from grocery.forms import arg_int, choices, form_ints, parse_int
+from grocery.forms import add_service_errors, arg_int, choices, form_ints, parse_int
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, PLANNERS, PLANNING_READERS, bp, services
-from grocery.volunteers.forms import (
-    WorkshopForm,
-    WorkshopSessionForm,
-)
-from grocery.volunteers.models import (
-    Participant,
-    Workshop,
-    WorkshopSession,
-    WorkshopSignup,
-)
+from grocery.volunteers.forms import WorkshopForm, WorkshopSessionForm
+from grocery.volunteers.models import Participant, Workshop, WorkshopSession, WorkshopSignup
 from grocery.volunteers.views.common import _competence_choices, _fail, _participants
+from grocery.volunteers.workshops import check_session_values
 
 # --------------------------------------------------------------------------- workshops
 
@@ -61,6 +53,11 @@ def workshops():
 @roles_required(PLANNING_READERS)
 def workshop(workshop_id: int):
     """Sessions with their places, sign-ups and attendance; a social worker finds household members to sign up."""
+    return _workshop_page(workshop_id)
+
+
+def _workshop_page(workshop_id: int, *, session_form: WorkshopSessionForm | None = None, status: int = 200):
+    """The workshop page; `session_form`: the new-session form sent back with its errors next to its fields."""
     workshop = db.session.scalar(select(Workshop).where(Workshop.id == workshop_id).options(
         selectinload(Workshop.sessions).selectinload(WorkshopSession.attendances),
         selectinload(Workshop.sessions).selectinload(WorkshopSession.signups)
@@ -73,9 +70,9 @@ def workshop(workshop_id: int):
 
         found = find_members(search)
     return render_template("volunteers/workshop.html", workshop=workshop, participants=_participants(),
-                           session_form=WorkshopSessionForm(formdata=None), today=local_today(),
+                           session_form=session_form or WorkshopSessionForm(formdata=None), today=local_today(),
                            can_plan=current_user.role in PLANNERS, signs_up_members=current_user.role in PATH_ROLES,
-                           search=search, found=found, search_session=search_session)
+                           search=search, found=found, search_session=search_session), status
 
 
 def _back_to_workshop(session: WorkshopSession):
@@ -139,20 +136,24 @@ def workshop_signup_cancel(signup_id: int):
 @bp.route("/workshops/<int:workshop_id>/sessions", methods=["POST"])
 @roles_required(PLANNERS)
 def workshop_session_new(workshop_id: int):
+    """Add a dated session; refused, the workshop page comes back with every error next to its field."""
     workshop = db.get_or_404(Workshop, workshop_id)
     form = WorkshopSessionForm()
+
+    def values():
+        return {"held_on": form.held_on.data, "start_time": form.start_time.data, "end_time": form.end_time.data,
+                "capacity": form.capacity.data}
+
     if not form.validate():
-        flash(_("Enter the day, the start, the end and the number of places (1 to 100)."), "error")
-    else:
-        try:
-            services.add_workshop_session(current_user, workshop, held_on=form.held_on.data,
-                                          start_time=form.start_time.data, end_time=form.end_time.data,
-                                          capacity=form.capacity.data)
-        except GroceryError as error:
-            _fail(error)
-        else:
-            db.session.commit()
-            flash(_("The session is added."), "success")
+        add_service_errors(form, lambda: check_session_values(**values()))
+        return _workshop_page(workshop.id, session_form=form, status=422)
+    try:
+        services.add_workshop_session(current_user, workshop, **values())
+    except GroceryError as error:
+        _fail(error, form)
+        return _workshop_page(workshop.id, session_form=form, status=422)
+    db.session.commit()
+    flash(_("The session is added."), "success")
     return redirect(url_for("volunteers.workshop", workshop_id=workshop.id))
 
 
