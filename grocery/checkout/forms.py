@@ -44,7 +44,7 @@ class CashMovementForm(FlaskForm):
     kind = RadioField(_l("Movement"), choices=lambda: choices([("cash_in", _l("Cash in")),
                                                                ("cash_out", _l("Cash out"))]), default="cash_in")
     amount_cents = MoneyField(_l("Amount"), render_kw={"inputmode": "decimal"})
-    reason = StringField(_l("Reason"), render_kw={"placeholder": _l("for example: change from the bank")})
+    reason = StringField(_l("Reason"), render_kw={"placeholder": _l("e.g. change from the bank")})
 
 
 def refund_condition_choices() -> list[tuple[str, str]]:
