@@ -16,7 +16,7 @@ from grocery.errors import Conflict, ValidationError
 from grocery.extensions import db
 from grocery.households import services as hs
 from grocery.households.models import Household, HouseholdCard, Member
-from grocery.imports.bulk import CHUNK, actor_id, audit_rows, chunks, ids_by, insert_rows, record_events
+from grocery.imports.bulk import LOOKUP_CHUNK, actor_id, audit_rows, chunks, ids_by, insert_rows, record_events
 from grocery.imports.columns import Column, ColumnMap, Item, Plan, Present, Progress, RowError
 from grocery.imports.parsing import CellError, Table, as_date, as_text, choice, shown
 from grocery.timeutil import format_local_date, local_today
@@ -359,7 +359,7 @@ class _Known:
         # birth date, or the same national register number.
         members = select(*columns).join(Member.household).where(Household.status != "anonymised")
         found: dict[int, KnownMember] = {}
-        for part in chunks(sorted(identities), CHUNK // 2):
+        for part in chunks(sorted(identities), LOOKUP_CHUNK // 2):
             for row in db.session.execute(members.where(tuple_(Member.last_name_key, Member.birth_on).in_(part))):
                 found[row[0]] = KnownMember(*row)
         for part in chunks(sorted(numbers)):
