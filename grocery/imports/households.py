@@ -430,12 +430,12 @@ def write_all(actor, items: list[Item], progress: Progress = None) -> int:
     household_ids = [by_reference[row["reference"]][0] for row in households]
     insert_rows(Member, [{**_MEMBER_DEFAULTS, **person, "household_id": household_id}
                          for household_id, item in zip(household_ids, items, strict=True)
-                         for person in item.values["people"]])
+                         for person in item.values["people"]], progress=progress)
     members = ids_by(Member.household_id, household_ids)  # each household's people in the order written
     insert_rows(HouseholdCard, [{"code": code, "household_id": household_id, "is_active": True,
                                  "issued_by_id": author}
                                 for household_id, code in zip(household_ids, _new_card_codes(len(household_ids)),
-                                                              strict=True)])
+                                                              strict=True)], progress=progress)
     cards = ids_by(HouseholdCard.household_id, household_ids)
     events = []
     for household_id, row, item in zip(household_ids, households, items, strict=True):
@@ -445,7 +445,7 @@ def write_all(actor, items: list[Item], progress: Progress = None) -> int:
         # The reference person is created with the household; the others are added as members.
         events += [(household_id, "member.add", {"member_id": member_id, "relation": person["relation"]})
                    for member_id, person in zip(members[household_id][1:], item.values["people"][1:], strict=True)]
-    record_events(audit_rows(actor, Household.__tablename__, events))
+    record_events(audit_rows(actor, Household.__tablename__, events), progress)
     return len(household_ids)
 
 

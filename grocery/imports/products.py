@@ -229,17 +229,18 @@ def write_all(actor, items: list[Item], progress: Progress = None) -> int:
     # The products of this import are read back by their creation time, the same for all of them, after the
     # largest id before it: in the order written, whatever another person creates meanwhile.
     stamp, before = utcnow(), db.session.scalar(select(func.max(Product.id))) or 0
-    insert_rows(Product, [{**row, "created_at": stamp} for row in rows], progress=progress)
+    insert_rows(Product, [{**row, "created_at": stamp} for row in rows], progress=progress,
+                lines_per_row=[1] * len(rows))
     ids = ids_by(Product.created_at, [stamp], where=Product.id > before).get(stamp, [])
     if len(ids) != len(rows):  # pragma: no cover - two imports in the same microsecond
         raise concurrent_change()
     barcodes = [{"product_id": product_id, "code": item.values["barcode"],
                  "is_instore": item.values["barcode"].startswith("20")}
                 for product_id, item in zip(ids, items, strict=True) if item.values.get("barcode")]
-    insert_rows(ProductBarcode, barcodes)
+    insert_rows(ProductBarcode, barcodes, progress=progress)
     record_events(audit_rows(actor, Product.__tablename__, (
         (product_id, "stock.product_create", {"name": row["name"], "barcode": item.values.get("barcode")})
-        for product_id, row, item in zip(ids, rows, items, strict=True))))
+        for product_id, row, item in zip(ids, rows, items, strict=True))), progress)
     return len(ids)
 
 
