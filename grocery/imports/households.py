@@ -300,7 +300,6 @@ def _check_group(plan: Plan, key: str, rows: list[_Row], columns: ColumnMap, tod
         "members": members, "people": people, "key": key}))
 
 
-
 class KnownMember(NamedTuple):
     """A member already in the database, as the duplicate checks read it (a plain row, not an ORM object)."""
 
