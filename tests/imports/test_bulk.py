@@ -174,3 +174,61 @@ def test_a_file_over_the_default_row_limit_is_refused_through_the_screen(client,
     assert response.status_code == 422
     assert "Le fichier a plus de 20\u202f000 lignes" in text_of(response)
     assert (_count(db, ImportBatch), _count(db, Product)) == (0, 0)
+
+
+def test_duplicate_checks_read_in_bulk_agree_with_the_households_services(db):
+    """For every person of a file, the plan's verdict (already present, already a member elsewhere, new) is the one
+    hs.find_possible_duplicates and hs.check_duplicates give: by national number or by name and birth date,
+    closed households included, anonymised ones and members who left not counted as active."""
+    actor = make_user(role="social_worker")
+    active = make_household(person={"first_name": "Fatima", "last_name": "Dubois", "birth_on": date(1985, 3, 21),
+                                    "national_number": "85032112383"})
+    yanis = hs.add_member(actor, active, {"first_name": "Yanis", "last_name": "Dubois", "birth_on": date(2015, 9, 2),
+                                          "relation": "child"})
+    closed = make_household(person={"first_name": "Marc", "last_name": "Lambert", "birth_on": date(1978, 11, 5)})
+    hs.add_member(actor, closed, {"first_name": "Julie", "last_name": "Lambert", "birth_on": date(1980, 1, 5),
+                                  "relation": "partner"})
+    hs.close_household(actor, closed)
+    other = make_household(person={"first_name": "Anne", "last_name": "Peeters", "birth_on": date(1979, 4, 12)})
+    tom = hs.add_member(actor, other, {"first_name": "Tom", "last_name": "Peeters", "birth_on": date(1983, 1, 5),
+                                       "relation": "partner"})
+    hs.update_member(actor, tom, {"first_name": "Tom", "last_name": "Peeters", "birth_on": date(1983, 1, 5),
+                                  "relation": "partner"}, is_active=False)
+    gone = make_household(person={"first_name": "Paul", "last_name": "Martin", "birth_on": date(1990, 2, 1)})
+    hs.anonymise_household(actor, gone)
+    db.session.commit()
+    data = csv_bytes(
+        "référence;nom;prénom;date de naissance;lien;numéro national;code postal",
+        "N;Autre;Nom;21/03/1985;;85.03.21-123.83;5000",       # Fatima's national number: already present
+        "S;DUBOIS;Sarah;21/03/1985;;;5000",                   # same last name and birth date: already present
+        "C;Lambert;Marc;05/11/1978;;;1030",                   # reference person of a closed household: present
+        "M;Nouveau;Ref;01/01/1970;;;5000",
+        "M;Dubois;Yanis;02/09/2015;enfant;;",                 # active in an active household: refused
+        "T;Neuf;Ref;01/01/1971;;;5000",
+        "T;Peeters;Tom;05/01/1983;partenaire;;",              # left his household: free
+        "U;Neuve;Ref;01/01/1972;;;5000",
+        "U;Lambert;Julie;05/01/1980;partenaire;;",            # member of a closed household: free
+        "A;Martin;Paul;01/02/1990;;;5000",                    # anonymised: not known any more
+    )
+    plan = svc.analyse_file("households", "h.csv", data)
+    assert [p.lines for p in plan.present] == [(2,), (3,), (4,)]
+    assert [(e.line, e.column, e.message) for e in plan.sorted_errors()] == [
+        (6, "nom", hs.AlreadyMember(yanis).message)]
+    assert [item.values["key"] for item in plan.items] == ["T", "U", "A"]
+    today = local_today()
+    for first, last, birth, number, present in (("Nom", "Autre", date(1985, 3, 21), "85032112383", True),
+                                                 ("Sarah", "DUBOIS", date(1985, 3, 21), None, True),
+                                                 ("Marc", "Lambert", date(1978, 11, 5), None, True),
+                                                 ("Paul", "Martin", date(1990, 2, 1), None, False)):
+        person = hs.clean_person({"first_name": first, "last_name": last, "birth_on": birth,
+                                  "national_number": number}, today=today)
+        assert bool(hs.find_possible_duplicates(person)) is present
+    for first, last, birth, refused in (("Yanis", "Dubois", date(2015, 9, 2), True),
+                                        ("Tom", "Peeters", date(1983, 1, 5), False),
+                                        ("Julie", "Lambert", date(1980, 1, 5), False)):
+        person = hs.clean_person({"first_name": first, "last_name": last, "birth_on": birth}, today=today)
+        if refused:
+            with pytest.raises(hs.AlreadyMember):
+                hs.check_duplicates(person, household_id=None, confirm=True)
+        else:
+            hs.check_duplicates(person, household_id=None, confirm=True)
