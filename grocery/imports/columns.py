@@ -6,24 +6,50 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from grocery.imports.parsing import ImportRefused, Table, fold_header, shown
 
+#: The languages of the accepted column titles and values, the first one being the fallback.
+TITLE_LANGUAGES = ("fr", "nl", "en")
+
+
+def language() -> str:
+    """The language of the person importing (the interface language), one of TITLE_LANGUAGES."""
+    try:
+        code = getattr(get_locale(), "language", None)
+    except (RuntimeError, KeyError):  # outside a request or an app: the default
+        code = None
+    return code if code in TITLE_LANGUAGES else TITLE_LANGUAGES[0]
+
 
 @dataclass(frozen=True)
 class Column:
-    """One importable field: the titles accepted for it (French and English; case and accents ignored)."""
+    """One importable field: the titles accepted for it in French, Dutch and English (case and accents ignored);
+    the first title of each language is the one of the empty model and of the messages in that language."""
 
     key: str
     label: Any
-    names: tuple[str, ...]
+    fr: tuple[str, ...]
+    nl: tuple[str, ...]
+    en: tuple[str, ...]
     required: bool = False
     help: Any = ""
 
     @property
-    def main_name(self) -> str:
-        return self.names[0]
+    def names(self) -> tuple[str, ...]:
+        """Every accepted title (French, Dutch, English), each once."""
+        return tuple(dict.fromkeys(self.fr + self.nl + self.en))
+
+    def titles_for(self, language_code: str) -> tuple[str, ...]:
+        """Every accepted title, those of the given language first."""
+        own = getattr(self, language_code, ()) if language_code in TITLE_LANGUAGES else ()
+        return tuple(dict.fromkeys(own + self.names))
+
+    def title(self, language_code: str | None = None) -> str:
+        """The main title in a language (the current one by default)."""
+        return self.titles_for(language_code or language())[0]
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,19 @@ class Item:
     lines: tuple[int, ...]
     label: str
     values: dict
+
+
+def line_refused(item: Item, message) -> ImportRefused:
+    """The refusal of a whole import because of one of its items, found while writing: nothing is written."""
+    return ImportRefused(_l("Line %(line)d: %(message)s Nothing was imported.", line=item.lines[0],
+                            message=str(message)))
+
+
+def concurrent_change() -> ImportRefused:
+    """The refusal of an import that met another person's change while writing (a barcode, a reference or a card
+    code taken meanwhile): the caller rolls everything back."""
+    return ImportRefused(_l("Another change was saved during the import and conflicts with it: nothing was "
+                            "imported; check the file again."))
 
 
 @dataclass
@@ -100,7 +139,9 @@ class ColumnMap:
 
 
 def accepted_names(columns: tuple[Column, ...]) -> str:
-    return ", ".join(f"« {c.main_name} »" for c in columns)
+    """The main titles of the columns in the current language, for a message."""
+    code = language()
+    return ", ".join(f"« {c.title(code)} »" for c in columns)
 
 
 def map_columns(table: Table, columns: tuple[Column, ...]) -> ColumnMap:

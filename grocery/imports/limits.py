@@ -17,7 +17,7 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 #: (app config key, environment variable, default, multiplier from the variable to the config value).
 SETTINGS = (
-    ("GROCERY_IMPORT_MAX_ROWS", "GROCERY_IMPORT_MAX_ROWS", 2_000, 1),
+    ("GROCERY_IMPORT_MAX_ROWS", "GROCERY_IMPORT_MAX_ROWS", 20_000, 1),
     ("GROCERY_IMPORT_MAX_COLUMNS", "GROCERY_IMPORT_MAX_COLUMNS", 100, 1),
     ("GROCERY_IMPORT_MAX_CELL_CHARS", "GROCERY_IMPORT_MAX_CELL_CHARS", 1_000, 1),
     ("GROCERY_IMPORT_MAX_UNPACKED_BYTES", "GROCERY_IMPORT_MAX_UNPACKED_MB", 50, 1024 * 1024),
@@ -58,7 +58,7 @@ class ImportLimits:
 
     max_bytes: int = DEFAULT_MAX_BYTES
     #: Lines of the file (titles included) that may hold values.
-    max_rows: int = 2_000
+    max_rows: int = 20_000
     #: Columns that may hold values (and cells per XLSX row).
     max_columns: int = 100
     max_cell_chars: int = 1_000

@@ -11,13 +11,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from grocery.audit.services import record_event
 from grocery.auth.roles import SOCIAL, Role
-from grocery.errors import Conflict, GroceryError, NotFound
+from grocery.errors import Conflict, NotFound
 from grocery.extensions import db
 from grocery.imports import households, products
-from grocery.imports.columns import Column, Item, Plan, Progress, map_columns
+from grocery.imports.columns import Column, Item, Plan, Progress, concurrent_change, map_columns
 from grocery.imports.limits import Deadline, ImportLimits
 from grocery.imports.models import ImportBatch
 from grocery.imports.parsing import ImportRefused, Table, check_size, read_table
@@ -29,22 +30,23 @@ PENDING_HOURS = 24
 
 @dataclass(frozen=True)
 class ImportKind:
-    """One kind of import: its columns, its checks and its writer (both in their own module)."""
+    """One kind of import: its columns, its checks and its bulk writer (both in their own module)."""
 
     key: str
     label: Any
     columns: tuple[Column, ...]
     analyse: Callable[..., Plan]
-    write: Callable[[Any, Item], int]
+    #: (actor, items, progress) -> records created, all items written in bulk.
+    write: Callable[[Any, list[Item], Progress], int]
     describe: Callable[[Item], list[str]]
     roles: frozenset
 
 
 KINDS: dict[str, ImportKind] = {
-    "products": ImportKind("products", _l("Products"), products.COLUMNS, products.analyse, products.write,
+    "products": ImportKind("products", _l("Products"), products.COLUMNS, products.analyse, products.write_all,
                            products.describe, frozenset({Role.STOCK_MANAGER, Role.COORDINATOR, Role.ADMIN})),
     "households": ImportKind("households", _l("Households"), households.COLUMNS, households.analyse,
-                             households.write, households.describe, SOCIAL),
+                             households.write_all, households.describe, SOCIAL),
 }
 
 
@@ -112,8 +114,8 @@ def preview_import(batch: ImportBatch, deadline: Deadline | None = None) -> Plan
 
 
 def confirm_import(actor, batch: ImportBatch, *, only_valid: bool, progress: Progress = None) -> Plan:
-    """Write a previewed import: the file is checked again, then every row is created through the domain
-    services. Refused while errors remain unless only_valid; a refusal during the writing (a row that became
+    """Write a previewed import: the file is checked again, then every row is created in bulk with the domain
+    rules. Refused while errors remain unless only_valid; a refusal during the writing (a row that became
     invalid meanwhile, or the time limit of one import passed) raises ImportRefused and the caller rolls
     everything back."""
     deadline = ImportLimits.current().deadline()
@@ -124,7 +126,9 @@ def confirm_import(actor, batch: ImportBatch, *, only_valid: bool, progress: Pro
 
 
 def apply_plan(actor, batch: ImportBatch, plan: Plan, *, only_valid: bool, progress: Progress = None) -> int:
-    """Create the plan's items through the domain services, then log the import. Returns the records created."""
+    """Create the plan's items in bulk with the domain rules (grocery/imports/products.py, households.py: a few
+    INSERT executemany, the audit events of the created records included), then log the import. Returns the
+    records created. A refusal raises ImportRefused; the caller rolls everything back."""
     spec = kind_of(batch.kind)
     if plan.errors and not only_valid:
         raise ImportRefused(ngettext(
@@ -134,15 +138,10 @@ def apply_plan(actor, batch: ImportBatch, plan: Plan, *, only_valid: bool, progr
             "lines. Nothing was imported.", plan.lines_invalid))
     if not plan.items:
         raise ImportRefused(_l("Nothing to import: every line is already present or has an error."))
-    created = 0
-    for item in plan.items:
-        try:
-            created += spec.write(actor, item)
-        except GroceryError as error:
-            raise ImportRefused(_l("Line %(line)d: %(message)s Nothing was imported.", line=item.lines[0],
-                                   message=error.message)) from error
-        if progress:
-            progress(len(item.lines))
+    try:
+        created = spec.write(actor, plan.items, progress)
+    except IntegrityError as error:  # a concurrent change took a barcode, a reference or a card code meanwhile
+        raise concurrent_change() from error
     batch.status, batch.finished_at, batch.content = "done", utcnow(), None
     batch.lines_read, batch.lines_imported = plan.lines_read, plan.lines_ok
     batch.lines_present, batch.lines_invalid = plan.lines_present, plan.lines_invalid

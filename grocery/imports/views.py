@@ -13,6 +13,7 @@ from grocery.errors import GroceryError
 from grocery.extensions import db
 from grocery.imports import bp
 from grocery.imports import services as svc
+from grocery.imports.columns import language
 from grocery.imports.forms import CancelForm, ConfirmForm, UploadForm
 from grocery.imports.limits import ImportLimits, ImportRefused, human_size, number
 from grocery.imports.parsing import max_bytes
@@ -61,8 +62,8 @@ def _upload(kind: str):
                 db.session.commit()
                 return redirect(url_for(f"imports.{kind}_preview", token=batch.token))
     return render_template("imports/upload.html", spec=spec, form=form, error=error,
-                           limit=human_size(_size_limit()),
-                           limits=_limits_shown()), 422 if error else 200
+                           limit=human_size(_size_limit()), limits=_limits_shown(),
+                           language=language()), 422 if error else 200
 
 
 def _preview(kind: str, token: str):
@@ -108,14 +109,20 @@ def _cancel(kind: str, token: str):
     return redirect(url_for(f"imports.{kind}_upload"))
 
 
+#: The name of the empty model file in each language of the column titles.
+MODEL_FILE_NAMES = {"fr": "modele", "nl": "model", "en": "model"}
+
+
 def _model(kind: str):
-    """An empty model file: the main column titles, semicolon separated, UTF-8 with BOM (opens well in Excel)."""
+    """An empty model file: the main column titles in the user's language, semicolon separated, UTF-8 with BOM
+    (opens well in Excel)."""
     spec = svc.kind_of(kind)
+    code = language()
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";").writerow([column.main_name for column in spec.columns])
+    csv.writer(buffer, delimiter=";").writerow([column.title(code) for column in spec.columns])
     body = "\ufeff" + buffer.getvalue()
     return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=modele-{kind}.csv"})
+                    headers={"Content-Disposition": f"attachment; filename={MODEL_FILE_NAMES[code]}-{kind}.csv"})
 
 
 def _register(kind: str) -> None:
@@ -145,7 +152,7 @@ def _too_large(_error):
                 size=human_size(_size_limit()))
     if kind in svc.KINDS:
         return render_template("imports/upload.html", spec=svc.KINDS[kind], form=UploadForm(formdata=None),
-                               error=message, limit=human_size(_size_limit()),
-                               limits=_limits_shown()), 413
+                               error=message, limit=human_size(_size_limit()), limits=_limits_shown(),
+                               language=language()), 413
     return render_template("errors/error.html", code=413, message=message), 413
 

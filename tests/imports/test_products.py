@@ -174,26 +174,22 @@ def test_a_row_that_became_invalid_before_confirmation_refuses_everything(db):
     assert db.session.get(ImportBatch, batch.id).status == "pending"
 
 
-def test_a_refusal_by_a_service_while_writing_rolls_everything_back(db, monkeypatch):
-    from grocery.errors import ValidationError
-    from grocery.stock import services as stock
-
-    actor, batch, _plan = _start(db, sample("products_cp1252.csv"), "products_cp1252.csv")
+def test_a_barcode_taken_between_the_checks_and_the_writing_refuses_everything(db):
+    """Another person gives line 4's barcode to a product after the checks: the bulk writing refuses the whole
+    import naming the line, and writes nothing (no product, no barcode, no audit event)."""
+    actor, batch, plan = _start(db, sample("products_cp1252.csv"), "products_cp1252.csv")
     db.session.commit()
-    real = stock.create_product
-
-    def refuse_soap(actor, **values):
-        if values["name"].startswith("Savon"):
-            raise ValidationError("barcode", "Le code-barres est déjà utilisé.")
-        return real(actor, **values)
-
-    monkeypatch.setattr(stock, "create_product", refuse_soap)
+    plan = svc.preview_import(batch)
+    make_product(name="Savon de Marseille", barcode="5410001000070")
+    db.session.commit()
+    products, events = _count(db, Product), _count(db, AuditEvent)
     with pytest.raises(ImportRefused) as caught:
-        svc.confirm_import(actor, batch, only_valid=False)
+        svc.apply_plan(actor, batch, plan, only_valid=False)
     db.session.rollback()
-    assert caught.value.message == "Ligne 4 : Le code-barres est déjà utilisé. Rien n'a été importé."
-    assert _count(db, Product) == 0
-    assert _count(db, ProductBarcode) == 0
+    assert caught.value.message == ("Ligne 4 : Le code-barres 5410001000070 est déjà utilisé par « Savon de "
+                                    "Marseille ». Rien n'a été importé.")
+    assert (_count(db, Product), _count(db, ProductBarcode), _count(db, AuditEvent)) == (products, 1, events)
+    assert db.session.get(ImportBatch, batch.id).status == "pending"
 
 
 def test_an_xlsx_with_an_empty_title_column(db):

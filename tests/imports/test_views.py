@@ -194,3 +194,4 @@ def test_model_file_has_the_main_titles(client, login):
     response = client.get("/imports/households/model.csv")
     assert response.mimetype == "text/csv"
     assert response.get_data(as_text=True).startswith("\ufeffréférence;nom;prénom;date de naissance;lien;")
+    assert response.headers["Content-Disposition"] == "attachment; filename=modele-households.csv"
