@@ -1,0 +1,21 @@
+// Registers the till's service worker (sw.js, served at /till/sw.js) so that the checkout screen opens offline once
+// it was opened online. A page the worker did not control when it loaded (the first opening, a new version) asks
+// the worker to keep it and the catalogue. Service workers need a secure context (HTTPS, or localhost): elsewhere
+// this does nothing and the till works online only.
+const script = document.querySelector("script[data-service-worker]");
+const root = document.getElementById("till");
+
+function remember(worker) {
+  if (!worker) return;
+  worker.postMessage({ type: "remember", urls: [location.pathname, root.dataset.catalogueUrl] });
+}
+
+if ("serviceWorker" in navigator && window.isSecureContext && script && root) {
+  const controlled = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.register(script.dataset.serviceWorker, { scope: script.dataset.scope })
+    .catch(() => null); // offline: the worker already installed keeps serving; checked again at the next opening
+  if (!controlled) {
+    navigator.serviceWorker.ready.then((registration) => remember(registration.active));
+    navigator.serviceWorker.addEventListener("controllerchange", () => remember(navigator.serviceWorker.controller));
+  }
+}

@@ -1,0 +1,110 @@
+"""The checkout page opens without the network once it was opened online (issue #13): the till's service worker
+serves the page, its scripts and the catalogue from its cache, and keeps nothing else."""
+
+import pytest
+
+from grocery.auth.roles import Role
+from grocery.barcodes import make_ean13
+from tests.factories import PASSWORD, make_lot, make_product, make_shopper, make_user
+
+pytestmark = [
+    pytest.mark.browser,
+    # The development server leaves a static file unclosed when it answers 304 Not Modified to the browser.
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+#: What the worker's caches hold: {cache name: [path, ...]}.
+CACHED = """async () => {
+    const found = {};
+    for (const name of await caches.keys()) {
+        found[name] = (await (await caches.open(name)).keys()).map((request) => new URL(request.url).pathname);
+    }
+    return found;
+}"""
+
+
+def _wait_for(page, expression: str, timeout_ms: int = 10000):
+    """Wait until an (async) JavaScript expression is true; page.wait_for_function evaluates a string, which the
+    page's Content-Security-Policy forbids."""
+    for _ in range(timeout_ms // 50):
+        if page.evaluate(f"async () => Boolean({expression})"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{expression} never became true")
+
+
+def _cached_paths(page) -> set[str]:
+    return {path for paths in page.evaluate(CACHED).values() for path in paths}
+
+
+def test_the_till_reopens_offline_from_the_service_worker(app, db, live_server, chromium_path):
+    """Open the till online, scan the card; the network drops; reload: the page, its scripts and the catalogue come
+    from the worker's cache and a scan adds its line. The cache holds neither the card lookup nor any POST."""
+    from playwright.sync_api import sync_playwright
+
+    make_user(Role.CASHIER, username="nadia")
+    _household, card = make_shopper(budget_cents=5000)
+    code = make_ean13("54", 777)
+    make_lot(make_product(name="Riz basmati", retail_price_cents=300, price_rule="fixed", social_price_cents=90,
+                          barcode=code), 20)
+    db.session.commit()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(live_server + "/login")
+        page.fill("#username", "nadia")
+        page.fill("#password", PASSWORD)
+        page.click("main button[type=submit].primary")
+        page.goto(live_server + "/till/")
+        page.click("text=Ouvrir la caisse")
+        page.fill("#float_cents", "50,00")
+        page.click("main button[type=submit].primary")
+        page.wait_for_selector("#till[data-ready='1']")
+        screen = page.url.removeprefix(live_server)
+        assert screen.endswith("/screen")
+        page.keyboard.type(card, delay=2)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#household-ok:not([hidden])", timeout=10000)
+
+        # The worker took control and kept the page, the catalogue and the page's scripts.
+        _wait_for(page, "navigator.serviceWorker.controller")
+        _wait_for(page, f"""(async () => {{
+            const names = await caches.keys();
+            let pages = 0;
+            for (const name of names) for (const r of await (await caches.open(name)).keys()) {{
+                const path = new URL(r.url).pathname;
+                if (path === '{screen}' || path === '/api/till/catalogue') pages += 1;
+            }}
+            return pages === 2;
+        }})()""")
+        cached = _cached_paths(page)
+        assert {"/static/js/checkout/till.js", "/static/js/checkout/cart.js", "/static/js/app.js",
+                "/static/css/checkout.css"} <= cached
+        assert not any(path.startswith("/api/till/households") for path in cached)  # no household's data
+        assert "/api/till/cards-snapshot" not in cached and "/login" not in cached
+
+        context.set_offline(True)
+        page.reload()
+        page.wait_for_selector("#till[data-ready='1']", timeout=10000)
+        assert page.locator("#household-ok").is_visible()
+        page.keyboard.type(code, delay=2)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#lines .line", timeout=5000)
+        assert "Riz basmati" in page.inner_text("#lines")
+        assert page.locator("#lines .line").count() == 1
+
+        # A second reload still works offline (the cache answered; nothing was dropped by the failed refresh).
+        page.reload()
+        page.wait_for_selector("#till[data-ready='1']", timeout=10000)
+        assert page.locator("#lines .line").count() == 1
+
+        # Back online, the page comes from the network again: a closed till no longer opens from the cache.
+        context.set_offline(False)
+        assert not errors, errors
+        browser.close()
