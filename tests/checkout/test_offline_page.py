@@ -90,7 +90,8 @@ def test_the_till_reopens_offline_from_the_service_worker(app, db, live_server, 
         assert "/api/till/cards-snapshot" not in cached and "/login" not in cached
 
         context.set_offline(True)
-        page.reload()
+        response = page.reload()
+        assert response.from_service_worker
         page.wait_for_selector("#till[data-ready='1']", timeout=10000)
         assert page.locator("#household-ok").is_visible()
         page.keyboard.type(code, delay=2)
@@ -104,7 +105,75 @@ def test_the_till_reopens_offline_from_the_service_worker(app, db, live_server, 
         page.wait_for_selector("#till[data-ready='1']", timeout=10000)
         assert page.locator("#lines .line").count() == 1
 
-        # Back online, the page comes from the network again: a closed till no longer opens from the cache.
         context.set_offline(False)
         assert not errors, errors
+        browser.close()
+
+
+#: Put one sale in the till's queue (the IndexedDB store of static/js/checkout/queue.js), or empty it.
+QUEUE = """async (sale) => {
+    const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open('grocery-till-queue', 1);
+        request.onupgradeneeded = () => {
+            request.result.createObjectStore('waiting', { keyPath: 'seq', autoIncrement: true });
+            request.result.createObjectStore('sent', { keyPath: 'uuid' });
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+    });
+    await new Promise((resolve) => {
+        const store = db.transaction('waiting', 'readwrite').objectStore('waiting');
+        const request = sale ? store.add(sale) : store.clear();
+        request.onsuccess = resolve;
+    });
+    db.close();
+}"""
+
+
+def test_logout_waits_for_the_queue_then_erases_the_tablet(app, db, live_server, chromium_path):
+    """While a sale waits in the queue the logout is not sent and the page says why; once the queue is empty the
+    logout erases the worker, its caches and the storage: the checkout page no longer opens offline."""
+    from playwright.sync_api import Error, sync_playwright
+
+    make_user(Role.CASHIER, username="nadia")
+    db.session.commit()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
+        page = context.new_page()
+        page.goto(live_server + "/login")
+        page.fill("#username", "nadia")
+        page.fill("#password", PASSWORD)
+        page.click("main button[type=submit].primary")
+        page.goto(live_server + "/till/")
+        page.click("text=Ouvrir la caisse")
+        page.fill("#float_cents", "50,00")
+        page.click("main button[type=submit].primary")
+        page.wait_for_selector("#till[data-ready='1']")
+        screen = page.url
+        _wait_for(page, "navigator.serviceWorker.controller")
+        _wait_for(page, "(async () => (await caches.keys()).length >= 2)()")
+
+        page.evaluate(QUEUE, {"uuid": "5d1f0c3e-8a3b-4c55-9d0e-1b2c3d4e5f60", "state": "waiting"})
+        page.click(".usermenu summary")
+        page.click("form[data-logout] button[type=submit]")
+        page.wait_for_selector("form[data-logout] .logout-refused")
+        assert "attendent encore" in page.inner_text("form[data-logout] .logout-refused")
+        assert page.url == screen
+        assert page.evaluate("async () => (await caches.keys()).length") >= 2
+        assert page.request.get(live_server + "/till/", max_redirects=0).status == 200  # still logged in
+
+        page.evaluate(QUEUE, None)
+        with page.expect_navigation():
+            page.click("form[data-logout] button[type=submit]")
+        assert page.url.startswith(live_server + "/login")
+        assert page.evaluate("async () => (await caches.keys()).length") == 0
+        assert page.evaluate("async () => (await navigator.serviceWorker.getRegistrations()).length") == 0
+        assert page.evaluate("async () => (await indexedDB.databases()).length") == 0
+
+        context.set_offline(True)
+        with pytest.raises(Error):
+            page.goto(screen)
         browser.close()

@@ -5,8 +5,11 @@
 const script = document.querySelector("script[data-service-worker]");
 const root = document.getElementById("till");
 
+let remembered = false;
+
 function remember(worker) {
-  if (!worker) return;
+  if (!worker || remembered) return;
+  remembered = true;
   worker.postMessage({ type: "remember", urls: [location.pathname, root.dataset.catalogueUrl] });
 }
 
