@@ -2,9 +2,12 @@
 serves the page, its scripts and the catalogue from its cache, and keeps nothing else."""
 
 import pytest
+from sqlalchemy import select
 
 from grocery.auth.roles import Role
 from grocery.barcodes import make_ean13
+from grocery.checkout.models import TillSession
+from grocery.checkout.till import close_till
 from tests.factories import PASSWORD, make_lot, make_product, make_shopper, make_user
 
 pytestmark = [
@@ -41,13 +44,14 @@ def _cached_paths(page) -> set[str]:
 def test_the_till_reopens_offline_from_the_service_worker(app, db, live_server, chromium_path):
     """Open the till online, scan the card; the network drops; reload: the page, its scripts and the catalogue come
     from the worker's cache and a scan adds its line. The cache holds neither the card lookup nor any POST."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Error, sync_playwright
 
     make_user(Role.CASHIER, username="nadia")
     _household, card = make_shopper(budget_cents=5000)
     code = make_ean13("54", 777)
-    make_lot(make_product(name="Riz basmati", retail_price_cents=300, price_rule="fixed", social_price_cents=90,
-                          barcode=code), 20)
+    rice = make_product(name="Riz basmati", retail_price_cents=300, price_rule="fixed", social_price_cents=90,
+                        barcode=code)
+    make_lot(rice, 20)
     db.session.commit()
 
     with sync_playwright() as playwright:
@@ -105,7 +109,35 @@ def test_the_till_reopens_offline_from_the_service_worker(app, db, live_server, 
         page.wait_for_selector("#till[data-ready='1']", timeout=10000)
         assert page.locator("#lines .line").count() == 1
 
+        # Back online: the next opening takes the page and the catalogue from the network and refreshes the copies.
         context.set_offline(False)
+        rice.name = "Riz basmati complet"
+        db.session.commit()
+        page.reload()
+        page.wait_for_selector("#till[data-ready='1']", timeout=10000)
+        _wait_for(page, """(async () => {
+            for (const name of await caches.keys()) {
+                const copy = await (await caches.open(name)).match('/api/till/catalogue', { ignoreVary: true });
+                if (copy && (await copy.text()).includes('Riz basmati complet')) return true;
+            }
+            return false;
+        })()""")
+
+        # The till closed meanwhile: the server sends the page elsewhere and the worker drops its copy.
+        till = db.session.scalars(select(TillSession)).one()
+        close_till(till.opened_by, till, counted_cents=5000)
+        db.session.commit()
+        page.goto(live_server + screen)
+        assert page.url == live_server + "/till/"
+        _wait_for(page, f"""(async () => {{
+            for (const name of await caches.keys()) {{
+                if (await (await caches.open(name)).match('{screen}')) return false;
+            }}
+            return true;
+        }})()""")
+        context.set_offline(True)
+        with pytest.raises(Error):
+            page.goto(live_server + screen)
         assert not errors, errors
         browser.close()
 
