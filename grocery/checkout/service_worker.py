@@ -15,7 +15,7 @@ from grocery.checkout import bp
 
 #: The static files of the checkout screen, as globs under static/: its scripts, styles, icon and vendored libraries.
 TILL_STATIC = ("js/checkout/*.js", "js/app.js", "js/menu.js", "css/app.css", "css/checkout.css", "img/favicon.svg",
-               "vendor/*/*.js")
+               "vendor/*/*.js", "sounds/*")
 WORKER = "js/checkout/sw.js"
 
 
