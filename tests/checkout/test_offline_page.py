@@ -209,3 +209,41 @@ def test_logout_waits_for_the_queue_then_erases_the_tablet(app, db, live_server,
         with pytest.raises(Error):
             page.goto(screen)
         browser.close()
+
+
+def test_one_checkout_page_is_kept_per_tablet(app, db, live_server, chromium_path):
+    """A coordinator opens the page of Caisse 1, then that of Caisse 2 on the same tablet: only the page of Caisse 2
+    stays in the worker's cache (the other till session's page, with its holder's name, is dropped)."""
+    from playwright.sync_api import sync_playwright
+
+    from grocery.settings.services import update_settings
+    from tests.factories import make_till
+
+    update_settings(None, {"checkout.till_names": "Caisse 1\nCaisse 2"})
+    coordinator = make_user(Role.COORDINATOR, username="claire")
+    first = make_till(coordinator, till_name="Caisse 1")
+    second = make_till(till_name="Caisse 2")
+    db.session.commit()
+    first_screen, second_screen = f"/till/sessions/{first.id}/screen", f"/till/sessions/{second.id}/screen"
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
+        page = context.new_page()
+        page.goto(live_server + "/login")
+        page.fill("#username", "claire")
+        page.fill("#password", PASSWORD)
+        page.click("main button[type=submit].primary")
+        page.goto(live_server + first_screen)
+        page.wait_for_selector("#till[data-ready='1']")
+        _wait_for(page, "navigator.serviceWorker.controller")
+        _wait_for(page, f"(async () => {{ for (const n of await caches.keys()) "
+                        f"if (await (await caches.open(n)).match('{first_screen}')) return true; return false; }})()")
+        page.goto(live_server + second_screen)
+        page.wait_for_selector("#till[data-ready='1']")
+        _wait_for(page, f"(async () => {{ for (const n of await caches.keys()) "
+                        f"if (await (await caches.open(n)).match('{second_screen}')) return true; return false; }})()")
+        cached = _cached_paths(page)
+        assert second_screen in cached and first_screen not in cached
+        browser.close()

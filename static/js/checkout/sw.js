@@ -3,7 +3,8 @@
 //
 // - The checkout page (/till/sessions/<id>/screen) and the catalogue (GET /api/till/catalogue): network first, the
 //   cached copy when the network fails or is slower than NETWORK_TIMEOUT_MS; every answer of the network refreshes
-//   the copy. A redirect (till closed, logged out, handed over), a 401 or a 403 removes it.
+//   the copy. A redirect (till closed, logged out, handed over), a 401 or a 403 removes it. One checkout page is
+//   kept: opening another till session's page online drops the previous one.
 // - The scripts, styles, icon and vendored libraries: kept at install, served from the cache and refreshed behind
 //   (stale-while-revalidate).
 // - Nothing else: never a POST, never another page, never a household's data (the card lookups and the cards
@@ -69,6 +70,12 @@ async function refresh(request, key) {
   const response = await fetch(request);
   if (storable(response)) {
     const cache = await caches.open(PAGES_CACHE);
+    if (isScreen(new URL(key))) {
+      // One checkout page per tablet: the page of another till session (another cashier's) goes.
+      for (const kept of await cache.keys()) {
+        if (isScreen(new URL(kept.url)) && pageKey(new URL(kept.url)) !== key) await cache.delete(kept);
+      }
+    }
     await cache.put(key, response.clone());
   } else if (refused(response)) {
     await forget(response.status === 401 || (response.redirected && new URL(response.url).pathname === CONFIG.login)
