@@ -17,6 +17,9 @@ if ("serviceWorker" in navigator && window.isSecureContext && script && root) {
   const controlled = Boolean(navigator.serviceWorker.controller);
   navigator.serviceWorker.register(script.dataset.serviceWorker, { scope: script.dataset.scope })
     .catch(() => null); // offline: the worker already installed keeps serving; checked again at the next opening
+  // Ask the browser not to evict this site's storage under disk pressure (the page's copy, the queue of sales):
+  // Chromium grants it from its own signals, without asking the cashier.
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => null);
   if (!controlled) {
     navigator.serviceWorker.ready.then((registration) => remember(registration.active));
     navigator.serviceWorker.addEventListener("controllerchange", () => remember(navigator.serviceWorker.controller));
