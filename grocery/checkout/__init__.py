@@ -17,6 +17,6 @@ register(
                help=_l("At closing, a difference larger than this needs a note."), min=0),
 )
 
-from grocery.checkout import demo, views  # noqa: E402,F401
+from grocery.checkout import demo, service_worker, views  # noqa: E402,F401
 
 register_nav("checkout.index", _l("Till"), {Role.CASHIER, *MANAGERS}, order=20)

@@ -114,16 +114,60 @@ SCHEMAS: dict[str, dict] = {
                                "left_label": {"type": "string"}}}},
         },
     },
+    "QuotaRule": {
+        "type": "object",
+        "description": "A quota rule in force: on one product (its base units), or on a category (the pieces of its "
+                       "products sold by the piece, all together).",
+        "required": ["kind", "id", "name", "unit", "period"],
+        "additionalProperties": False,
+        "properties": {"kind": {"type": "string", "enum": ["product", "category"]}, "id": _INTEGER,
+                       "name": {"type": "string"}, "unit": {"type": "string"},
+                       "period": {"type": "string", "enum": ["week", "month"]}},
+    },
+    "SnapshotCard": {
+        "type": "object",
+        "description": "A card of the snapshot: the till summary (Household) and, on each quota, the rule it is and "
+                       "what the household took in its period; never social data.",
+        "required": ["card_code", "display_name", "eligible", "reason", "valid_until", "budget_left_cents",
+                     "proxies", "quotas"],
+        "additionalProperties": False,
+        "properties": {
+            "card_code": {"type": "string"},
+            "display_name": {"type": ["string", "null"]},
+            "eligible": {"type": "boolean"},
+            "reason": {"type": ["string", "null"]},
+            "valid_until": {"type": ["string", "null"], "format": "date"},
+            "budget_left_cents": {"type": ["integer", "null"]},
+            "proxies": {"type": "array", "items": {"type": "string"}},
+            "quotas": {"type": "array", "items": {
+                "type": "object",
+                "required": ["kind", "id", "name", "unit", "period", "limit", "used", "left", "left_label"],
+                "additionalProperties": False,
+                "properties": {"kind": {"type": "string", "enum": ["product", "category"]}, "id": _INTEGER,
+                               "name": {"type": "string"}, "unit": {"type": "string"},
+                               "period": {"type": "string", "enum": ["week", "month"]},
+                               "limit": _INTEGER, "used": _INTEGER, "left": _INTEGER,
+                               "left_label": {"type": "string"}}}},
+        },
+    },
     "CardsSnapshot": {
         "type": "object",
-        "description": "The cards valid today, each with the till summary and nothing more; erase it at close.",
-        "required": ["day", "expires_at", "cards"],
+        "description": "The cards valid today, each with the till summary and what the till needs to apply the "
+                       "quota rules offline, nothing more; erase it at close.",
+        "required": ["day", "expires_at", "quota_rules", "quota_periods", "cards"],
         "additionalProperties": False,
         "properties": {
             "day": {"type": "string", "format": "date"},
             "expires_at": {"type": "string", "format": "date-time",
                            "description": "The end of the local day: the snapshot is no longer valid after it."},
-            "cards": {"type": "array", "items": {"allOf": [_ref("Household"), {"required": ["quotas"]}]}},
+            "quota_rules": {"type": "array", "items": _ref("QuotaRule"),
+                            "description": "Every rule in force: one missing from a card's quotas is scaled to 0 by "
+                                           "the household's composition (it may take none)."},
+            "quota_periods": {"type": "object", "additionalProperties": {
+                "type": "object", "required": ["start", "end"], "additionalProperties": False,
+                "properties": {"start": {"type": "string", "format": "date"},
+                               "end": {"type": "string", "format": "date"}}}},
+            "cards": {"type": "array", "items": _ref("SnapshotCard")},
         },
     },
     "Quote": {

@@ -222,3 +222,26 @@ def test_user_language_preference_applies(client, db, login):
     """Does a user who prefers English see the app in English?"""
     login(Role.ADMIN, preferred_language="en")
     assert "Accounts" in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_logout_erases_what_the_browser_kept(client, db):
+    """Does the logout tell the browser to erase its cache and the site's storage (the till's service worker and
+    caches, the cards snapshot), and does no other answer say so (a login, a page)?"""
+    make_user(Role.CASHIER, username="nadia")
+    db.session.commit()
+    login = _login(client, "nadia", PASSWORD)
+    assert "Clear-Site-Data" not in login.headers
+    assert "Clear-Site-Data" not in client.get("/till/").headers
+    response = client.post("/logout", data={"csrf_token": client.csrf_token()})
+    assert response.status_code == 302 and response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get("/till/").status_code == 302
+
+
+def test_a_refused_logout_erases_nothing(client, db):
+    """A logout without its CSRF token is refused and tells the browser to erase nothing."""
+    make_user(Role.CASHIER, username="nadia")
+    db.session.commit()
+    _login(client, "nadia", PASSWORD)
+    response = client.post("/logout", data={})
+    assert response.status_code == 400 and "Clear-Site-Data" not in response.headers
+    assert client.get("/till/").status_code == 200

@@ -84,6 +84,7 @@ EXPECTED: dict[str, object] = {
     "checkout.offline_sales": MANAGERS,
     "checkout.offline_sale_reviewed": MANAGERS,
     "checkout.screen": TILL,
+    "checkout.service_worker": PUBLIC,
     "checkout.receipt": TILL,
     "checkout.receipt_printed": TILL,
     "checkout.sale": TILL,
