@@ -283,18 +283,11 @@ def test_a_refusal_while_online_is_shown_and_a_cut_sale_waits_until_the_close_se
         assert "1 vente faite hors ligne est encore sur cette tablette" in _text(page, "#close-queue")
         assert page.locator("#close-form button[type=submit]").is_disabled()
         _shots(page, "close-waiting", scrolls=True)
-        alerts = []
-        def refuse(dialog):
-            alerts.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", refuse)
         page.click(".usermenu summary")
         page.click("form[action$='/logout'] button")
-        page.wait_for_timeout(300)
-        assert alerts and "attendent encore d'être envoyées" in alerts[0]  # no logout while a sale waits
+        page.wait_for_selector("form[action$='/logout'] .logout-refused")  # no logout while a sale waits
+        assert "attendent encore d'être envoyées" in _text(page, "form[action$='/logout'] .logout-refused")
         assert page.url.endswith("/close")
-        page.remove_listener("dialog", refuse)
         page.on("dialog", lambda dialog: dialog.accept())  # "Record this count and close the till?"
         assert db.session.scalar(select(func.count()).select_from(Sale)) == 0
 
@@ -322,9 +315,8 @@ def test_a_refusal_while_online_is_shown_and_a_cut_sale_waits_until_the_close_se
 
 
 def test_the_till_reloaded_offline_keeps_selling(app, db, live_server, chromium_path):
-    """The till page reloaded without the network (served by the service worker, branch offline-sw): the card is
-    checked from the snapshot, counting the sale already waiting; both sales are sent once back online. Skipped
-    until the service worker controls the page (to be completed at merge)."""
+    """The till page reloaded without the network (served by the service worker): the card is checked from the
+    snapshot, counting the sale already waiting; both sales are sent once back online."""
     from grocery.checkout.models import Sale
 
     make_user(Role.CASHIER, username="nadia")
@@ -333,12 +325,7 @@ def test_the_till_reloaded_offline_keeps_selling(app, db, live_server, chromium_
     db.session.commit()
 
     with _till(live_server, chromium_path) as (context, page, errors):
-        for _ in range(50):
-            if page.evaluate("() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"):
-                break
-            page.wait_for_timeout(100)
-        else:
-            pytest.skip("no service worker controls the till page yet (branch offline-sw)")
+        _wait_for(page, "Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)")
 
         context.set_offline(True)
         _sell(page, card, [rice, rice], "6,00 €")

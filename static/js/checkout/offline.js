@@ -256,7 +256,8 @@ export class TillOffline {
 }
 
 /** Logging out from a till page: never while sales wait (they would stay on the tablet, unsent, and the server's
- * answer to a logout clears the site's data); the cards snapshot is erased first. */
+ * answer to a logout clears the site's data: the page says why, as every page does, static/js/app.js); the cards
+ * snapshot is erased first (also where the browser does not honour Clear-Site-Data: plain HTTP). */
 export function guardLogout(queue, message) {
   for (const form of document.querySelectorAll('form[action$="/logout"]')) {
     form.addEventListener("submit", async (event) => {
@@ -264,7 +265,7 @@ export function guardLogout(queue, message) {
       event.stopImmediatePropagation();
       try {
         if ((await queue.count()) > 0) {
-          window.alert(message);
+          refuseLogout(form, form.dataset.pendingMessage || message);
           return;
         }
         await eraseCardsSnapshot();
@@ -274,4 +275,15 @@ export function guardLogout(queue, message) {
       form.submit();
     });
   }
+}
+
+function refuseLogout(form, message) {
+  let shown = form.querySelector(".logout-refused");
+  if (!shown) {
+    shown = document.createElement("p");
+    shown.className = "flash flash-warning logout-refused";
+    shown.setAttribute("role", "alert");
+    form.prepend(shown);
+  }
+  shown.textContent = message;
 }
