@@ -2,7 +2,7 @@
 
 A lot with a best-before date stays sellable until best_before_on + the grace days of its product's category
 (ProductCategory.ddm_grace_days, else the setting stock.ddm_grace_days). From the next day (Lot.ddm_hold_from) the
-till does not sell it (services._sellable) until a stock manager decides:
+till does not sell it (services.ledger._sellable) until a stock manager decides:
 - sell: sellable again until a date (it waits again the day after) or for good;
 - give: the lot leaves the stock as goods given away (to another association, a soup kitchen...), an "adjustment"
   movement with the reason "given" and the recipient. Chosen over a free distribution at the till: the till's

@@ -160,3 +160,15 @@ def test_closing_a_household_stops_its_card(db):
     hs.close_household(None, household)
     assert household.status == "closed" and household.active_card is None
     assert hs.eligibility_on(household, local_today()).reason_code == "household_closed"
+
+
+def test_references_go_on_past_9999_in_a_year(db):
+    """After M-2026-9999 (the highest as text too), is the next reference M-2026-10000, then M-2026-10001? Yes:
+    the last is the longest, then the highest (a 6,667-household import reaches it in a year)."""
+    year = local_today().year
+    household = make_household()
+    household.reference = f"M-{year}-9999"
+    db.session.flush()
+    assert hs.next_reference(year) == f"M-{year}-10000"
+    assert make_household().reference == f"M-{year}-10000"
+    assert hs.next_reference(year) == f"M-{year}-10001"

@@ -227,9 +227,11 @@ def check_duplicates(person: dict, *, household_id: int | None, confirm: bool,
 
 
 def next_reference(year: int) -> str:
-    """The next free household reference of a year: M-2026-0001, M-2026-0002, ..."""
+    """The next free household reference of a year: M-2026-0001, M-2026-0002, ... M-2026-9999, M-2026-10000 (the
+    last is the longest, then the highest: as text, M-2026-9999 sorts after M-2026-10000)."""
     prefix = f"M-{year}-"
-    last = db.session.scalar(select(func.max(Household.reference)).where(Household.reference.like(prefix + "%")))
+    last = db.session.scalar(select(Household.reference).where(Household.reference.like(prefix + "%"))
+                             .order_by(func.length(Household.reference).desc(), Household.reference.desc()).limit(1))
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{number:04d}"
 
