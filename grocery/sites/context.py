@@ -53,8 +53,8 @@ def current_site_id(connection=None) -> int:
         return override
     if has_app_context() and (cached := g.get(_G_KEY)) is not None:
         return cached
-    site_id = _resolve(connection if connection is not None else db.session.connection())
-    if has_app_context():
+    site_id, made = _resolve(connection if connection is not None else db.session.connection())
+    if has_app_context() and not made:  # a site made just now may still be rolled back with its transaction
         setattr(g, _G_KEY, site_id)
     return site_id
 
@@ -70,16 +70,19 @@ def site_default(context) -> int:
     return current_site_id(context.connection)
 
 
-def _resolve(connection) -> int:
+def _resolve(connection) -> tuple[int, bool]:
+    """(the current site's id, whether it was made just now)."""
     from grocery.sites.services import create_first_site, site_ids_for
 
     active = list(connection.execute(select(Site.id).where(Site.is_active.is_(True)).order_by(Site.id)).scalars())
     if not active:
+        if connection.execute(select(Site.id).limit(1)).first() is not None:
+            raise NoSite(_l("Your account works at no open site: ask an administrator."))
         # A database made from the models (tests, benchmarks) rather than by the migrations, which make the first
         # site: it gets it now, as the migration would have made it.
-        return create_first_site(connection)
+        return create_first_site(connection), True
     if len(active) == 1:
-        return active[0]
+        return active[0], False
     if has_request_context():
         from flask_login import current_user
 
@@ -88,5 +91,5 @@ def _resolve(connection) -> int:
             if not allowed:
                 raise NoSite(_l("Your account works at no open site: ask an administrator."))
             chosen = session.get(SESSION_KEY)
-            return chosen if chosen in allowed else allowed[0]
-    return active[0]
+            return (chosen if chosen in allowed else allowed[0]), False
+    return active[0], False

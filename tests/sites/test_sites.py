@@ -7,6 +7,7 @@ import pytest
 from flask import session
 from flask_login import login_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import StatementError
 
 from grocery.audit.models import AuditEvent
 from grocery.auth.roles import Role
@@ -46,6 +47,16 @@ def test_first_site_comes_from_the_organisation_settings(db):
                                                                    "5000", "Namur")
     assert db.session.scalar(select(func.count(Site.id))) == 1
     assert not has_several_sites()
+    # Once the installation has a site, none is made again: with every site closed, writing is refused.
+    site.is_active = False
+    db.session.flush()
+    forget_current_site()
+    with pytest.raises(NoSite):
+        current_site_id()
+    with pytest.raises(StatementError) as refused:  # raised by the column default, inside the flush
+        make_lot(quantity=1)
+    assert isinstance(refused.value.orig, NoSite)
+    db.session.rollback()
 
 
 def test_create_site_refuses_a_blank_or_taken_name_and_a_bad_postcode(db):
