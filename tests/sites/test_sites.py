@@ -2,6 +2,7 @@
 writers that put each row of a site-owned table on its site."""
 
 import uuid
+from datetime import time, timedelta
 
 import pytest
 from flask import session
@@ -25,7 +26,9 @@ from grocery.stock.services import add_donation_line, confirm_donation, ledger_m
 from grocery.timeutil import local_today
 from grocery.volunteers.models import DaySheet
 from grocery.volunteers.services.attendance import validate_day
-from tests.factories import make_donor, make_lot, make_product, make_shopper, make_user
+from grocery.volunteers.services.planning import create_template, generate_shifts
+from grocery.volunteers.workshops import create_workshop
+from tests.factories import make_activity, make_donor, make_lot, make_product, make_shopper, make_user
 
 
 def _first_site(db) -> Site:
@@ -183,3 +186,23 @@ def test_writers_put_each_row_on_its_site(db):
     assert {kind for kind, _site, _lot in moved} >= {"receipt", "sale", "return"}
     assert ledger_mismatches() == []
     assert db.session.scalar(select(func.count(DaySheet.id))) == 1
+
+
+def test_shifts_generated_from_a_slot_are_held_at_its_site(db):
+    """A weekly slot of site B gives shifts at site B, whatever the current site when they are generated; a
+    workshop and a slot made without a site go to the current one."""
+    admin = make_user(Role.ADMIN)
+    site_a = _first_site(db)
+    site_b = create_site(admin, name="Antenne B")
+    activity = make_activity()
+    with using_site(site_b.id):
+        slot_b = create_template(admin, weekday=0, start_time=time(9, 0), end_time=time(12, 0), activity=activity,
+                                 capacity=2)
+    slot_a = create_template(admin, weekday=0, start_time=time(13, 0), end_time=time(16, 0), activity=activity,
+                             capacity=2)
+    monday = local_today() + timedelta(days=7 - local_today().weekday())
+    shifts = generate_shifts(admin, monday, monday)
+    assert sorted((shift.template_id, shift.site_id) for shift in shifts) == sorted(
+        [(slot_b.id, site_b.id), (slot_a.id, site_a.id)])
+    assert (slot_a.site_id, slot_b.site_id) == (site_a.id, site_b.id)
+    assert create_workshop(admin, title="Cuisine").site_id == site_a.id
