@@ -128,7 +128,8 @@ def confirm_donation(actor, donation: Donation) -> list[Lot]:
     lots = []
     grace = grace_days_by_category()
     for line in donation.lines:
-        lot = Lot(product_id=line.product_id, donation_id=donation.id, source=donation.donor.kind,
+        lot = Lot(site_id=donation.site_id, product_id=line.product_id, donation_id=donation.id,
+                  source=donation.donor.kind,
                   received_on=donation.received_on, use_by_on=line.use_by_on, best_before_on=line.best_before_on,
                   lot_number=line.lot_number, quantity_received=line.quantity, quantity_on_hand=0,
                   unit_cost_cents=line.unit_cost_cents,
