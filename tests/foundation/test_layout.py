@@ -118,3 +118,41 @@ def test_the_menu_folds_into_one_button_on_a_phone(app, db, live_server, browser
     page.set_viewport_size({"width": 1024, "height": 768})
     assert not toggle.is_visible() and nav.is_visible()
     page.context.close()
+
+
+#: The open user menu and everything in it: the left and right edges of each visible box.
+USER_MENU_BOXES = """() => [...document.querySelectorAll('.usermenu-panel, .usermenu-panel *')]
+  .filter((node) => node.getClientRects().length)
+  .map((node) => { const box = node.getBoundingClientRect();
+                   return [node.tagName + '.' + node.className, Math.round(box.left), Math.round(box.right)]; })"""
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_the_open_user_menu_fits_a_phone(app, db, live_server, browser, language):
+    """At 390x844, the menu opened and then the user menu (role, password, the language buttons, log out): nothing
+    sticks out of the window, the page does not scroll sideways, and every button of the panel is a finger's size;
+    Escape closes the user menu, then the menu."""
+    from tests.factories import make_user
+
+    user = make_user(Role.SOCIAL_WORKER, display_name="Marie-Françoise Vandenbroucke-Delvaux",
+                     preferred_language=language)
+    db.session.commit()
+    page = _log_in(browser, live_server, user, 390, 844)
+    assert page.locator("html").get_attribute("lang") == language
+    page.locator(".menu-toggle").click()
+    page.locator(".usermenu summary").click()
+    assert page.locator(".usermenu-panel").is_visible()
+    assert page.locator(".usermenu-panel .language-switch button").count() >= 2
+    outside = [(name, left, right) for name, left, right in page.evaluate(USER_MENU_BOXES)
+               if left < 0 or right > 390]
+    assert outside == []
+    assert page.evaluate(WIDTHS) == [390, 390]
+    summary = page.locator(".usermenu summary").bounding_box()
+    assert summary["x"] >= 0 and summary["x"] + summary["width"] <= 390
+    for index in range(page.locator(".usermenu-panel .button").count()):
+        assert page.locator(".usermenu-panel .button").nth(index).bounding_box()["height"] >= 48
+    page.keyboard.press("Escape")  # the user menu closes first, then the menu
+    assert not page.locator(".usermenu-panel").is_visible() and page.locator(".mainnav").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator(".mainnav").is_visible()
+    page.context.close()
