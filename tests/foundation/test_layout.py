@@ -156,3 +156,31 @@ def test_the_open_user_menu_fits_a_phone(app, db, live_server, browser, language
     page.keyboard.press("Escape")
     assert not page.locator(".mainnav").is_visible()
     page.context.close()
+
+
+#: The width of the rows of the table placed directly in the page (a table displayed as a block box is as wide as
+#: the page while its rows shrink to their content), and that of the page's content box.
+TABLE_AND_PAGE = """() => { const main = document.querySelector('main.page'), style = getComputedStyle(main);
+  return [document.querySelector('main.page > table.table tr').getBoundingClientRect().width,
+          main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)]; }"""
+
+
+def test_a_table_placed_in_the_page_takes_its_width(app, db, live_server, browser):
+    """The stock list with one short row: at 1024 and 1280 px the table spans the page (its columns share the
+    width); on a 390 px phone the table is no wider than the screen and the page does not scroll sideways."""
+    from tests.factories import make_lot, make_product, make_user
+
+    user = make_user(Role.STOCK_MANAGER)
+    make_lot(make_product(name="Riz"), 3)
+    db.session.commit()
+    page = _log_in(browser, live_server, user, 1024, 768)
+    for width, height in ((1024, 768), (1280, 800)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(live_server + "/stock/")
+        table, content = page.evaluate(TABLE_AND_PAGE)
+        assert abs(table - content) <= 1, (width, table, content)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/stock/")
+    table, content = page.evaluate(TABLE_AND_PAGE.replace("table.table tr", "table.table"))
+    assert table <= content and page.evaluate(WIDTHS) == [390, 390]  # its rows scroll inside it
+    page.context.close()
