@@ -477,9 +477,10 @@ def _check_new_product_line(donation: Donation, form) -> None:
     errors.raise_if_any()
 
 
-def _line_values(donation: Donation, product: Product, form) -> dict:
-    """The quantity, measure and cost price typed on a reception line, parsed; when one cannot be read, the
-    service's checks of the others run too, so that every wrong field shows at once. Writes nothing."""
+def _line_values(donation: Donation, product: Product, form, *, check: bool = False) -> dict:
+    """The quantity, measure and cost price typed on a reception line, parsed; when one cannot be read (or with
+    `check`, when the form refused another field), the service's checks of the others run too, so that every wrong
+    field shows at once. Writes nothing."""
     errors = FieldErrors()
     values: dict = {"quantity": None, "measure": None, "unit_cost_cents": None}
     with errors.collect():
@@ -489,7 +490,7 @@ def _line_values(donation: Donation, product: Product, form) -> dict:
     with errors.collect():
         values["unit_cost_cents"] = parse_money(form.unit_cost.data, field="unit_cost") if form.unit_cost.data \
             else None
-    if errors:
+    if errors or check:
         others = FieldErrors()
         if not ({"quantity", "measure"} & set(errors.errors)):
             with others.collect():
@@ -518,7 +519,7 @@ def reception_line(donation_id: int):
         if product is None and new_code:
             add_service_errors(form, lambda: _check_new_product_line(donation, form))
         elif product is not None:
-            add_service_errors(form, lambda: _line_values(donation, product, form))
+            add_service_errors(form, lambda: _line_values(donation, product, form, check=True))
         return _render_reception(donation, form, product=product, new_code=new_code, status=422)
     try:
         if product is None:

@@ -136,3 +136,16 @@ def test_an_empty_donor_form_with_a_wrong_type_shows_both(db, client, login):
     assert response.status_code == 422
     assert invalid_fields(response) == ["name", "kind"]
     assert _count(db, Donor) == 0
+
+
+def test_a_line_with_a_wrong_date_still_shows_its_zero_quantity(db, client, login):
+    """The form refuses the date itself; the service's check of the quantity runs too."""
+    login(Role.STOCK_MANAGER)
+    product = make_product()
+    donation = start_donation(None, make_donor(kind="food_bank"), local_today())
+    db.session.commit()
+    response = client.post_form(f"/stock/receptions/{donation.id}/lines",
+                                {"product_id": product.id, "quantity": "0", "use_by_on": "31/02/2026"})
+    assert response.status_code == 422
+    assert invalid_fields(response) == ["quantity", "use_by_on"]
+    assert _count(db, DonationLine) == 0
