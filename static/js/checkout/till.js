@@ -23,10 +23,11 @@ const root = document.getElementById("till");
 const cfg = root.dataset;
 const T = JSON.parse(cfg.i18n);
 function t(key, values = {}) { return fill(T[key] || key, values); }
+const kilos = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 }); // made once: toLocaleString makes one a call
 function quantityLabel(line) {
   if (line.unit === "piece") return String(line.quantity);
   const unit = line.unit === "kg" ? "kg" : "l";
-  return (line.quantity / 1000).toLocaleString(locale, { maximumFractionDigits: 3 }) + " " + unit;
+  return kilos.format(line.quantity / 1000) + " " + unit;
 }
 
 const cart = new Cart(cfg.sessionId);
