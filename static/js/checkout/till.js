@@ -231,7 +231,12 @@ let drawnWithQuote = false; // some line drawn shows the quote's price: a change
 /** Highlight the line just added or changed and bring it into view (the layout this takes is the new line's only:
  * the others are left as they are). */
 function showChanged(item) {
-  if (highlighted && highlighted !== item) highlighted.classList.remove("changed");
+  if (highlighted && highlighted !== item && highlighted.classList.contains("changed")) {
+    // At once, as when the whole cart was drawn again (the fading is for the line left alone); a line that changes
+    // again is drawn anew, so this one is never highlighted again.
+    highlighted.style.transition = "none";
+    highlighted.classList.remove("changed");
+  }
   highlighted = item;
   item.scrollIntoView({ block: "nearest" });
   clearTimeout(highlightTimer);
