@@ -3,12 +3,13 @@ consolidated figures are the sums of the sites' for amounts and quantities, and 
 selector and the refusals of the pages."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from grocery.auth.roles import Role
-from grocery.reports.services import activity_report, preset_period, programme_report
+from grocery.reports.services import Period, activity_report, preset_period, programme_report
 from grocery.sites.context import current_site_id, using_site
 from grocery.sites.services import create_site, grant_site_role
 from tests.factories import make_report_scenario, make_user
@@ -38,7 +39,10 @@ def _two_sites(db):
 
 
 def _period(scenario):
-    return preset_period("this_month", scenario["today"])
+    """This month, and the last one when today is its first day: site B's shift is held the day before A's (a day
+    counts as validated whatever the site)."""
+    month = preset_period("this_month", scenario["today"])
+    return Period(preset_period("this_month", scenario["today"] - timedelta(days=1)).start, month.end)
 
 
 def _additive(report: dict) -> dict:
@@ -254,3 +258,20 @@ def test_the_statements_of_a_scoped_page_do_not_grow_with_the_data(client, db, l
     make_report_scenario(households=5)
     db.session.commit()
     assert counts() == small
+
+
+def test_the_dashboard_of_a_site_counts_its_own_till_and_sales(db):
+    """Do the dashboard's till, month and chart figures of a site count that site's sales and open tills only?"""
+    from grocery.reports.services import dashboard
+
+    site_a, site_b, a, b = _two_sites(db)
+    day = a["today"]
+    boards = {site: dashboard(day, sites=(site,)) for site in (site_a, site_b)}
+    everything = dashboard(day)
+    assert boards[site_a]["till"]["open_tills"] == 0  # A's till was closed, B's is open
+    assert boards[site_b]["till"]["open_tills"] == everything["till"]["open_tills"] == 1
+    for key in ("visits", "paid_cents"):
+        assert everything["month"][key] == boards[site_a]["month"][key] + boards[site_b]["month"][key] > 0
+        assert boards[site_a]["month"][key] and boards[site_b]["month"][key]
+    assert everything["daily"][-1][1] == boards[site_a]["daily"][-1][1] + boards[site_b]["daily"][-1][1]
+    assert boards[site_b]["month"]["visits"] == activity_report(_period(b), (site_b,))["sales"]["visits"]
