@@ -39,14 +39,18 @@ def csv_response(rows: list[list], filename: str) -> Response:
                              "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _period_rows(title: str, period) -> list[list]:
-    return [[title], [_("From"), format_local_date(period.start), _("To"), format_local_date(period.end)], []]
+def _period_rows(title: str, period, scope_label: str = "") -> list[list]:
+    """The title, the scope (the site or "all sites", only on an installation with several) and the period."""
+    rows = [[title]]
+    if scope_label:
+        rows.append([_("Site"), scope_label])
+    return [*rows, [_("From"), format_local_date(period.start), _("To"), format_local_date(period.end)], []]
 
 
-def activity_rows(report: dict) -> list[list]:
+def activity_rows(report: dict, scope_label: str = "") -> list[list]:
     """The activity report as CSV rows: one block per table, separated by an empty row."""
     sales, persons = report["sales"], report["persons"]
-    rows = _period_rows(_("Activity report"), report["period"])
+    rows = _period_rows(_("Activity report"), report["period"], scope_label)
     rows += [[_("Figure"), _("Value")],
              [_("Households served"), sales["households"]],
              [_("Persons reached"), persons["total"]],
@@ -86,8 +90,8 @@ def hours(minutes: int) -> str:
     return euros(round(minutes * 100 / 60))
 
 
-def programme_rows(report: dict) -> list[list]:
-    rows = _period_rows(_("FEAD / FSE+ programme report"), report["period"])
+def programme_rows(report: dict, scope_label: str = "") -> list[list]:
+    rows = _period_rows(_("FEAD / FSE+ programme report"), report["period"], scope_label)
     rows += [[_("Households reached"), report["households"]], [_("Persons reached"), report["persons"]["total"]],
              *[[band, count] for band, count in report["persons"]["bands"].items()], []]
     rows.append([_("Product"), _("Unit"), _("Received"), _("Distributed"), _("Wasted"), _("In stock"),

@@ -12,15 +12,21 @@ Rules shared by every report:
   goods (lots with a cost price, purchases) at their cost price; values distributed are the retail reference values
   written on the sale lines, net of refunds;
 - persons reached are the distinct members (by member id) of the households served, present in the household
-  during the period, with their age on the last day of the period.
+  during the period, with their age on the last day of the period;
+- a report's scope (`sites`): a tuple of site ids (the report of those sites: their sales, their stock movements
+  and lots, their shifts and workshops) or None (the whole installation, consolidated). The scope is a condition of
+  the same statements, never an extra one; households and persons are distinct counts over the scope (a household
+  that shopped at two sites counts once in the consolidated report), while amounts, quantities and visits of the
+  consolidated report are the sums of the sites'.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select, true
 
 from grocery.errors import ValidationError
 from grocery.extensions import db
@@ -38,6 +44,8 @@ PRESET_LABELS = {
     "this_year": _l("This year"),
     "last_year": _l("Last year"),
 }
+#: A report's scope: the ids of its sites, or None for the whole installation.
+Sites = Sequence[int] | None
 #: Longest period a report accepts (days), so that a typing mistake does not scan a century of data.
 MAX_PERIOD_DAYS = 3700
 
@@ -175,7 +183,7 @@ def _pieces(quantity, product):
 def _priced_cents(quantity, product, price):
     """Value of a quantity at a price per piece / kg / litre (pieces x price, or grams x price per kg / 1000,
     rounded half up)."""
-    return case((product.unit_kind == "piece", quantity * price), else_=(2 * quantity * price + 1000) / 2000)
+    return case((product.unit_kind == "piece", quantity * price), else_=(2 * quantity * price + 1000) // 2000)
 
 
 def _stock_value_cents(quantity, product, lot):
@@ -188,21 +196,29 @@ def _int(value) -> int:
     return int(value or 0)
 
 
-def _completed_sales_in(period: Period):
+def _in_sites(column, sites: Sites):
+    """The condition that `column` (a site_id) is one of the scope's sites (always true for the installation)."""
+    return true() if sites is None else column.in_(list(sites))
+
+
+def _completed_sales_in(period: Period, sites: Sites = None):
     from grocery.checkout.models import Sale
 
     start, end = period.bounds
-    return and_(Sale.status == "completed", Sale.created_at >= start, Sale.created_at < end)
+    return and_(Sale.status == "completed", Sale.created_at >= start, Sale.created_at < end,
+                _in_sites(Sale.site_id, sites))
 
 
-def _moved_in(period: Period, kind: str):
+def _moved_in(period: Period, kind: str, sites: Sites = None):
     from grocery.stock.models import Lot, StockMovement
 
     if kind == "receipt":
         # A reception counts on its received date (the query joins Lot), not when it was confirmed.
-        return and_(StockMovement.kind == kind, Lot.received_on >= period.start, Lot.received_on <= period.end)
+        return and_(StockMovement.kind == kind, Lot.received_on >= period.start, Lot.received_on <= period.end,
+                    _in_sites(StockMovement.site_id, sites))
     start, end = period.bounds
-    return and_(StockMovement.kind == kind, StockMovement.occurred_at >= start, StockMovement.occurred_at < end)
+    return and_(StockMovement.kind == kind, StockMovement.occurred_at >= start, StockMovement.occurred_at < end,
+                _in_sites(StockMovement.site_id, sites))
 
 
 @dataclass
@@ -223,12 +239,12 @@ class Quantities:
 # Activity report
 # --------------------------------------------------------------------------------------------------------------
 
-def sales_summary(period: Period) -> dict:
+def sales_summary(period: Period, sites: Sites = None) -> dict:
     """Households served (distinct), visits (sales), amount paid, retail value distributed and savings, net of
     refunds. Two statements."""
     from grocery.checkout.models import Sale, SaleRefund
 
-    condition = _completed_sales_in(period)
+    condition = _completed_sales_in(period, sites)
     households, visits, paid, retail = db.session.execute(
         select(func.count(distinct(Sale.household_id)), func.count(Sale.id),
                func.coalesce(func.sum(Sale.paid_cents), 0), func.coalesce(func.sum(Sale.retail_cents), 0))
@@ -241,19 +257,19 @@ def sales_summary(period: Period) -> dict:
             "savings_cents": retail - paid, "refunded_cents": _int(refunded)}
 
 
-def _served_household_ids(period: Period):
+def _served_household_ids(period: Period, sites: Sites = None):
     from grocery.checkout.models import Sale
 
-    return select(Sale.household_id).where(_completed_sales_in(period)).distinct()
+    return select(Sale.household_id).where(_completed_sales_in(period, sites)).distinct()
 
 
-def persons_by_age_band(period: Period, household_ids=None) -> dict:
+def persons_by_age_band(period: Period, household_ids=None, sites: Sites = None) -> dict:
     """Distinct persons of the given households (default: those served in the period) by age band on the last day
     of the period; members who left before the period, or born after it, are not counted. One statement."""
     from grocery.households.models import Member
 
     if household_ids is None:
-        household_ids = _served_household_ids(period)
+        household_ids = _served_household_ids(period, sites)
     rows = db.session.execute(
         select(Member.birth_on, func.count(distinct(Member.id)))
         .where(Member.household_id.in_(household_ids), Member.birth_on <= period.end,
@@ -267,7 +283,7 @@ def persons_by_age_band(period: Period, household_ids=None) -> dict:
     return {"bands": bands, "total": sum(bands.values())}
 
 
-def distribution(period: Period) -> dict:
+def distribution(period: Period, sites: Sites = None) -> dict:
     """Units and kilograms distributed (sales of the period, net of refunds) by category and by source. One
     statement."""
     from grocery.checkout.models import Sale, SaleLine
@@ -279,7 +295,7 @@ def distribution(period: Period) -> dict:
                func.sum(_pieces(net, Product)), func.sum(_grams(net, Product)))
         .join(Sale, Sale.id == SaleLine.sale_id).join(Product, Product.id == SaleLine.product_id)
         .join(ProductCategory, ProductCategory.id == Product.category_id)
-        .where(_completed_sales_in(period))
+        .where(_completed_sales_in(period, sites))
         .group_by(ProductCategory.name, ProductCategory.sort_order, SaleLine.source))
     by_category: dict[str, Quantities] = {}
     order: dict[str, tuple] = {}
@@ -295,7 +311,7 @@ def distribution(period: Period) -> dict:
             "total": total}
 
 
-def donations_received(period: Period) -> dict:
+def donations_received(period: Period, sites: Sites = None) -> dict:
     """Goods received in the period (receipt movements of the ledger) by source (donor type) and by donor:
     units, kilograms and value (donations at the reference price, purchases at cost). One statement."""
     from grocery.stock.models import Donation, Donor, Lot, Product, StockMovement
@@ -306,7 +322,7 @@ def donations_received(period: Period) -> dict:
                func.sum(_grams(quantity, Product)), func.sum(_stock_value_cents(quantity, Product, Lot)))
         .join(Lot, Lot.id == StockMovement.lot_id).join(Product, Product.id == Lot.product_id)
         .outerjoin(Donation, Donation.id == Lot.donation_id).outerjoin(Donor, Donor.id == Donation.donor_id)
-        .where(_moved_in(period, "receipt"))
+        .where(_moved_in(period, "receipt", sites))
         .group_by(Lot.source, Donor.name))
     by_source: dict[str, Quantities] = {}
     by_donor: list[dict] = []
@@ -323,7 +339,7 @@ def donations_received(period: Period) -> dict:
             "by_donor": by_donor, "total": total, "donations": donations}
 
 
-def waste_by_reason(period: Period) -> dict:
+def waste_by_reason(period: Period, sites: Sites = None) -> dict:
     """Waste movements of the period by reason: units, kilograms (the weight written on the movement, else the
     product's) and value (donated goods at the reference price, bought goods at cost). One statement."""
     from grocery.stock.models import Lot, Product, StockMovement
@@ -334,7 +350,7 @@ def waste_by_reason(period: Period) -> dict:
         select(StockMovement.reason, func.sum(_pieces(quantity, Product)), func.sum(grams),
                func.sum(_stock_value_cents(quantity, Product, Lot)))
         .join(Lot, Lot.id == StockMovement.lot_id).join(Product, Product.id == Lot.product_id)
-        .where(_moved_in(period, "waste")).group_by(StockMovement.reason))
+        .where(_moved_in(period, "waste", sites)).group_by(StockMovement.reason))
     by_reason: dict[str, Quantities] = {}
     total = Quantities()
     for reason, pieces, weight, retail in rows:
@@ -345,7 +361,8 @@ def waste_by_reason(period: Period) -> dict:
 
 def _after_end_quantity(period: Period):
     """Sum of the movements after the period, per lot, as a subquery: stock at the end of the period
-    is the cached quantity on hand minus what moved since (cheap for recent periods)."""
+    is the cached quantity on hand minus what moved since (cheap for recent periods). Joined to the lots of the
+    scope: a lot's movements all count for its stock, whatever site wrote them."""
     from grocery.stock.models import MOVEMENT_KINDS, StockMovement
 
     _start, end = period.bounds
@@ -357,7 +374,7 @@ def _after_end_quantity(period: Period):
             .group_by(StockMovement.lot_id).subquery())
 
 
-def stock_at_end(period: Period) -> dict:
+def stock_at_end(period: Period, sites: Sites = None) -> dict:
     """Stock on hand at the end of the period by category: units, kilograms, value (donated goods at the
     reference price, bought goods at cost). One statement."""
     from grocery.stock.models import Lot, Product, ProductCategory
@@ -370,7 +387,7 @@ def stock_at_end(period: Period) -> dict:
         .select_from(Lot).outerjoin(after, after.c.lot_id == Lot.id)
         .join(Product, Product.id == Lot.product_id)
         .join(ProductCategory, ProductCategory.id == Product.category_id)
-        .where(Lot.received_on <= period.end)
+        .where(Lot.received_on <= period.end, _in_sites(Lot.site_id, sites))
         .group_by(ProductCategory.name, ProductCategory.sort_order)
         .order_by(ProductCategory.sort_order, ProductCategory.name))
     by_category: dict[str, Quantities] = {}
@@ -381,9 +398,13 @@ def stock_at_end(period: Period) -> dict:
     return {"by_category": by_category, "total": total}
 
 
-def volunteering(period: Period) -> dict:
+def volunteering(period: Period, sites: Sites = None) -> dict:
     """Validated volunteer hours by activity (shifts) and workshop hours, participants by engagement type (those
-    active in the period, and those with hours), attestations issued in the period. Four statements."""
+    active in the period, and those with hours), attestations issued in the period. Four statements.
+
+    Participants belong to the installation: the report of some sites counts the hours of their shifts and
+    workshops, and, as active participants and attestations, those of the participants active in the period who have
+    worked at one of these sites (a shift or a workshop session held there by the end of the period)."""
     from grocery.volunteers.models import (
         ENGAGEMENT_TYPES,
         Activity,
@@ -400,14 +421,16 @@ def volunteering(period: Period) -> dict:
         select(literal("shift"), Activity.name, func.sum(Assignment.validated_minutes),
                func.count(distinct(Assignment.participant_id)))
         .join(Shift, Shift.id == Assignment.shift_id).join(Activity, Activity.id == Shift.activity_id)
-        .where(Shift.held_on.between(period.start, period.end), Assignment.validated_minutes > 0)
+        .where(Shift.held_on.between(period.start, period.end), Assignment.validated_minutes > 0,
+               _in_sites(Shift.site_id, sites))
         .group_by(Activity.name)
         .union_all(
             select(literal("workshop"), Workshop.title, func.sum(WorkshopAttendance.minutes),
                    func.count(distinct(WorkshopAttendance.participant_id)))
             .join(WorkshopSession, WorkshopSession.id == WorkshopAttendance.session_id)
             .join(Workshop, Workshop.id == WorkshopSession.workshop_id)
-            .where(WorkshopSession.held_on.between(period.start, period.end), WorkshopAttendance.minutes > 0)
+            .where(WorkshopSession.held_on.between(period.start, period.end), WorkshopAttendance.minutes > 0,
+                   _in_sites(Workshop.site_id, sites))
             .group_by(Workshop.title))).all()
     by_activity = []
     for kind, name, minutes, people in shift_minutes:
@@ -415,17 +438,32 @@ def volunteering(period: Period) -> dict:
         by_activity.append({"activity": label, "minutes": _int(minutes), "participants": _int(people)})
     by_activity.sort(key=lambda row: (-row["minutes"], row["activity"]))
 
+    if sites is None:
+        worked_here = true()
+    else:  # worked at one of the scope's sites by the end of the period
+        worked_here = or_(
+            exists(select(Assignment.id).join(Shift, Shift.id == Assignment.shift_id)
+                   .where(Assignment.participant_id == Participant.id, Shift.held_on <= period.end,
+                          _in_sites(Shift.site_id, sites))),
+            exists(select(WorkshopAttendance.id)
+                   .join(WorkshopSession, WorkshopSession.id == WorkshopAttendance.session_id)
+                   .join(Workshop, Workshop.id == WorkshopSession.workshop_id)
+                   .where(WorkshopAttendance.participant_id == Participant.id, WorkshopSession.held_on <= period.end,
+                          _in_sites(Workshop.site_id, sites))))
     active = dict(db.session.execute(
         select(Participant.engagement_type, func.count(Participant.id))
         .where(Participant.started_on <= period.end,
-               or_(Participant.ended_on.is_(None), Participant.ended_on >= period.start))
+               or_(Participant.ended_on.is_(None), Participant.ended_on >= period.start), worked_here)
         .group_by(Participant.engagement_type)).all())
     with_hours_ids = (
         select(Assignment.participant_id.label("pid")).join(Shift, Shift.id == Assignment.shift_id)
-        .where(Shift.held_on.between(period.start, period.end), Assignment.validated_minutes > 0)
+        .where(Shift.held_on.between(period.start, period.end), Assignment.validated_minutes > 0,
+               _in_sites(Shift.site_id, sites))
         .union(select(WorkshopAttendance.participant_id).join(
             WorkshopSession, WorkshopSession.id == WorkshopAttendance.session_id)
-            .where(WorkshopSession.held_on.between(period.start, period.end), WorkshopAttendance.minutes > 0))
+            .join(Workshop, Workshop.id == WorkshopSession.workshop_id)
+            .where(WorkshopSession.held_on.between(period.start, period.end), WorkshopAttendance.minutes > 0,
+                   _in_sites(Workshop.site_id, sites)))
         .subquery())
     with_hours = dict(db.session.execute(
         select(Participant.engagement_type, func.count(Participant.id))
@@ -433,25 +471,29 @@ def volunteering(period: Period) -> dict:
     by_engagement = {kind: {"active": _int(active.get(kind)), "with_hours": _int(with_hours.get(kind))}
                      for kind in ENGAGEMENT_TYPES if active.get(kind) or with_hours.get(kind)}
     start, end = period.bounds
+    attested = (true() if sites is None else AttestationIssue.participant_id.in_(
+        select(Participant.id).where(worked_here)))
     attestations, attested_minutes = db.session.execute(
         select(func.count(AttestationIssue.id), func.coalesce(func.sum(AttestationIssue.total_minutes), 0))
-        .where(AttestationIssue.issued_at >= start, AttestationIssue.issued_at < end)).one()
+        .where(AttestationIssue.issued_at >= start, AttestationIssue.issued_at < end, attested)).one()
     return {"by_activity": by_activity, "total_minutes": sum(row["minutes"] for row in by_activity),
             "by_engagement": by_engagement, "attestations": _int(attestations),
             "attested_minutes": _int(attested_minutes)}
 
 
-def activity_report(period: Period) -> dict:
-    """The whole activity report of a period (a fixed number of statements, whatever the data size)."""
+def activity_report(period: Period, sites: Sites = None) -> dict:
+    """The whole activity report of a period for the scope's sites (None: the installation), in a fixed number of
+    statements whatever the data size and the scope."""
     return {
         "period": period,
-        "sales": sales_summary(period),
-        "persons": persons_by_age_band(period),
-        "distribution": distribution(period),
-        "donations": donations_received(period),
-        "waste": waste_by_reason(period),
-        "stock": stock_at_end(period),
-        "volunteering": volunteering(period),
+        "sites": sites,
+        "sales": sales_summary(period, sites),
+        "persons": persons_by_age_band(period, sites=sites),
+        "distribution": distribution(period, sites),
+        "donations": donations_received(period, sites),
+        "waste": waste_by_reason(period, sites),
+        "stock": stock_at_end(period, sites),
+        "volunteering": volunteering(period, sites),
     }
 
 
@@ -498,7 +540,7 @@ def esf_indicators(period: Period, household_ids) -> dict:
     return figures
 
 
-def programme_deliveries(period: Period, source: str = "fead") -> dict:
+def programme_deliveries(period: Period, source: str = "fead", sites: Sites = None) -> dict:
     """Value (retail reference value of the sale lines, net of refunds) and weight distributed in the period from
     each delivery (reception) of the source, and per programme (the reception's programme label). One statement."""
     from grocery.checkout.models import Sale, SaleLine
@@ -512,7 +554,8 @@ def programme_deliveries(period: Period, source: str = "fead") -> dict:
         .select_from(SaleLine).join(Sale, Sale.id == SaleLine.sale_id).join(Lot, Lot.id == SaleLine.lot_id)
         .join(Product, Product.id == SaleLine.product_id)
         .outerjoin(Donation, Donation.id == Lot.donation_id).outerjoin(Donor, Donor.id == Donation.donor_id)
-        .where(_completed_sales_in(period), SaleLine.source == source, SaleLine.quantity > SaleLine.refunded_quantity)
+        .where(_completed_sales_in(period, sites), SaleLine.source == source,
+               SaleLine.quantity > SaleLine.refunded_quantity)
         .group_by(Lot.donation_id, Donation.received_on, Donation.programme, Donor.name))
     deliveries, programmes = [], {}
     for donation_id, received_on, programme, donor, grams, cents, pieces in rows:
@@ -550,15 +593,17 @@ class ProgrammeRow:
         return quantity * self.net_weight_g if self.net_weight_g else None
 
 
-def programme_report(period: Period, source: str = "fead") -> dict:
+def programme_report(period: Period, source: str = "fead", sites: Sites = None) -> dict:
     """Per product from one source (FEAD / FSE+ by default): base units received, distributed (net of refunds),
     wasted in the period and in stock at its end, with the households and persons reached; totals with the
     distinct households and persons (by age band), the ESF+ indicators of the persons reached, and the value and
-    weight distributed per delivery and per programme. Nine statements."""
+    weight distributed per delivery and per programme, for the scope's sites (None: the installation). Nine
+    statements."""
     from grocery.checkout.models import Sale, SaleLine
     from grocery.households.models import Member
     from grocery.stock.models import Lot, Product, StockMovement
 
+    # Every product of the source in the catalogue (shared by the sites): a site may sell a lot of another's.
     rows: dict[int, ProgrammeRow] = {}
     for product_id, name, unit_kind, weight in db.session.execute(
             select(Product.id, Product.name, Product.unit_kind, Product.net_weight_g)
@@ -568,14 +613,14 @@ def programme_report(period: Period, source: str = "fead") -> dict:
     def ledger(kind: str) -> dict[int, int]:
         return {pid: _int(qty) for pid, qty in db.session.execute(
             select(Lot.product_id, func.sum(StockMovement.quantity)).join(Lot, Lot.id == StockMovement.lot_id)
-            .where(Lot.source == source, _moved_in(period, kind)).group_by(Lot.product_id))}
+            .where(Lot.source == source, _moved_in(period, kind, sites)).group_by(Lot.product_id))}
 
     for pid, quantity in ledger("receipt").items():
         rows[pid].received = quantity
     for pid, quantity in ledger("waste").items():
         rows[pid].wasted = -quantity
 
-    sold_condition = and_(_completed_sales_in(period), SaleLine.source == source,
+    sold_condition = and_(_completed_sales_in(period, sites), SaleLine.source == source,
                           SaleLine.quantity > SaleLine.refunded_quantity)
     # Grouping by `product_id + 0` (not the bare column) keeps SQLite from walking the whole (product_id, sale_id)
     # index of every sale line ever made: it starts from the sales of the period instead (3 s -> 20 ms on 1M lines).
@@ -598,12 +643,13 @@ def programme_report(period: Period, source: str = "fead") -> dict:
     for pid, quantity in db.session.execute(
             select(Lot.product_id, func.sum(Lot.quantity_on_hand - func.coalesce(after.c.moved, 0)))
             .select_from(Lot).outerjoin(after, after.c.lot_id == Lot.id)
-            .where(Lot.source == source, Lot.received_on <= period.end).group_by(Lot.product_id)):
+            .where(Lot.source == source, Lot.received_on <= period.end, _in_sites(Lot.site_id, sites))
+            .group_by(Lot.product_id)):
         rows[pid].in_stock = _int(quantity)
 
     # The households are found from the sales of the period (index on created_at) having a line of the source.
     served = (select(Sale.household_id).where(
-        _completed_sales_in(period),
+        _completed_sales_in(period, sites),
         select(SaleLine.id).where(SaleLine.sale_id == Sale.id, SaleLine.source == source,
                                   SaleLine.quantity > SaleLine.refunded_quantity).exists())
               .distinct())
@@ -619,8 +665,10 @@ def programme_report(period: Period, source: str = "fead") -> dict:
             quantity = getattr(row, key)
             totals[key] += quantity if row.unit_kind == "piece" else 0
             totals[f"{key}_grams"] += row.grams(quantity) or 0
-    return {"period": period, "source": source, "rows": shown, "households": households, "persons": persons,
-            "indicators": esf_indicators(period, served), "deliveries": programme_deliveries(period, source),
+    return {"period": period, "sites": sites, "source": source, "rows": shown, "households": households,
+            "persons": persons,
+            "indicators": esf_indicators(period, served),
+            "deliveries": programme_deliveries(period, source, sites),
             "totals": dict(totals)}
 
 
@@ -628,51 +676,53 @@ def programme_report(period: Period, source: str = "fead") -> dict:
 # Dashboard
 # --------------------------------------------------------------------------------------------------------------
 
-def till_today(day: date | None = None) -> dict:
+def till_today(day: date | None = None, sites: Sites = None) -> dict:
     """Today's till activity: open sessions, sales, households, amount paid (net of refunds). Three statements."""
     from grocery.checkout.models import TillSession
 
     day = day or local_today()
-    summary = sales_summary(Period(day, day))
+    summary = sales_summary(Period(day, day), sites)
     summary["open_tills"] = _int(db.session.scalar(
-        select(func.count(TillSession.id)).where(TillSession.status == "open")))
+        select(func.count(TillSession.id)).where(TillSession.status == "open", _in_sites(TillSession.site_id, sites))))
     return summary
 
 
-def served_by_window(periods: list[Period]) -> list[tuple[Period, int, int]]:
+def served_by_window(periods: list[Period], sites: Sites = None) -> list[tuple[Period, int, int]]:
     """(period, sales, distinct households) for each of a FIXED list of windows (days of a chart, months), in one
     statement (a UNION ALL of one aggregate per window)."""
     from grocery.checkout.models import Sale
 
     selects = [select(literal(index).label("window"), func.count(Sale.id), func.count(distinct(Sale.household_id)))
-               .where(_completed_sales_in(period)) for index, period in enumerate(periods)]
+               .where(_completed_sales_in(period, sites)) for index, period in enumerate(periods)]
     query = selects[0].union_all(*selects[1:]) if len(selects) > 1 else selects[0]
     counts = {index: (_int(sales), _int(households)) for index, sales, households in db.session.execute(query)}
     return [(period, *counts.get(index, (0, 0))) for index, period in enumerate(periods)]
 
 
-def daily_sales(day: date, days: int = 30) -> list[tuple[Period, int, int]]:
+def daily_sales(day: date, days: int = 30, sites: Sites = None) -> list[tuple[Period, int, int]]:
     """Sales and households served on each of the last `days` days up to `day`."""
-    return served_by_window([Period(day - timedelta(days=n), day - timedelta(days=n)) for n in range(days - 1, -1, -1)])
+    return served_by_window([Period(day - timedelta(days=n), day - timedelta(days=n))
+                             for n in range(days - 1, -1, -1)], sites)
 
 
-def monthly_households(day: date, months: int = 12) -> list[tuple[Period, int, int]]:
+def monthly_households(day: date, months: int = 12, sites: Sites = None) -> list[tuple[Period, int, int]]:
     """Sales and distinct households served in each of the last `months` calendar months up to `day`'s month."""
     starts = [_month_start(day)]
     while len(starts) < months:
         starts.append(_month_start(starts[-1] - timedelta(days=1)))
-    return served_by_window([Period(start, _month_end(start)) for start in reversed(starts)])
+    return served_by_window([Period(start, _month_end(start)) for start in reversed(starts)], sites)
 
 
-def understaffed_shifts(day: date | None = None) -> list[dict]:
-    """This week's coming shifts (not cancelled) with fewer bookings than places. Two statements."""
+def understaffed_shifts(day: date | None = None, sites: Sites = None) -> list[dict]:
+    """This week's coming shifts (not cancelled) of the scope's sites with fewer bookings than places. Two
+    statements."""
     from grocery.volunteers.services import week_shifts
 
     day = day or local_today()
     monday = day - timedelta(days=day.weekday())
     rows = []
     for shift in week_shifts(monday):
-        if shift.is_cancelled or shift.held_on < day:
+        if shift.is_cancelled or shift.held_on < day or (sites is not None and shift.site_id not in sites):
             continue
         booked = len(shift.booked)
         if booked < shift.capacity:
@@ -713,22 +763,23 @@ def decisions_expiring(day: date, days: int | None = None, limit: int = 10) -> d
                                       "valid_until": until} for hid, reference, last_name, first_name, until in rows]}
 
 
-def dashboard(day: date | None = None) -> dict:
-    """Everything the dashboard shows, for `day` (today by default)."""
+def dashboard(day: date | None = None, sites: Sites = None) -> dict:
+    """Everything the dashboard shows, for `day` (today by default) and the scope's sites (None: the installation).
+    The stock tiles are the current site's (the stock lists' own rule); decisions belong to the installation."""
     from grocery.stock.services import expired_lots, low_stock, near_expiry_lots
 
     day = day or local_today()
     month = Period(_month_start(day), _month_end(day), "this_month")
     return {
         "day": day,
-        "till": till_today(day),
-        "month": sales_summary(month),
+        "till": till_today(day, sites),
+        "month": sales_summary(month, sites),
         "month_period": month,
         "near_expiry": near_expiry_lots(day),
         "expired": expired_lots(day),
         "low_stock": low_stock(),
-        "understaffed": understaffed_shifts(day),
+        "understaffed": understaffed_shifts(day, sites),
         "expiring": decisions_expiring(day),
-        "daily": daily_sales(day),
-        "monthly": monthly_households(day),
+        "daily": daily_sales(day, sites=sites),
+        "monthly": monthly_households(day, sites=sites),
     }
