@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from grocery.auth.roles import Role
 from grocery.errors import Conflict
-from grocery.sites.context import current_site_id, using_site
+from grocery.sites.context import SESSION_KEY, current_site_id, using_site
 from grocery.sites.models import Site
 from grocery.sites.services import create_site, grant_site_role
 from grocery.timeutil import local_today
@@ -260,3 +260,20 @@ def test_the_kiosk_refuses_site_b_shifts_and_bookings(client, db, login):
                           {"code": other.badge_code, "shift_id": objects["Centre"]["coming"].id})
     assert response.status_code == 200, response.get_json()
     assert db.session.get(Shift, objects["Centre"]["coming"].id).site_id == site_a
+
+
+def test_a_coordinator_of_both_sites_works_at_the_site_of_the_session(client, db, login):
+    """A coordinator of A and B who chose B in the login session: B's shift and workshop open, A's answer 404."""
+    site_a, site_b, _person, objects = _two_sites(db)
+    user = _coordinator_of(db, login, site_a)
+    grant_site_role(None, user, db.session.get(Site, site_b), "coordinator")
+    db.session.commit()
+    with client.session_transaction() as login_session:
+        login_session[SESSION_KEY] = site_b
+    a, b = objects["Centre"], objects["Nord"]
+    assert client.get(f"/volunteers/shifts/{b['coming'].id}").status_code == 200
+    assert client.get(f"/volunteers/workshops/{b['workshop'].id}").status_code == 200
+    assert client.get(f"/volunteers/shifts/{a['coming'].id}").status_code == 404
+    assert client.get(f"/volunteers/workshops/{a['workshop'].id}").status_code == 404
+    page = client.get("/volunteers/workshops").get_data(as_text=True)
+    assert "Atelier Nord" in page and "Atelier Centre" not in page
