@@ -11,6 +11,7 @@ from grocery.auth.services import check_kiosk_exit
 from grocery.errors import GroceryError
 from grocery.extensions import db
 from grocery.forms import parse_int
+from grocery.sites.access import belongs_to_current_site
 from grocery.timeutil import local_today
 from grocery.volunteers import PLANNERS, bp, services
 from grocery.volunteers.models import Shift
@@ -112,7 +113,7 @@ def kiosk_signup():
     payload = request.get_json(silent=True) or {}
     shift_id = parse_int(str(payload.get("shift_id", "")))
     shift = db.session.get(Shift, shift_id) if shift_id else None
-    if shift is None:
+    if shift is None or not belongs_to_current_site(shift.site_id):  # another site's shift: as if it did not exist
         return jsonify({"ok": False, "message": _("This shift no longer exists. Scan your badge again.")}), 404
     try:
         assignment = services.kiosk_sign_up(str(payload.get("code", "")), shift)

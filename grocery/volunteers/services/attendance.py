@@ -11,6 +11,7 @@ from grocery.audit.services import record_event
 from grocery.errors import Conflict, NotFound, ValidationError
 from grocery.extensions import db
 from grocery.settings.services import get_setting
+from grocery.sites.context import current_site_id
 from grocery.timeutil import local_to_utc, local_today, to_local, utcnow
 from grocery.volunteers.models import (
     ATTENDANCE,
@@ -37,7 +38,7 @@ KIOSK_CONFIRM_CHECK_OUT_WITHIN = timedelta(minutes=15)
 
 
 def _check_not_validated(assignment: Assignment) -> None:
-    if _is_validated(assignment.shift.held_on):
+    if _is_validated(assignment.shift.held_on, assignment.shift.site_id):
         raise Conflict(_l("This day is validated: its attendance can no longer change."))
 
 
@@ -56,16 +57,17 @@ def kiosk_scan(code: str, now: datetime | None = None, confirm_check_out: bool =
     now = now or utcnow()
     participant = find_participant_by_badge(code)
     today = to_local(now).date()
+    site_id = current_site_id()  # the kiosk's site: a participant checks in to that site's shifts only
     assignments = db.session.scalars(
         select(Assignment).join(Shift)
         .where(Assignment.participant_id == participant.id, Assignment.status == "booked", Shift.held_on == today,
-               Shift.is_cancelled.is_(False))
+               Shift.site_id == site_id, Shift.is_cancelled.is_(False))
         .options(selectinload(Assignment.shift).selectinload(Shift.activity))
         .order_by(Shift.start_time)).all()
     result = {"participant": participant, "action": None, "assignment": None, "assignments": assignments}
     if not assignments:
         return result
-    if _is_validated(today):
+    if _is_validated(today, site_id):
         raise Conflict(_l("Today's sheet is already validated. Ask the coordinator."))
     last_scan = max((moment for a in assignments for moment in (a.checked_in_at, a.checked_out_at)
                      if moment is not None and moment <= now), default=None)
@@ -101,10 +103,12 @@ def kiosk_scan(code: str, now: datetime | None = None, confirm_check_out: bool =
 
 
 def open_shifts_for(participant: Participant, days: int = 14) -> list[Shift]:
-    """Shifts of the coming days that still have room and that this participant may take (for kiosk sign-up)."""
+    """Shifts of the coming days at the current site (the kiosk's) that still have room and that this participant
+    may take (for kiosk sign-up)."""
     today = local_today()
     shifts = db.session.scalars(
-        select(Shift).where(Shift.held_on.between(today, today + timedelta(days=days)), Shift.is_cancelled.is_(False))
+        select(Shift).where(Shift.site_id == current_site_id(),
+                            Shift.held_on.between(today, today + timedelta(days=days)), Shift.is_cancelled.is_(False))
         .options(selectinload(Shift.activity), selectinload(Shift.assignments))
         .order_by(Shift.held_on, Shift.start_time)).all()
     mine = {(a.shift.held_on, a.shift.start_time, a.shift.end_time) for s in shifts for a in s.booked
@@ -173,29 +177,32 @@ def forgot_check_out(assignment: Assignment, now: datetime | None = None) -> boo
     return (now or utcnow()) > shift_bounds(assignment.shift)[1]
 
 
-def validate_day(actor, day: date) -> DaySheet:
-    """Validate a day's sheet: each booked person must have an attendance mark; their hours are then frozen and
-    only then count. A validated day does not change."""
-    if _is_validated(day):
+def validate_day(actor, day: date, site_id: int | None = None) -> DaySheet:
+    """Validate a day's sheet at the site (by default the current one): each booked person on the site's shifts
+    must have an attendance mark; their hours are then frozen and only then count. A validated day does not change
+    at that site; the other sites validate their own sheet of the same day."""
+    site_id = site_id if site_id is not None else current_site_id()
+    if _is_validated(day, site_id):
         raise Conflict(_l("This day is already validated."))
     if day > local_today():
         raise ValidationError("day", _l("A day can be validated only once it has come."))
-    assignments = [a for shift in day_shifts(day) if not shift.is_cancelled for a in shift.booked]
+    assignments = [a for shift in day_shifts(day, site_id) if not shift.is_cancelled for a in shift.booked]
     unmarked = [a for a in assignments if a.attendance is None]
     if unmarked:
         names = ", ".join(a.participant.short_name for a in unmarked)
         raise ValidationError("day", _l("Mark the attendance of every person first: %(names)s.", names=names))
     for assignment in assignments:
         assignment.validated_minutes = assignment_minutes(assignment)
-    sheet = DaySheet(held_on=day, validated_by_id=getattr(actor, "id", None))
+    sheet = DaySheet(site_id=site_id, held_on=day, validated_by_id=getattr(actor, "id", None))
     db.session.add(sheet)
     db.session.flush()
     record_event(actor, "volunteers.day_validate", sheet, {"day": day.isoformat(), "people": len(assignments)})
     return sheet
 
 
-def is_day_validated(day: date) -> bool:
-    return _is_validated(day)
+def is_day_validated(day: date, site_id: int | None = None) -> bool:
+    """Whether the site's (by default the current site's) sheet of the day is validated."""
+    return _is_validated(day, site_id)
 
 
 def _replace_confirmations(assignment: Assignment, confirmed_by: str, competences: list[Competence]) -> None:
@@ -225,7 +232,7 @@ def confirm_competences(actor, assignment: Assignment, *, supervisor_ids: list[i
             raise ValidationError(field, _l("Choose one to three competences."))
     if not supervisor_ids and not participant_ids:
         raise ValidationError("supervisor_ids", _l("Choose one to three competences."))
-    if _is_validated(assignment.shift.held_on):
+    if _is_validated(assignment.shift.held_on, assignment.shift.site_id):
         raise Conflict(_l("This day is validated: its competences can no longer change."))
     supervisor, mine = _competences(supervisor_ids), _competences(participant_ids)
     _replace_confirmations(assignment, "supervisor", supervisor)
@@ -242,7 +249,8 @@ def confirm_own_competences(code: str, assignment_id: int, competence_ids: list[
     add a comment; only their own confirmations are replaced (the supervisor's stay)."""
     participant = find_participant_by_badge(code)
     assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or assignment.participant_id != participant.id:
+    if (assignment is None or assignment.participant_id != participant.id
+            or assignment.shift.site_id != current_site_id()):
         raise NotFound(_l("This shift is not yours. Scan your badge again."))
     today = to_local(now or utcnow()).date()
     if assignment.shift.held_on != today or assignment.checked_out_at is None:

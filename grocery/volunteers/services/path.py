@@ -206,7 +206,11 @@ def evaluations_due(within_days: int = 30) -> list[dict]:
 
 
 def _counted_rows(participant_id: int, date_from: date | None = None, date_to: date | None = None):
-    """Validated shift hours and workshop hours of a participant: (day, activity name, minutes, kind, source id)."""
+    """Validated shift hours and workshop hours of a participant: (day, activity name, minutes, kind, source id).
+
+    Every site's, on purpose: a participant belongs to the installation, their engagement is with the one
+    organisation (its attestation, its allowance ceilings per person and year), so the path and the attestation
+    count the hours given at any of its sites; counting one site's would understate what the person did."""
     query = (select(Shift.held_on, Activity.name, Assignment.validated_minutes, Assignment.id, Activity.id)
              .join(Assignment.shift).join(Shift.activity)
              .where(Assignment.participant_id == participant_id, Assignment.validated_minutes.is_not(None)))

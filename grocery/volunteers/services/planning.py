@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from grocery.audit.services import record_event
 from grocery.errors import Conflict, FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
+from grocery.sites.context import current_site_id
 from grocery.timeutil import local_today
 from grocery.volunteers.models import CAPABILITIES, Activity, Assignment, DaySheet, Participant, Shift, ShiftTemplate
 from grocery.volunteers.services.participants import _clean
@@ -26,9 +27,13 @@ class ShiftFull(GroceryError):
 # --------------------------------------------------------------------------- planning
 
 
-def _is_validated(day: date) -> bool:
-    """Is the day's attendance validated (its day sheet closed)? Then its shifts and bookings no longer change."""
-    return db.session.scalar(select(DaySheet.id).where(DaySheet.held_on == day)) is not None
+def _is_validated(day: date, site_id: int | None = None) -> bool:
+    """Is the day's attendance validated at the site (its day sheet closed)? Then the site's shifts and bookings of
+    that day no longer change; another site's sheet of the same day changes nothing here. `site_id`: by default the
+    current site."""
+    site_id = site_id if site_id is not None else current_site_id()
+    return db.session.scalar(select(DaySheet.id).where(DaySheet.site_id == site_id,
+                                                       DaySheet.held_on == day)) is not None
 
 
 def _check_times(start: time | None, end: time | None) -> None:
@@ -106,11 +111,14 @@ def check_period(date_from: date | None, date_to: date | None) -> None:
     errors.raise_if_any()
 
 
-def generate_shifts(actor, date_from: date | None, date_to: date | None) -> list[Shift]:
-    """Create the dated shifts of the active templates for a period; a day that already has its shift is skipped,
-    so generating twice is harmless."""
+def generate_shifts(actor, date_from: date | None, date_to: date | None, *,
+                    site_id: int | None = None) -> list[Shift]:
+    """Create the dated shifts of the site's active templates for a period (by default the current site's: another
+    site plans its own); a day that already has its shift is skipped, so generating twice is harmless."""
     check_period(date_from, date_to)
-    templates = db.session.scalars(select(ShiftTemplate).where(ShiftTemplate.is_active.is_(True))).all()
+    site_id = site_id if site_id is not None else current_site_id()
+    templates = db.session.scalars(select(ShiftTemplate).where(ShiftTemplate.is_active.is_(True),
+                                                               ShiftTemplate.site_id == site_id)).all()
     existing = set(db.session.execute(
         select(Shift.template_id, Shift.held_on).where(Shift.held_on.between(date_from, date_to),
                                                        Shift.template_id.is_not(None))).all())
@@ -155,7 +163,7 @@ def cancel_shift(actor, shift: Shift, reason: str) -> None:
     reason = _clean(reason, 200)
     if not reason:
         raise ValidationError("reason", _l("Give the reason of the cancellation."))
-    if _is_validated(shift.held_on):
+    if _is_validated(shift.held_on, shift.site_id):
         raise Conflict(_l("This day is validated: its shifts can no longer change."))
     shift.is_cancelled, shift.cancel_reason = True, reason
     db.session.flush()
@@ -177,7 +185,7 @@ def book_shift(actor, shift: Shift, participant: Participant, *, source: str = "
     shift of the same person. When the shift is full: the waitlist if asked for, otherwise a refusal."""
     if shift.is_cancelled:
         raise Conflict(_l("This shift is cancelled. Choose another shift."))
-    if _is_validated(shift.held_on):
+    if _is_validated(shift.held_on, shift.site_id):
         raise Conflict(_l("This day is validated: its shifts can no longer change."))
     if participant.ended_on is not None and participant.ended_on < shift.held_on:
         raise ValidationError("participant_id", _l("%(name)s's engagement ends before this shift.",
@@ -226,7 +234,7 @@ def cancel_assignment(actor, assignment: Assignment, reason: str) -> Assignment 
         raise ValidationError("reason", _l("Give the reason of the cancellation."))
     if assignment.status == "cancelled":
         raise Conflict(_l("This booking is already cancelled."))
-    if _is_validated(assignment.shift.held_on):
+    if _is_validated(assignment.shift.held_on, assignment.shift.site_id):
         raise Conflict(_l("This day is validated: its shifts can no longer change."))
     was_booked = assignment.status == "booked"
     assignment.status, assignment.cancel_reason = "cancelled", reason
@@ -243,19 +251,22 @@ def cancel_assignment(actor, assignment: Assignment, reason: str) -> Assignment 
     return None
 
 
-def week_shifts(monday: date) -> list[Shift]:
-    """The shifts of a week with their bookings, in time order."""
+def week_shifts(monday: date, site_id: int | None = None) -> list[Shift]:
+    """The shifts of a week at the site (by default the current one) with their bookings, in time order."""
+    site_id = site_id if site_id is not None else current_site_id()
     return list(db.session.scalars(
-        select(Shift).where(Shift.held_on.between(monday, monday + timedelta(days=6)))
+        select(Shift).where(Shift.site_id == site_id, Shift.held_on.between(monday, monday + timedelta(days=6)))
         .options(selectinload(Shift.activity),
                  selectinload(Shift.assignments).selectinload(Assignment.participant))
         .order_by(Shift.held_on, Shift.start_time, Shift.id)))
 
 
-def day_shifts(day: date) -> list[Shift]:
-    """The shifts of one day with their bookings, attendance and confirmations."""
+def day_shifts(day: date, site_id: int | None = None) -> list[Shift]:
+    """The shifts of one day at the site (by default the current one) with their bookings, attendance and
+    confirmations."""
+    site_id = site_id if site_id is not None else current_site_id()
     return list(db.session.scalars(
-        select(Shift).where(Shift.held_on == day)
+        select(Shift).where(Shift.site_id == site_id, Shift.held_on == day)
         .options(selectinload(Shift.activity),
                  selectinload(Shift.assignments).selectinload(Assignment.participant)
                  .selectinload(Participant.formalities),
@@ -263,11 +274,11 @@ def day_shifts(day: date) -> list[Shift]:
         .order_by(Shift.start_time, Shift.id)))
 
 
-def today_logistics(day: date | None = None) -> list[dict]:
-    """Shift logistics for the till and the stock room: who is on which shift today (first name and initial),
-    activity and times. Nothing else."""
+def today_logistics(day: date | None = None, site_id: int | None = None) -> list[dict]:
+    """Shift logistics for the till and the stock room: who is on which shift today at the site (by default the
+    current one; first name and initial), activity and times. Nothing else."""
     rows = []
-    for shift in day_shifts(day or local_today()):
+    for shift in day_shifts(day or local_today(), site_id):
         if shift.is_cancelled:
             continue
         rows.append({"activity": shift.activity.name, "start": shift.start_time, "end": shift.end_time,

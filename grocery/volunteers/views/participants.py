@@ -13,6 +13,7 @@ from grocery.errors import FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.forms import add_service_errors, arg_int, choices, parse_int
 from grocery.money import parse_money
+from grocery.sites.context import current_site_id
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, allowances, bp, services
 from grocery.volunteers.forms import AllowanceForm, EvaluationForm, GoalForm, ParticipantForm, PiisForm, PiisReviewForm
@@ -118,7 +119,7 @@ def _participant_page(participant: Participant, *, allowance_form: AllowanceForm
     upcoming = db.session.scalars(
         select(Assignment).join(Assignment.shift)
         .where(Assignment.participant_id == participant.id, Assignment.status != "cancelled",
-               Shift.held_on >= local_today())
+               Shift.site_id == current_site_id(), Shift.held_on >= local_today())
         .options(selectinload(Assignment.shift).selectinload(Shift.activity))
         .order_by(Shift.held_on, Shift.start_time).limit(10)).all()
     attestations = db.session.scalars(select(AttestationIssue).where(AttestationIssue.participant_id == participant.id)

@@ -14,6 +14,8 @@ from grocery.auth.roles import ALL_ROLES, roles_required
 from grocery.errors import GroceryError
 from grocery.extensions import db
 from grocery.forms import add_service_errors, choices, form_ints, parse_int
+from grocery.sites.access import get_site_object_or_404
+from grocery.sites.context import current_site_id
 from grocery.timeutil import local_today
 from grocery.volunteers import PLANNERS, PLANNING_READERS, bp, services
 from grocery.volunteers.forms import WEEKDAYS, PeriodForm, TemplateForm
@@ -57,18 +59,18 @@ def today():
 @bp.route("/shifts/<int:shift_id>")
 @roles_required(PLANNING_READERS)
 def shift(shift_id: int):
-    shift = db.get_or_404(Shift, shift_id)
+    shift = get_site_object_or_404(Shift, shift_id)
     booked_ids = {a.participant_id for a in shift.assignments if a.status != "cancelled"}
     candidates = [p for p in _participants() if p.id not in booked_ids]
     return render_template("volunteers/shift.html", shift=shift, candidates=candidates,
                            can_plan=current_user.role in PLANNERS, capabilities=CAPABILITIES,
-                           validated=services.is_day_validated(shift.held_on))
+                           validated=services.is_day_validated(shift.held_on, shift.site_id))
 
 
 @bp.route("/shifts/<int:shift_id>/assign", methods=["POST"])
 @roles_required(PLANNERS)
 def shift_assign(shift_id: int):
-    shift = db.get_or_404(Shift, shift_id)
+    shift = get_site_object_or_404(Shift, shift_id)
     participant = db.session.get(Participant, parse_int(request.form.get("participant_id")) or 0)
     if participant is None:
         flash(_("Choose a person."), "error")
@@ -93,7 +95,7 @@ def shift_assign(shift_id: int):
 @bp.route("/assignments/<int:assignment_id>/cancel", methods=["POST"])
 @roles_required(PLANNERS)
 def assignment_cancel(assignment_id: int):
-    assignment = db.get_or_404(Assignment, assignment_id)
+    assignment = _site_assignment_or_404(assignment_id)
     try:
         promoted = services.cancel_assignment(current_user, assignment, request.form.get("reason", ""))
     except GroceryError as error:
@@ -106,10 +108,15 @@ def assignment_cancel(assignment_id: int):
     return redirect(url_for("volunteers.shift", shift_id=assignment.shift_id))
 
 
+def _site_assignment_or_404(assignment_id: int) -> Assignment:
+    """A booking of one of the current site's shifts, else 404."""
+    return get_site_object_or_404(Assignment, assignment_id, site_of=lambda assignment: assignment.shift.site_id)
+
+
 @bp.route("/shifts/<int:shift_id>/cancel", methods=["POST"])
 @roles_required(PLANNERS)
 def shift_cancel(shift_id: int):
-    shift = db.get_or_404(Shift, shift_id)
+    shift = get_site_object_or_404(Shift, shift_id)
     try:
         services.cancel_shift(current_user, shift, request.form.get("reason", ""))
     except GroceryError as error:
@@ -152,8 +159,9 @@ def _activity_choices(form: TemplateForm) -> None:
 
 
 def _templates_page(form: TemplateForm, period: PeriodForm | None = None, status: int = 200):
-    """The weekly slots and the period to plan; a form sent back keeps its values and errors."""
-    rows = db.session.scalars(select(ShiftTemplate).options(selectinload(ShiftTemplate.activity))
+    """The current site's weekly slots and the period to plan; a form sent back keeps its values and errors."""
+    rows = db.session.scalars(select(ShiftTemplate).where(ShiftTemplate.site_id == current_site_id())
+                              .options(selectinload(ShiftTemplate.activity))
                               .order_by(ShiftTemplate.is_active.desc(), ShiftTemplate.weekday,
                                         ShiftTemplate.start_time)).all()
     if period is None:
@@ -168,7 +176,7 @@ def _templates_page(form: TemplateForm, period: PeriodForm | None = None, status
 @bp.route("/templates/<int:template_id>/toggle", methods=["POST"])
 @roles_required(PLANNERS)
 def template_toggle(template_id: int):
-    template = db.get_or_404(ShiftTemplate, template_id)
+    template = get_site_object_or_404(ShiftTemplate, template_id)
     services.set_template_active(current_user, template, not template.is_active)
     db.session.commit()
     flash(_("The weekly slot is updated."), "success")
@@ -223,7 +231,7 @@ def day_sheet(day: str):
 @bp.route("/assignments/<int:assignment_id>/attendance", methods=["POST"])
 @roles_required(PLANNERS)
 def attendance_mark(assignment_id: int):
-    assignment = db.get_or_404(Assignment, assignment_id)
+    assignment = _site_assignment_or_404(assignment_id)
     try:
         services.mark_attendance(current_user, assignment, request.form.get("attendance"),
                                  checked_in=_parse_time(request.form.get("checked_in")),
@@ -239,7 +247,7 @@ def attendance_mark(assignment_id: int):
 @bp.route("/assignments/<int:assignment_id>/competences", methods=["POST"])
 @roles_required(PLANNERS)
 def competences_confirm(assignment_id: int):
-    assignment = db.get_or_404(Assignment, assignment_id)
+    assignment = _site_assignment_or_404(assignment_id)
     try:
         services.confirm_competences(
             current_user, assignment,

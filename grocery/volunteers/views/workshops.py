@@ -11,6 +11,8 @@ from grocery.auth.roles import roles_required
 from grocery.errors import GroceryError
 from grocery.extensions import db
 from grocery.forms import add_service_errors, arg_int, choices, form_ints, parse_int
+from grocery.sites.access import get_site_object_or_404
+from grocery.sites.context import current_site_id
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, PLANNERS, PLANNING_READERS, bp, services
 from grocery.volunteers.forms import WorkshopForm, WorkshopSessionForm
@@ -42,8 +44,8 @@ def workshops():
             db.session.commit()
             flash(_("The workshop is created. Add its sessions."), "success")
             return redirect(url_for("volunteers.workshop", workshop_id=workshop.id))
-    rows = db.session.scalars(select(Workshop).options(selectinload(Workshop.sessions),
-                                                       selectinload(Workshop.proposed_by))
+    rows = db.session.scalars(select(Workshop).where(Workshop.site_id == current_site_id())
+                              .options(selectinload(Workshop.sessions), selectinload(Workshop.proposed_by))
                               .order_by(Workshop.created_at.desc())).all()
     return render_template("volunteers/workshops.html", form=form, rows=rows,
                            can_plan=current_user.role in PLANNERS)
@@ -58,7 +60,8 @@ def workshop(workshop_id: int):
 
 def _workshop_page(workshop_id: int, *, session_form: WorkshopSessionForm | None = None, status: int = 200):
     """The workshop page; `session_form`: the new-session form sent back with its errors next to its fields."""
-    workshop = db.session.scalar(select(Workshop).where(Workshop.id == workshop_id).options(
+    workshop = db.session.scalar(select(Workshop).where(Workshop.id == workshop_id,
+                                                        Workshop.site_id == current_site_id()).options(
         selectinload(Workshop.sessions).selectinload(WorkshopSession.attendances),
         selectinload(Workshop.sessions).selectinload(WorkshopSession.signups)
         .selectinload(WorkshopSignup.participant),
@@ -75,6 +78,11 @@ def _workshop_page(workshop_id: int, *, session_form: WorkshopSessionForm | None
                            search=search, found=found, search_session=search_session), status
 
 
+def _site_session_or_404(session_id: int) -> WorkshopSession:
+    """A session of one of the current site's workshops, else 404."""
+    return get_site_object_or_404(WorkshopSession, session_id, site_of=lambda session: session.workshop.site_id)
+
+
 def _back_to_workshop(session: WorkshopSession):
     return redirect(url_for("volunteers.workshop", workshop_id=session.workshop_id) + f"#session-{session.id}")
 
@@ -83,7 +91,7 @@ def _back_to_workshop(session: WorkshopSession):
 @roles_required(PLANNERS)
 def workshop_signup(session_id: int):
     """The coordinator signs a participant up for a session (within its places)."""
-    session = db.get_or_404(WorkshopSession, session_id)
+    session = _site_session_or_404(session_id)
     participant = db.session.get(Participant, parse_int(request.form.get("participant_id")) or 0)
     if participant is None:
         flash(_("Choose a person."), "error")
@@ -102,7 +110,7 @@ def workshop_signup(session_id: int):
 @roles_required(PATH_ROLES)
 def workshop_signup_member(session_id: int):
     """A social worker signs a household member up for a session (workshops are open to households)."""
-    session = db.get_or_404(WorkshopSession, session_id)
+    session = _site_session_or_404(session_id)
     try:
         signup = services.sign_up_member(current_user, session, parse_int(request.form.get("member_id")))
     except GroceryError as error:
@@ -117,7 +125,7 @@ def workshop_signup_member(session_id: int):
 @roles_required(PLANNING_READERS)
 def workshop_signup_cancel(signup_id: int):
     """Free a place: a coordinator for a participant, a social worker for anyone."""
-    signup = db.get_or_404(WorkshopSignup, signup_id)
+    signup = get_site_object_or_404(WorkshopSignup, signup_id, site_of=lambda s: s.session.workshop.site_id)
     session = signup.session
     if signup.member_id is not None and current_user.role not in PATH_ROLES:
         abort(403)
@@ -137,7 +145,7 @@ def workshop_signup_cancel(signup_id: int):
 @roles_required(PLANNERS)
 def workshop_session_new(workshop_id: int):
     """Add a dated session; refused, the workshop page comes back with every error next to its field."""
-    workshop = db.get_or_404(Workshop, workshop_id)
+    workshop = get_site_object_or_404(Workshop, workshop_id)
     form = WorkshopSessionForm()
 
     def values():
@@ -160,7 +168,7 @@ def workshop_session_new(workshop_id: int):
 @bp.route("/workshop-sessions/<int:session_id>/attendance", methods=["POST"])
 @roles_required(PLANNERS)
 def workshop_attendance(session_id: int):
-    session = db.get_or_404(WorkshopSession, session_id)
+    session = _site_session_or_404(session_id)
     try:
         count = services.record_workshop_attendance(current_user, session,
                                                     form_ints("participant_ids"),
