@@ -146,6 +146,6 @@ def test_no_site_is_refused(db):
     from grocery.households.models import Household
 
     make_user(Role.CASHIER)
-    with pytest.raises(click.ClickException, match="at least one site"):
+    with pytest.raises(click.ClickException, match="au moins un site"):
         generate_history(households=3, products=2, sale_lines=20, sites=0, echo=_quiet)
     assert db.session.scalar(select(func.count(Household.id))) == 0
