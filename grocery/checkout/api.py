@@ -87,6 +87,7 @@ def note_till_contact():
 def catalogue():
     """Everything the till needs to look codes up locally; gzip-compressed when the browser accepts it."""
     body = json.dumps(catalogue_snapshot(local_today()), separators=(",", ":"), ensure_ascii=False).encode()
+    end_read()
     response = current_app.response_class(body, mimetype="application/json")
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         response.set_data(gzip.compress(body, compresslevel=1))  # fast; about a sixth of the JSON size
@@ -100,7 +101,10 @@ def catalogue():
 @roles_required(TILL_ROLES)
 def ping():
     """The till page's heartbeat, every 30 s while it is open: the request itself records the till's contact
-    (note_till_contact), which the offline sales' check relies on; the answer says nothing more."""
+    (note_till_contact), which the offline sales' check relies on; the answer says nothing more. Its transaction
+    ends with a commit (end_read): one heartbeat every 30 s per tablet would otherwise make the worker's connection
+    forget its prepared statements."""
+    end_read()
     response = jsonify({"ok": True})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -116,7 +120,9 @@ def cards_snapshot():
     till = till_ref(session.get("till_session_id"), current_user)
     if till is None or not till.is_open:
         raise TillClosed()
-    response = jsonify(snapshot(local_today()))
+    body = snapshot(local_today())
+    end_read()
+    response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -139,7 +145,9 @@ def household_lookup():
     except ValueError:
         birth_on = None
     last_name = data.get("last_name") if isinstance(data.get("last_name"), str) else ""
-    return jsonify(find_household_for_till(last_name, birth_on, local_today()))
+    body = find_household_for_till(last_name, birth_on, local_today())
+    end_read()
+    return jsonify(body)
 
 
 @bp.route("/quote", methods=["POST"])

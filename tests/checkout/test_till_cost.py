@@ -98,8 +98,9 @@ def test_a_sale_cycle_reads_the_settings_once_per_process_not_per_request(client
 
 
 def test_read_only_till_requests_end_with_a_commit_on_postgresql(client, db, till):
-    """Do the card lookup and the quote end their transaction with a commit on PostgreSQL? (yes: psycopg forgets
-    the connection's prepared statements at every rollback, so the database would plan every statement again)"""
+    """Do the card lookup, the quote and the heartbeat end their transaction with a commit on PostgreSQL? (yes:
+    psycopg forgets the connection's prepared statements at every rollback, so the database would plan every
+    statement again)"""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite prepares nothing across transactions")
     _household, card = make_shopper(budget_cents=5000)
@@ -113,6 +114,9 @@ def test_read_only_till_requests_end_with_a_commit_on_postgresql(client, db, til
         response = client.post("/api/till/quote", data=json.dumps({"household_card": card, "lines": lines}),
                                content_type="application/json", headers={"X-CSRFToken": token})
         assert response.status_code == 200
+        assert statements.ends == ["commit"]
+        statements.clear()
+        assert client.get("/api/till/ping").status_code == 200  # the heartbeat, every 30 s
         assert statements.ends == ["commit"]
         statements.clear()
         # A refusal still rolls back: nothing of a failed request is ever committed.
