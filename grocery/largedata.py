@@ -36,6 +36,14 @@ def _chunks(rows, size=BATCH):
 
 
 def _insert(model, rows, bar=None) -> None:
+    """Bulk-insert `rows`; rows of a site-owned table without a site go to the current site (the first one unless
+    the command runs inside grocery.sites.context.using_site)."""
+    if rows and "site_id" in model.__table__.c and "site_id" not in rows[0]:
+        from grocery.sites.context import current_site_id
+
+        site_id = current_site_id()
+        for row in rows:
+            row["site_id"] = site_id
     for chunk in _chunks(rows):
         db.session.execute(insert(model), chunk)
         if bar is not None:

@@ -15,6 +15,8 @@ from grocery.timeutil import format_local_date
 #: code and fails when one has no label here.
 ACTION_LABELS = {
     "user.create": _l("Account created"),
+    "site.create": _l("Site added"),
+    "site.grant": _l("Site given to an account"),
     "user.update": _l("Account changed"),
     "user.password_change": _l("Own password changed"),
     "user.password_reset": _l("Password reset by an administrator"),
@@ -102,6 +104,7 @@ ACTION_LABELS = {
 #: Record types (table names) in words.
 TARGET_LABELS = {
     "users": _l("Account"),
+    "sites": _l("Site"),
     "settings": _l("Settings"),
     "households": _l("Household"),
     "household_members": _l("Member"),
@@ -135,7 +138,7 @@ TARGET_LABELS = {
 
 #: Detail keys (and the field names listed in changes) in words.
 DETAIL_LABELS = {
-    "username": _l("Username"), "role": _l("Role"), "display_name": _l("Name"),
+    "username": _l("Username"), "role": _l("Role"), "site": _l("Site"), "display_name": _l("Name"),
     "preferred_language": _l("Language"), "changes": _l("Changes"), "bytes": _l("Size (bytes)"),
     "content_type": _l("File type"), "reference": _l("Reference"), "fields": _l("Fields changed"),
     "closed_on": _l("Closed on"), "member_id": _l("Member"), "relation": _l("Relation"), "name": _l("Name"),

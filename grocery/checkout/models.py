@@ -6,6 +6,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, t
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grocery.extensions import db
+from grocery.sites.context import site_default
 from grocery.timeutil import utcnow
 from grocery.types import UTCDateTime
 
@@ -26,9 +27,13 @@ class TillSession(db.Model):
         Index("uq_till_sessions_open_till", "till_name", unique=True,
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
         Index("ix_till_sessions_opened_at", "opened_at"),
+        Index("ix_till_sessions_site_opened", "site_id", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The site of the till: the current site when the session was opened. Its sales and their stock movements
+    #: belong to it.
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), default=site_default)
     #: One of the names in the setting checkout.till_names.
     till_name: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(10), default="open")
@@ -106,9 +111,12 @@ class Sale(db.Model):
         Index("ix_sales_household_created", "household_id", "created_at"),
         Index("ix_sales_review_status", "review_status"),
         Index("ix_sales_created_at", "created_at"),
+        Index("ix_sales_site_created", "site_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The site of its till session (written with the sale, for the reports per site).
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), default=site_default)
     #: Created by the browser when the sale starts; a replay of the same uuid returns this sale.
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     till_session_id: Mapped[int] = mapped_column(ForeignKey("till_sessions.id"), index=True)

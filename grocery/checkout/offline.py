@@ -74,7 +74,7 @@ def note_contact(till: TillRef | int, now: datetime | None = None) -> Contact | 
         found = db.session.get(TillSession, till, populate_existing=True)
         if found is None:
             return None
-        till = TillRef(id=found.id, is_open=found.is_open, opened_at=found.opened_at,
+        till = TillRef(id=found.id, is_open=found.is_open, site_id=found.site_id, opened_at=found.opened_at,
                        last_contact_at=found.last_contact_at, contact_gaps=found.contact_gaps)
     gaps = _gaps(till.contact_gaps)
     before = Contact(opened_at=till.opened_at, last_contact_at=till.last_contact_at, gaps=tuple(gaps))
@@ -175,7 +175,8 @@ def _record_offline_once(actor, till_session, *, sale_uuid: str, card_code, line
         if existing is not None:
             return existing, False
         raise
-    values = {"uuid": sale_uuid, "till_session_id": till_session.id, "household_id": household.id,
+    values = {"uuid": sale_uuid, "site_id": till_session.site_id, "till_session_id": till_session.id,
+              "household_id": household.id,
               "card_code": card_code, "cashier_id": actor.id, "created_at": utcnow(),
               "client_created_at": client_created_at, "budget_period_start": period_start, "total_cents": charged,
               "retail_cents": sum(line.retail_cents for line in priced) + sum(

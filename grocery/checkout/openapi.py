@@ -211,13 +211,16 @@ SCHEMAS: dict[str, dict] = {
     },
     "Catalogue": {
         "type": "object",
-        "description": "Products as rows whose columns `fields` names, barcodes to product ids, categories.",
+        "description": "Products as rows whose columns `fields` names, barcodes as [code, product id] pairs, "
+                       "categories.",
         "required": ["day", "fields", "products", "barcodes", "categories", "prefixes"],
         "properties": {
             "day": {"type": "string", "format": "date"},
             "fields": {"type": "array", "items": {"type": "string"}},
             "products": {"type": "array", "items": {"type": "array"}},
-            "barcodes": {"type": "object", "additionalProperties": _INTEGER},
+            "barcodes": {"type": "array", "description": "[code, product id] pairs",
+                         "items": {"type": "array", "items": {"type": ["string", "integer"]}, "minItems": 2,
+                                   "maxItems": 2}},
             "categories": {"type": "array", "items": {"type": "array"}},
             "prefixes": {"type": "object", "additionalProperties": {"type": "string"}},
         },

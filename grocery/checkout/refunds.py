@@ -130,7 +130,7 @@ def refund_sale(actor, sale: Sale, quantities: dict[int, int] | None, *, reason:
         refund.retail_cents += round(line.retail_cents * quantity / line.quantity)
     record_movements([(lines[line_id].lot_id, lines[line_id].lot.product, quantity)
                       for line_id, quantity in wanted.items()], "return",
-                     actor_id=actor.id, reason=reason[:200], reference=sale.uuid)
+                     site_id=sale.site_id, actor_id=actor.id, reason=reason[:200], reference=sale.uuid)
     if condition != "resellable":  # back in the ledger, then out as waste: never sold again
         for line_id, quantity in wanted.items():
             record_waste(actor, lines[line_id].lot, quantity, condition, note=f"{sale.uuid}: {reason}")

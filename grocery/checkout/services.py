@@ -581,7 +581,8 @@ def _record_sale_once(actor, till_session, *, sale_uuid: str, card_code, lines, 
             return existing, False
         raise
     period_start, _end = budget_period(household, day)
-    values = {"uuid": sale_uuid, "till_session_id": till_session.id, "household_id": household.id,
+    values = {"uuid": sale_uuid, "site_id": till_session.site_id, "till_session_id": till_session.id,
+              "household_id": household.id,
               "card_code": card_code, "cashier_id": actor.id, "created_at": utcnow(),
               "client_created_at": client_created_at, "budget_period_start": period_start, "total_cents": total,
               "retail_cents": retail, "paid_cents": total, "payment_method": method, "tendered_cents": tendered,
@@ -628,7 +629,7 @@ def write_sale(actor, household, values: dict, priced: list[PricedLine], *, line
             changes.append((lot.id, line.product, -allocation.quantity))
     if sale_lines:
         run_plain(_sale_queries().insert_lines, sale_lines)  # one executemany for all the lines
-        record_movements(changes, "sale", actor_id=actor.id, reference=sale_uuid)
+        record_movements(changes, "sale", site_id=values["site_id"], actor_id=actor.id, reference=sale_uuid)
     paid = values["paid_cents"]
     if paid > 0:
         consume_budget_at_till(household, paid, period_start=values["budget_period_start"], reference=sale_uuid,

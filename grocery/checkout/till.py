@@ -15,6 +15,7 @@ from grocery.errors import Conflict, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.money import format_money
 from grocery.settings.services import get_setting
+from grocery.sites.context import current_site_id
 from grocery.timeutil import utcnow
 
 
@@ -56,6 +57,8 @@ class TillRef:
 
     id: int
     is_open: bool
+    #: The session's site: its sales and their stock movements belong to it.
+    site_id: int | None = None
     opened_at: datetime | None = None
     last_contact_at: datetime | None = None
     contact_gaps: list | None = None
@@ -64,7 +67,7 @@ class TillRef:
 @cache
 def _till_status_query():
     return (select(TillSession.status, TillSession.held_by_id, TillSession.opened_at, TillSession.last_contact_at,
-                   TillSession.contact_gaps)
+                   TillSession.contact_gaps, TillSession.site_id)
             .where(TillSession.id == bindparam("session_id")))
 
 
@@ -76,11 +79,11 @@ def till_ref(session_id, actor=None) -> TillRef | None:
     row = run(_till_status_query(), {"session_id": session_id}).first()
     if row is None:
         return None
-    status, held_by_id, opened_at, last_contact_at, contact_gaps = row
+    status, held_by_id, opened_at, last_contact_at, contact_gaps, site_id = row
     if actor is not None and held_by_id != getattr(actor, "id", None) and not is_manager(actor):
         raise NotTillHolder()
-    return TillRef(id=session_id, is_open=status == "open", opened_at=opened_at, last_contact_at=last_contact_at,
-                   contact_gaps=contact_gaps)
+    return TillRef(id=session_id, is_open=status == "open", site_id=site_id, opened_at=opened_at,
+                   last_contact_at=last_contact_at, contact_gaps=contact_gaps)
 
 
 def till_names() -> list[str]:
@@ -128,9 +131,11 @@ def open_session_for(till_name: str) -> TillSession | None:
                                                        TillSession.status == "open"))
 
 
-def open_till(actor, till_name: str, *, float_cents: int | None = None, float_detail: dict | None = None
-              ) -> TillSession:
-    """Open a till with its float (typed as a total or counted by denomination); one open session per till."""
+def open_till(actor, till_name: str, *, float_cents: int | None = None, float_detail: dict | None = None,
+              site_id: int | None = None) -> TillSession:
+    """Open a till with its float (typed as a total or counted by denomination); one open session per till. The
+    session belongs to `site_id`, by default the current site (grocery.sites.context): its sales and their stock
+    movements will belong to it."""
     if till_name not in till_names():
         raise ValidationError("till_name", _l("Unknown till: choose one of the list."))
     amount, detail = _amount(float_cents, float_detail, "float_cents")
@@ -139,7 +144,7 @@ def open_till(actor, till_name: str, *, float_cents: int | None = None, float_de
         raise Conflict(_l("%(till)s is already open (since %(time)s): close it first or continue it.",
                           till=till_name, time=current.opened_at.strftime("%H:%M")))
     session = TillSession(till_name=till_name, opened_by_id=actor.id, held_by_id=actor.id, float_cents=amount,
-                          float_detail=detail, status="open")
+                          float_detail=detail, status="open", site_id=site_id or current_site_id())
     db.session.add(session)
     db.session.flush()
     record_event(actor, "till.open", session, {"till": till_name, "float_cents": amount})

@@ -33,6 +33,7 @@ from grocery.checkout.till import (
 from grocery.errors import GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.forms import apply_service_error
+from grocery.sites.context import current_site_id
 
 TILL_ROLES = {Role.CASHIER, *MANAGERS}
 
@@ -195,7 +196,8 @@ def explanation(session_id: int):
 @bp.route("/sessions")
 @roles_required(MANAGERS)
 def sessions():
-    page = db.paginate(select(TillSession).order_by(TillSession.opened_at.desc()), per_page=30, error_out=False)
+    page = db.paginate(select(TillSession).where(TillSession.site_id == current_site_id())
+                       .order_by(TillSession.opened_at.desc()), per_page=30, error_out=False)
     return render_template("checkout/sessions.html", page=page)
 
 

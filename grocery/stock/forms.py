@@ -119,9 +119,7 @@ class ReceptionLineForm(ProductFieldsMixin, FlaskForm):
 class WasteForm(FlaskForm):
     quantity = StringField(_l("Quantity"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
     reason = SelectField(_l("Reason"), choices=choices(WASTE_REASON_LABELS.items()))
-    weight_g = BoundedIntegerField(_l("Weight (g)"),
-                                   validators=[Optional(), NumberRange(min=1, message=_l(
-                                       "The weight must be more than zero, or left empty."))],
+    weight_g = BoundedIntegerField(_l("Weight (g)"), validators=[Optional()],  # more than zero: record_waste
                                    description=_l("Leave empty to compute it from the product's net weight."),
                                    render_kw={"inputmode": "numeric"})
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])

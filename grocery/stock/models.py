@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grocery.extensions import db
 from grocery.i18n import DOCUMENT_LANGUAGES
+from grocery.sites.context import site_default
 from grocery.timeutil import utcnow
 from grocery.types import UTCDateTime
 
@@ -165,9 +166,12 @@ class Donation(db.Model):
     """A reception of goods from one donor: draft lines, then confirmed into lots in one transaction."""
 
     __tablename__ = "donations"
-    __table_args__ = (CheckConstraint(_in("status", DONATION_STATUSES), name="status_known"),)
+    __table_args__ = (CheckConstraint(_in("status", DONATION_STATUSES), name="status_known"),
+                      Index("ix_donations_site_received", "site_id", "received_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The site (grocery.sites) this row belongs to; new rows: the current site (grocery.sites.context).
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), default=site_default)
     donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), index=True)
     received_on: Mapped[date] = mapped_column(Date)
     #: Free label of the programme or campaign (e.g. "FSE+ 2026", "Collecte école Saint-Joseph").
@@ -212,9 +216,12 @@ class Lot(db.Model):
         CheckConstraint("quantity_on_hand >= 0", name="quantity_not_negative"),
         CheckConstraint(_in("source", DONOR_KINDS), name="source_known"),
         # No index on quantity_on_hand: every sale changes it, lots are found by product (migration 0009).
+        Index("ix_lots_site_product", "site_id", "product_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The site (grocery.sites) this row belongs to; new rows: the current site (grocery.sites.context).
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), default=site_default)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     donation_id: Mapped[int | None] = mapped_column(ForeignKey("donations.id"), index=True)
     #: The donor type of the donation (food_bank, fead, ...): it decides the price of the units of this lot.
@@ -259,9 +266,12 @@ class StockMovement(db.Model):
         CheckConstraint("quantity <> 0", name="quantity_not_zero"),
         Index("ix_stock_movements_lot", "lot_id", "occurred_at"),
         Index("ix_stock_movements_kind_time", "kind", "occurred_at"),
+        Index("ix_stock_movements_site_time", "site_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The site of the lot (a movement never crosses sites: a transfer is one movement out and one in).
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), default=site_default)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
     kind: Mapped[str] = mapped_column(String(12))
     #: Signed base units: positive in (receipt, return), negative out (sale, waste), either way for counts.
@@ -288,6 +298,8 @@ class StockCount(db.Model):
     __table_args__ = (CheckConstraint(_in("status", COUNT_STATUSES), name="status_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The site whose lots are counted.
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True, default=site_default)
     #: None: the whole stock; otherwise one category.
     category_id: Mapped[int | None] = mapped_column(ForeignKey("product_categories.id"))
     status: Mapped[str] = mapped_column(String(10), default="open")

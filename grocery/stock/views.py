@@ -477,6 +477,35 @@ def _check_new_product_line(donation: Donation, form) -> None:
     errors.raise_if_any()
 
 
+def _line_values(donation: Donation, product: Product, form, *, check: bool = False) -> dict:
+    """The quantity, measure and cost price typed on a reception line, parsed; when one cannot be read (or with
+    `check`, when the form refused another field), the service's checks of the others run too, so that every wrong
+    field shows at once. Writes nothing."""
+    errors = FieldErrors()
+    values: dict = {"quantity": None, "measure": None, "unit_cost_cents": None}
+    with errors.collect():
+        values["quantity"] = svc.parse_whole(form.quantity.data)
+    with errors.collect():
+        values["measure"] = svc.parse_measure(form.measure.data)
+    with errors.collect():
+        values["unit_cost_cents"] = parse_money(form.unit_cost.data, field="unit_cost") if form.unit_cost.data \
+            else None
+    if errors or check:
+        others = FieldErrors()
+        if not ({"quantity", "measure"} & set(errors.errors)):
+            with others.collect():
+                svc.check_donation_line(donation, product, quantity=values["quantity"], measure=values["measure"],
+                                        use_by_on=form.use_by_on.data)
+        if "unit_cost" not in errors:
+            with others.collect():
+                svc.check_unit_cost(donation, values["unit_cost_cents"])
+        for field, messages in others.errors.items():
+            for message in messages:
+                errors.add(field, message)
+        errors.raise_if_any()
+    return values
+
+
 @bp.route("/receptions/<int:donation_id>/lines", methods=["POST"])
 @roles_required(STOCK_ROLES)
 def reception_line(donation_id: int):
@@ -489,6 +518,8 @@ def reception_line(donation_id: int):
     if not form.validate_on_submit():
         if product is None and new_code:
             add_service_errors(form, lambda: _check_new_product_line(donation, form))
+        elif product is not None:
+            add_service_errors(form, lambda: _line_values(donation, product, form, check=True))
         return _render_reception(donation, form, product=product, new_code=new_code, status=422)
     try:
         if product is None:
@@ -496,11 +527,9 @@ def reception_line(donation_id: int):
                 raise ValidationError(None, _("Scan a product or search it by name first."))
             _check_new_product_line(donation, form)
             product = svc.create_product(current_user, barcode=new_code, **_product_values(form))
-        line = svc.add_donation_line(
-            donation, product, quantity=svc.parse_whole(form.quantity.data),
-            measure=svc.parse_measure(form.measure.data), use_by_on=form.use_by_on.data,
-            best_before_on=form.best_before_on.data, lot_number=form.lot_number.data,
-            unit_cost_cents=parse_money(form.unit_cost.data, field="unit_cost") if form.unit_cost.data else None)
+        line = svc.add_donation_line(donation, product, use_by_on=form.use_by_on.data,
+                                     best_before_on=form.best_before_on.data, lot_number=form.lot_number.data,
+                                     **_line_values(donation, product, form))
     except ValidationError as error:
         db.session.rollback()
         if "barcode" in error.errors:
@@ -581,9 +610,8 @@ def lot(lot_id: int):
     form.quantity.description = _UNIT_HINTS[lot.product.unit_kind]
     if form.validate_on_submit():
         try:
-            quantity = svc.parse_quantity(lot.product, form.quantity.data)
-            svc.record_waste(current_user, lot, quantity, form.reason.data, weight_g=form.weight_g.data,
-                             note=form.note.data or "")
+            svc.record_waste(current_user, lot, form.quantity.data or "", form.reason.data,
+                             weight_g=form.weight_g.data, note=form.note.data or "")
         except ValidationError as error:
             _fail(form, error)
         else:
@@ -592,7 +620,9 @@ def lot(lot_id: int):
             return redirect(url_for("stock.lot", lot_id=lot.id))
         lot = db.session.get(Lot, lot_id)
     elif form.is_submitted():
-        add_service_errors(form, lambda: svc.parse_quantity(lot.product, form.quantity.data))
+        add_service_errors(form, lambda: svc.check_waste(
+            lot, form.quantity.data or "", form.reason.data,
+            weight_g=None if form.weight_g.errors else form.weight_g.data))
     movements = db.session.scalars(select(StockMovement).where(StockMovement.lot_id == lot.id)
                                    .order_by(StockMovement.occurred_at.desc(), StockMovement.id.desc())).all()
     return render_template("stock/lot.html", lot=lot, form=form, movements=movements, today=local_today(),

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grocery.extensions import db
 from grocery.i18n import DOCUMENT_LANGUAGES
+from grocery.sites.context import site_default
 from grocery.timeutil import utcnow
 from grocery.types import UTCDateTime
 
@@ -257,6 +258,8 @@ class ShiftTemplate(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The site where the shifts generated from this slot are held.
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True, default=site_default)
     #: 0 = Monday ... 6 = Sunday.
     weekday: Mapped[int] = mapped_column(Integer)
     start_time: Mapped[time] = mapped_column(Time)
@@ -279,9 +282,12 @@ class Shift(db.Model):
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         UniqueConstraint("template_id", "held_on", name="uq_volunteer_shifts_template_day"),
         Index("ix_volunteer_shifts_held_on", "held_on"),
+        Index("ix_volunteer_shifts_site_held_on", "site_id", "held_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The site where the shift is held.
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), default=site_default)
     template_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_shift_templates.id", ondelete="SET NULL"))
     held_on: Mapped[date] = mapped_column(Date)
     start_time: Mapped[time] = mapped_column(Time)
@@ -312,9 +318,12 @@ class DaySheet(db.Model):
     """A day's attendance sheet once the coordinator validated it: only validated hours count."""
 
     __tablename__ = "volunteer_day_sheets"
+    __table_args__ = (UniqueConstraint("site_id", "held_on", name="uq_volunteer_day_sheets_site_held_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    held_on: Mapped[date] = mapped_column(Date, unique=True)
+    #: Each site validates its own days.
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), default=site_default)
+    held_on: Mapped[date] = mapped_column(Date)
     validated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -436,6 +445,8 @@ class Workshop(db.Model):
     __tablename__ = "volunteer_workshops"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The site that holds the workshop's sessions.
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True, default=site_default)
     title: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
     #: The participant who proposed it, or None when proposed by staff.

@@ -118,3 +118,69 @@ def test_the_menu_folds_into_one_button_on_a_phone(app, db, live_server, browser
     page.set_viewport_size({"width": 1024, "height": 768})
     assert not toggle.is_visible() and nav.is_visible()
     page.context.close()
+
+
+#: The open user menu and everything in it: the left and right edges of each visible box.
+USER_MENU_BOXES = """() => [...document.querySelectorAll('.usermenu-panel, .usermenu-panel *')]
+  .filter((node) => node.getClientRects().length)
+  .map((node) => { const box = node.getBoundingClientRect();
+                   return [node.tagName + '.' + node.className, Math.round(box.left), Math.round(box.right)]; })"""
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_the_open_user_menu_fits_a_phone(app, db, live_server, browser, language):
+    """At 390x844, the menu opened and then the user menu (role, password, the language buttons, log out): nothing
+    sticks out of the window, the page does not scroll sideways, and every button of the panel is a finger's size;
+    Escape closes the user menu, then the menu."""
+    from tests.factories import make_user
+
+    user = make_user(Role.SOCIAL_WORKER, display_name="Marie-Françoise Vandenbroucke-Delvaux",
+                     preferred_language=language)
+    db.session.commit()
+    page = _log_in(browser, live_server, user, 390, 844)
+    assert page.locator("html").get_attribute("lang") == language
+    page.locator(".menu-toggle").click()
+    page.locator(".usermenu summary").click()
+    assert page.locator(".usermenu-panel").is_visible()
+    assert page.locator(".usermenu-panel .language-switch button").count() >= 2
+    outside = [(name, left, right) for name, left, right in page.evaluate(USER_MENU_BOXES)
+               if left < 0 or right > 390]
+    assert outside == []
+    assert page.evaluate(WIDTHS) == [390, 390]
+    summary = page.locator(".usermenu summary").bounding_box()
+    assert summary["x"] >= 0 and summary["x"] + summary["width"] <= 390
+    for index in range(page.locator(".usermenu-panel .button").count()):
+        assert page.locator(".usermenu-panel .button").nth(index).bounding_box()["height"] >= 48
+    page.keyboard.press("Escape")  # the user menu closes first, then the menu
+    assert not page.locator(".usermenu-panel").is_visible() and page.locator(".mainnav").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator(".mainnav").is_visible()
+    page.context.close()
+
+
+#: The width of the rows of the table placed directly in the page (a table displayed as a block box is as wide as
+#: the page while its rows shrink to their content), and that of the page's content box.
+TABLE_AND_PAGE = """() => { const main = document.querySelector('main.page'), style = getComputedStyle(main);
+  return [document.querySelector('main.page > table.table tr').getBoundingClientRect().width,
+          main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)]; }"""
+
+
+def test_a_table_placed_in_the_page_takes_its_width(app, db, live_server, browser):
+    """The stock list with one short row: at 1024 and 1280 px the table spans the page (its columns share the
+    width); on a 390 px phone the table is no wider than the screen and the page does not scroll sideways."""
+    from tests.factories import make_lot, make_product, make_user
+
+    user = make_user(Role.STOCK_MANAGER)
+    make_lot(make_product(name="Riz"), 3)
+    db.session.commit()
+    page = _log_in(browser, live_server, user, 1024, 768)
+    for width, height in ((1024, 768), (1280, 800)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(live_server + "/stock/")
+        table, content = page.evaluate(TABLE_AND_PAGE)
+        assert abs(table - content) <= 1, (width, table, content)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/stock/")
+    table, content = page.evaluate(TABLE_AND_PAGE.replace("table.table tr", "table.table"))
+    assert table <= content and page.evaluate(WIDTHS) == [390, 390]  # its rows scroll inside it
+    page.context.close()

@@ -131,7 +131,8 @@ def test_old_proof_is_flagged_not_blocking(db):
         {"criterion_id": criterion.id, "proof_seen": "Attestation CPAS", "proof_dated_on": D - timedelta(days=91)}])
     line = db.session.scalars(select(DecisionCriterion)).one()
     assert line.is_proof_too_old
-    assert "91" not in hs.proof_warnings(decision)[0] and "90 jours" in hs.proof_warnings(decision)[0]
+    warning = hs.proof_warnings(decision)[0].replace(criterion.name, "")  # the test name's counter may hold "91"
+    assert "91" not in warning and "90 jours" in warning
     fresh = make_decision(household, decided_on=D, valid_from=D, criteria=[
         {"criterion_id": criterion.id, "proof_dated_on": D - timedelta(days=90)}])
     assert hs.proof_warnings(fresh) == []

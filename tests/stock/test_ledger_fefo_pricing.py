@@ -198,14 +198,15 @@ def test_bulk_movements_weigh_like_weight_of_and_refuse_to_take_a_lot_below_zero
     pieces = make_lot(make_product(unit_kind="piece", net_weight_g=400), 5)
     loose = make_lot(make_product(unit_kind="kg", net_weight_g=None), 3000)
     unweighed = make_lot(make_product(unit_kind="piece", net_weight_g=None), 5)
-    record_movements([(lot.id, lot.product, -2) for lot in (pieces, loose, unweighed)], "sale", actor_id=None,
-                     reference="s-1")
+    record_movements([(lot.id, lot.product, -2) for lot in (pieces, loose, unweighed)], "sale",
+                     site_id=pieces.site_id, actor_id=None, reference="s-1")
     assert (pieces.quantity_on_hand, loose.quantity_on_hand, unweighed.quantity_on_hand) == (3, 2998, 3)
     rows = db.session.execute(select(StockMovement.lot_id, StockMovement.quantity, StockMovement.weight_g)
                               .where(StockMovement.reference == "s-1").order_by(StockMovement.lot_id)).all()
     assert rows == [(pieces.id, -2, -800), (loose.id, -2, -2), (unweighed.id, -2, None)]
     with app.test_request_context(), pytest.raises(InsufficientStock) as error:
-        record_movements([(pieces.id, pieces.product, -4)], "sale", actor_id=None, reference="s-2")
+        record_movements([(pieces.id, pieces.product, -4)], "sale", site_id=pieces.site_id, actor_id=None,
+                         reference="s-2")
     assert error.value.details["available"] == 3
     assert db.session.scalar(select(func.count(StockMovement.id)).where(StockMovement.reference == "s-2")) == 0
     assert ledger_mismatches() == []

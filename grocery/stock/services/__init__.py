@@ -78,6 +78,7 @@ from grocery.stock.services.quantities import (
 from grocery.stock.services.receptions import (
     add_donation_line,
     check_donation_line,
+    check_unit_cost,
     confirm_donation,
     cost_value_cents,
     donation_totals,
@@ -85,6 +86,7 @@ from grocery.stock.services.receptions import (
     start_donation,
 )
 from grocery.stock.services.waste import (
+    check_waste,
     discard_expired,
     record_waste,
 )
@@ -104,6 +106,8 @@ __all__ = [
     "allocate_fefo_many",
     "capped_price",
     "check_donation_line",
+    "check_unit_cost",
+    "check_waste",
     "clean_product_values",
     "clean_quota",
     "confirm_donation",

@@ -60,16 +60,18 @@ def ensure_default_categories() -> list[ProductCategory]:
 
 def clean_quota(quota: int | None, scope: str | None, period: str | None) -> tuple[int | None, str | None, str | None]:
     """A quota rule (of a product or a category) checked: more than zero, with whom it applies to and its period;
-    no quota (None) drops both."""
+    no quota (None) drops both. Every wrong field is reported at once."""
     scope, period = scope or None, period or None
     if quota is None:
         return None, None, None
+    errors = FieldErrors()
     if quota <= 0:
-        raise ValidationError("quota_quantity", _l("A quota is more than zero, or left empty for no quota."))
+        errors.add("quota_quantity", _l("A quota is more than zero, or left empty for no quota."))
     if scope not in QUOTA_SCOPES:
-        raise ValidationError("quota_scope", _l("Choose to whom the quota applies."))
+        errors.add("quota_scope", _l("Choose to whom the quota applies."))
     if period not in QUOTA_PERIODS:
-        raise ValidationError("quota_period", _l("Choose the quota period."))
+        errors.add("quota_period", _l("Choose the quota period."))
+    errors.raise_if_any()
     return quota, scope, period
 
 
@@ -80,21 +82,25 @@ def save_category(actor, category: ProductCategory | None, *, name: str, default
     """Create or change a category; names are unique and the percentage is between 0 and 100. Its best-before
     grace days (0 to 3650, None: the setting) apply at once to its lots still waiting for no decision. A category
     quota (clean_quota) limits the pieces of all its products sold by the piece together, per household and
-    period."""
+    period. Every wrong field is reported at once."""
     from grocery.stock.ddm import MAX_GRACE_DAYS, refresh_ddm_holds
 
+    errors = FieldErrors()
     name = (name or "").strip()
     if not name:
-        raise ValidationError("name", _l("Enter a name."))
-    if not 0 <= default_social_percent <= 100:
-        raise ValidationError("default_social_percent", _l("A percentage is between 0 and 100."))
-    other = db.session.scalar(select(ProductCategory).where(func.lower(ProductCategory.name) == name.lower()))
-    if other is not None and other is not category:
-        raise ValidationError("name", _l("A category with this name already exists."))
+        errors.add("name", _l("Enter a name."))
+    else:
+        other = db.session.scalar(select(ProductCategory).where(func.lower(ProductCategory.name) == name.lower()))
+        if other is not None and other is not category:
+            errors.add("name", _l("A category with this name already exists."))
+    if default_social_percent is None or not 0 <= default_social_percent <= 100:
+        errors.add("default_social_percent", _l("A percentage is between 0 and 100."))
     if ddm_grace_days is not None and not 0 <= ddm_grace_days <= MAX_GRACE_DAYS:
-        raise ValidationError("ddm_grace_days", _l("Enter a number of days between 0 and %(max)d, or leave it "
-                                                   "empty for the default.", max=MAX_GRACE_DAYS))
-    quota_quantity, quota_scope, quota_period = clean_quota(quota_quantity, quota_scope, quota_period)
+        errors.add("ddm_grace_days", _l("Enter a number of days between 0 and %(max)d, or leave it "
+                                        "empty for the default.", max=MAX_GRACE_DAYS))
+    with errors.collect():
+        quota_quantity, quota_scope, quota_period = clean_quota(quota_quantity, quota_scope, quota_period)
+    errors.raise_if_any()
     values = {"name": name, "default_social_percent": default_social_percent, "sort_order": sort_order,
               "is_active": is_active, "ddm_grace_days": ddm_grace_days, "quota_quantity": quota_quantity,
               "quota_scope": quota_scope, "quota_period": quota_period}

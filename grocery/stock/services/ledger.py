@@ -57,7 +57,7 @@ def record_movement(lot: Lot, quantity_delta: int, kind: str, *, actor, reason: 
     if weight_g is None:
         weight_g = _signed_weight(lot.product, quantity_delta)
     movement = StockMovement(
-        lot_id=lot.id, kind=kind, quantity=quantity_delta, weight_g=weight_g, reason=reason,
+        lot_id=lot.id, site_id=lot.site_id, kind=kind, quantity=quantity_delta, weight_g=weight_g, reason=reason,
         actor_id=getattr(actor, "id", None), reference=reference,
         donation_id=getattr(donation, "id", None), count_id=getattr(count, "id", None),
     )
@@ -312,13 +312,14 @@ def _move_lot_query():
             .values(quantity_on_hand=Lot.quantity_on_hand + delta))
 
 
-def record_movements(changes: list[tuple[int, object, int]], kind: str, *, actor_id: int | None,
+def record_movements(changes: list[tuple[int, object, int]], kind: str, *, site_id: int, actor_id: int | None,
                      reason: str | None = None, reference: str | None = None) -> None:
     """Append one movement per (lot id, product, signed quantity) and move the lots' cached quantities with one
     conditional UPDATE per lot, sent as one executemany: if any lot would go below zero, InsufficientStock is raised
     and the caller rolls the transaction back. The bulk form of record_movement, for a sale's or a return's lines;
-    the product (an ORM object or a till product row) gives the weight. (Measured: an INSERT ... SELECT from the
-    sale's lines or an UPDATE ... FROM them is slower on SQLite than these two executemany.)"""
+    the product (an ORM object or a till product row) gives the weight; every lot is of the site `site_id` (the
+    sale's, its till session's), written on the movements without reading the lots. (Measured: an INSERT ... SELECT
+    from the sale's lines or an UPDATE ... FROM them is slower on SQLite than these two executemany.)"""
     if kind not in MOVEMENT_KINDS:
         raise ValidationError("kind", _l("Unknown movement kind."))
     deltas: dict[int, int] = {}
@@ -345,7 +346,8 @@ def record_movements(changes: list[tuple[int, object, int]], kind: str, *, actor
     for loaded in list(db.session.identity_map.values()):
         if isinstance(loaded, Lot):
             db.session.expire(loaded, ["quantity_on_hand"])
-    values = {"kind": kind, "reason": reason, "actor_id": actor_id, "reference": reference, "occurred_at": utcnow()}
+    values = {"site_id": site_id, "kind": kind, "reason": reason, "actor_id": actor_id, "reference": reference,
+              "occurred_at": utcnow()}
     run_plain(_insert_movements(), [
         {**values, "lot_id": lot_id, "quantity": quantity_delta, "weight_g": _signed_weight(product, quantity_delta)}
         for lot_id, product, quantity_delta in changes

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 
 from grocery.extensions import db
 from grocery.settings.services import get_setting
+from grocery.sites.context import current_site_id
 from grocery.stock.models import (
     Lot,
     Product,
@@ -32,10 +33,12 @@ class StockRow:
     retail_cents: int
 
 
-def stock_on_hand(category_id: int | None = None) -> list[StockRow]:
-    """Quantity on hand per active product (units, weight, retail value), ordered by category and name."""
+def stock_on_hand(category_id: int | None = None, *, site_id: int | None = None) -> list[StockRow]:
+    """Quantity on hand per active product (units, weight, retail value) at the site (by default the current
+    one), ordered by category and name."""
     total = func.coalesce(func.sum(Lot.quantity_on_hand), 0)
-    query = (select(Product, total).outerjoin(Lot, Lot.product_id == Product.id)
+    site_id = site_id or current_site_id()
+    query = (select(Product, total).outerjoin(Lot, and_(Lot.product_id == Product.id, Lot.site_id == site_id))
              .join(ProductCategory, ProductCategory.id == Product.category_id)
              .where(Product.is_active.is_(True)).group_by(Product.id, ProductCategory.id)
              .order_by(ProductCategory.sort_order, ProductCategory.name, Product.name))
@@ -46,31 +49,36 @@ def stock_on_hand(category_id: int | None = None) -> list[StockRow]:
             for product, quantity in db.session.execute(query).unique()]
 
 
-def low_stock(category_id: int | None = None) -> list[StockRow]:
-    """Active products with a threshold whose quantity on hand is below it."""
-    return [row for row in stock_on_hand(category_id)
+def low_stock(category_id: int | None = None, *, site_id: int | None = None) -> list[StockRow]:
+    """Active products with a threshold whose quantity on hand at the site is below it."""
+    return [row for row in stock_on_hand(category_id, site_id=site_id)
             if row.product.low_stock_threshold and row.quantity < row.product.low_stock_threshold]
 
 
-def near_expiry_lots(day: date, days: int | None = None) -> list[Lot]:
-    """Lots with stock whose use-by or best-before date falls within the next `days` days (setting)."""
+def near_expiry_lots(day: date, days: int | None = None, *, site_id: int | None = None) -> list[Lot]:
+    """Lots of the site (by default the current one) with stock whose use-by or best-before date falls within the
+    next `days` days (setting)."""
     if days is None:
         days = get_setting("stock.near_expiry_days")
     end = day + timedelta(days=days)
     lots = db.session.scalars(select(Lot).where(
-        Lot.quantity_on_hand > 0,
+        Lot.site_id == (site_id or current_site_id()), Lot.quantity_on_hand > 0,
         or_(and_(Lot.use_by_on >= day, Lot.use_by_on <= end),
             and_(Lot.best_before_on >= day, Lot.best_before_on <= end)),
     )).all()
     return sorted(lots, key=_fefo_key)
 
 
-def expired_lots(day: date) -> list[Lot]:
-    """Lots with stock past their use-by date: they must not be sold and are offered for discard."""
-    lots = db.session.scalars(select(Lot).where(Lot.quantity_on_hand > 0, Lot.use_by_on < day)).all()
+def expired_lots(day: date, *, site_id: int | None = None) -> list[Lot]:
+    """Lots of the site (by default the current one) with stock past their use-by date: they must not be sold and
+    are offered for discard."""
+    lots = db.session.scalars(select(Lot).where(Lot.site_id == (site_id or current_site_id()),
+                                                Lot.quantity_on_hand > 0, Lot.use_by_on < day)).all()
     return sorted(lots, key=_fefo_key)
 
 
-def product_lots(product: Product) -> list[Lot]:
-    lots = db.session.scalars(select(Lot).where(Lot.product_id == product.id, Lot.quantity_on_hand > 0)).all()
+def product_lots(product: Product, *, site_id: int | None = None) -> list[Lot]:
+    """The product's lots with stock at the site (by default the current one), in FEFO order."""
+    lots = db.session.scalars(select(Lot).where(Lot.site_id == (site_id or current_site_id()),
+                                                Lot.product_id == product.id, Lot.quantity_on_hand > 0)).all()
     return sorted(lots, key=_fefo_key)

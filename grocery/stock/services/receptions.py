@@ -30,12 +30,14 @@ from grocery.timeutil import local_today, utcnow
 
 def start_donation(actor, donor: Donor | None, received_on: date | None, programme: str = "") -> Donation:
     """Open a reception for a donor on a day; lines are added by scanning, lots are written on confirmation."""
+    errors = FieldErrors()
     if donor is None:
-        raise ValidationError("donor_id", _l("Choose the donor."))
+        errors.add("donor_id", _l("Choose the donor."))
     if received_on is None:
-        raise ValidationError("received_on", _l("Enter the reception date."))
-    if received_on > local_today():
-        raise ValidationError("received_on", _l("A reception cannot be dated in the future."))
+        errors.add("received_on", _l("Enter the reception date."))
+    elif received_on > local_today():
+        errors.add("received_on", _l("A reception cannot be dated in the future."))
+    errors.raise_if_any()
     donation = Donation(donor_id=donor.id, received_on=received_on, programme=(programme or "").strip()[:120],
                         created_by_id=getattr(actor, "id", None))
     db.session.add(donation)
@@ -80,15 +82,9 @@ def check_donation_line(donation: Donation, product: Product, *, quantity: int |
     return base
 
 
-def add_donation_line(donation: Donation, product: Product, *, quantity: int | None = None,
-                      measure: int | None = None, use_by_on: date | None = None,
-                      best_before_on: date | None = None, lot_number: str = "",
-                      unit_cost_cents: int | None = None) -> DonationLine:
-    """Add a line to a draft reception. Pieces take a quantity, never a weight; kg/litre products take a
-    measure (grams or ml) or a number of packs of their net weight. A use-by date already past is refused.
-    A purchase (donor kind "purchase") records its cost price per piece / kg / litre, in cents (required); a
-    donation has none (refused: donations are valued at the reference price)."""
-    _require_draft(donation)
+def check_unit_cost(donation: Donation, unit_cost_cents: int | None) -> None:
+    """A purchase (donor kind "purchase") records its cost price, in cents (required, not negative); a donation
+    has none."""
     if donation.donor.kind == "purchase":
         if unit_cost_cents is None:
             raise ValidationError("unit_cost", _l("Enter the cost price paid, per piece, per kg or per litre."))
@@ -97,7 +93,25 @@ def add_donation_line(donation: Donation, product: Product, *, quantity: int | N
     elif unit_cost_cents is not None:
         raise ValidationError("unit_cost", _l("Only purchases have a cost price: donations are valued at the "
                                               "reference price. Leave the cost price empty."))
-    base = check_donation_line(donation, product, quantity=quantity, measure=measure, use_by_on=use_by_on)
+
+
+def add_donation_line(donation: Donation, product: Product, *, quantity: int | None = None,
+                      measure: int | None = None, use_by_on: date | None = None,
+                      best_before_on: date | None = None, lot_number: str = "",
+                      unit_cost_cents: int | None = None) -> DonationLine:
+    """Add a line to a draft reception. Pieces take a quantity, never a weight; kg/litre products take a
+    measure (grams or ml) or a number of packs of their net weight. A use-by date already past is refused.
+    A purchase (donor kind "purchase") records its cost price per piece / kg / litre, in cents (required); a
+    donation has none (refused: donations are valued at the reference price). Every wrong field is reported at
+    once."""
+    _require_draft(donation)
+    errors = FieldErrors()
+    base = None
+    with errors.collect():
+        base = check_donation_line(donation, product, quantity=quantity, measure=measure, use_by_on=use_by_on)
+    with errors.collect():
+        check_unit_cost(donation, unit_cost_cents)
+    errors.raise_if_any()
     line = DonationLine(donation_id=donation.id, product_id=product.id, quantity=base, use_by_on=use_by_on,
                         best_before_on=best_before_on, lot_number=(lot_number or "").strip()[:40],
                         unit_cost_cents=unit_cost_cents)
@@ -128,7 +142,8 @@ def confirm_donation(actor, donation: Donation) -> list[Lot]:
     lots = []
     grace = grace_days_by_category()
     for line in donation.lines:
-        lot = Lot(product_id=line.product_id, donation_id=donation.id, source=donation.donor.kind,
+        lot = Lot(site_id=donation.site_id, product_id=line.product_id, donation_id=donation.id,
+                  source=donation.donor.kind,
                   received_on=donation.received_on, use_by_on=line.use_by_on, best_before_on=line.best_before_on,
                   lot_number=line.lot_number, quantity_received=line.quantity, quantity_on_hand=0,
                   unit_cost_cents=line.unit_cost_cents,

@@ -119,7 +119,8 @@ def generate_shifts(actor, date_from: date | None, date_to: date | None) -> list
     while day <= date_to:
         for template in templates:
             if template.weekday == day.weekday() and (template.id, day) not in existing:
-                created.append(Shift(template_id=template.id, held_on=day, start_time=template.start_time,
+                created.append(Shift(site_id=template.site_id, template_id=template.id, held_on=day,
+                                     start_time=template.start_time,
                                      end_time=template.end_time, activity_id=template.activity_id,
                                      capacity=template.capacity, required_capability=template.required_capability))
         day += timedelta(days=1)

@@ -33,9 +33,24 @@ export class Cart {
   }
 
   save() {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = null;
     localStorage.setItem(CURRENT, JSON.stringify({
       sessionId: this.sessionId, uuid: this.uuid, household: this.household, lines: this.lines, startedAt: this.startedAt,
     }));
+  }
+
+  /** Save right after the screen is drawn (a scan: the line shows first); at the latest when the page goes away. */
+  saveSoon() {
+    if (this.saveTimer) return;
+    const save = () => { if (this.saveTimer) this.save(); };
+    this.saveTimer = setTimeout(save, 200); // a page not drawn (hidden) saves all the same
+    requestAnimationFrame(() => setTimeout(save, 0));
+    if (!this.flushOnHide) {
+      this.flushOnHide = () => { if (this.saveTimer) this.save(); };
+      window.addEventListener("pagehide", this.flushOnHide);
+      document.addEventListener("visibilitychange", this.flushOnHide);
+    }
   }
 
   get isEmpty() { return this.lines.length === 0; }
@@ -54,7 +69,7 @@ export class Cart {
       if (label) Object.assign(added, { label: label.label, label_price_cents: label.price_cents });
       this.lines.push(added);
     }
-    this.save();
+    this.saveSoon();
     return line || this.lines[this.lines.length - 1];
   }
 
@@ -71,7 +86,7 @@ export class Cart {
     } else {
       this.lines[index].quantity = quantity;
     }
-    this.save();
+    this.saveSoon();
   }
 
   remove(index) {

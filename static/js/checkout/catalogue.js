@@ -5,23 +5,54 @@ export function foldText(text) {
   return text.toLocaleLowerCase("fr").normalize("NFD").replace(/\p{Diacritic}/gu, "");
 }
 
+/** The product fields the till reads, in the order of the server's FIELDS (grocery/checkout/catalogue.py). */
+const KNOWN = ["id", "name", "category_id", "unit", "price_cents", "retail_cents", "available", "quota_quantity",
+  "quota_scope", "quota_period", "item_ref"];
+
 export class Catalogue {
+  /** Read fast, as the till waits for it before its first scan (20,000 products on a slow tablet): one object of
+   * the same shape per product, the barcodes from their pairs, the folded names for the search made
+   * later (`prepareSearch`, or at the first search). */
   constructor(snapshot) {
     this.products = new Map();
     this.byItemRef = new Map();
     const fields = snapshot.fields;
+    const [id, name, category, unit, price, retail, available, quota, scope, period, itemRef] =
+      KNOWN.map((field) => fields.indexOf(field)); // -1: a field the server does not send (undefined, as before)
+    const others = fields.map((field, index) => [field, index]).filter(([field]) => !KNOWN.includes(field));
     for (const row of snapshot.products) {
-      const product = {};
-      fields.forEach((name, index) => { product[name] = row[index]; });
-      product.search = foldText(product.name);
+      const product = { id: row[id], name: row[name], category_id: row[category], unit: row[unit],
+        price_cents: row[price], retail_cents: row[retail], available: row[available], quota_quantity: row[quota],
+        quota_scope: row[scope], quota_period: row[period], item_ref: row[itemRef], search: null };
+      for (const [field, index] of others) product[field] = row[index];
       this.products.set(product.id, product);
       if (product.item_ref !== null && product.item_ref !== undefined) this.byItemRef.set(product.item_ref, product);
     }
-    this.barcodes = new Map(Object.entries(snapshot.barcodes).map(([code, id]) => [code, id]));
+    // [[code, product id], ...]; an object {code: id} in a catalogue kept by the tablet before this format.
+    const barcodes = snapshot.barcodes;
+    this.barcodes = new Map(Array.isArray(barcodes) ? barcodes : Object.entries(barcodes));
     // [id, name, quota_quantity, quota_scope, quota_period]: the quota counts the category's products sold by the piece.
     this.categories = snapshot.categories.map(([id, name, quotaQuantity = null, quotaScope = null, quotaPeriod = null]) => (
       { id, name, quota_quantity: quotaQuantity, quota_scope: quotaScope, quota_period: quotaPeriod }));
     this.prefixes = snapshot.prefixes;
+    this.searchReady = false;
+  }
+
+  /** Fold the names for the search in slices of idle time (the till is ready before): nothing left to do at the
+   * first search. */
+  prepareSearch() {
+    const products = [...this.products.values()];
+    let next = 0;
+    const idle = window.requestIdleCallback || ((run) => setTimeout(() => run({ timeRemaining: () => 8 }), 50));
+    const slice = (deadline) => {
+      while (next < products.length && deadline.timeRemaining() > 1) {
+        const end = Math.min(products.length, next + 200);
+        for (; next < end; next += 1) products[next].search ??= foldText(products[next].name);
+      }
+      if (next >= products.length) this.searchReady = true;
+      if (!this.searchReady) idle(slice, { timeout: 2000 });
+    };
+    idle(slice, { timeout: 2000 });
   }
 
   /**
@@ -69,6 +100,7 @@ export class Catalogue {
     if (needle.length < 2) return [];
     const found = [];
     for (const product of this.products.values()) {
+      product.search ??= foldText(product.name);
       if (product.search.includes(needle)) {
         found.push(product);
         if (found.length >= limit) break;

@@ -43,6 +43,19 @@ export function pendingUse(sales, cardCode) {
  * left and left_label only); null when the catalogue does not know it. */
 export function quotaRule(quota, catalogue) {
   if (!catalogue) return null;
+  // Found once per catalogue: a quota known by its name only would be looked for among 20,000 products at every
+  // redraw of the totals (every scan).
+  let found = ruleCache.get(catalogue);
+  if (!found) ruleCache.set(catalogue, found = new Map());
+  const key = `${quota.kind}\u0000${quota.id}\u0000${quota.name}`;
+  if (!found.has(key)) found.set(key, findQuotaRule(quota, catalogue));
+  return found.get(key);
+}
+
+/** The rules of quotas already found, by catalogue (a snapshot does not change once read). */
+const ruleCache = new WeakMap();
+
+function findQuotaRule(quota, catalogue) {
   if (quota.kind === "category" && quota.id !== undefined) return { kind: "category", id: quota.id, unit: "piece" };
   if (quota.kind === "product" && quota.id !== undefined) {
     const product = catalogue.products.get(quota.id);

@@ -12,15 +12,22 @@ import { setupPanel } from "./panel.js";
 import { MAX_QUANTITY_DIGITS, ScanCapture } from "./scanner.js";
 import { sounds } from "./sounds.js";
 import { $, el, fill, fmt, locale } from "./ui.js";
+// Imported by the modules above, named here too: the browser asks for every file of the till at once rather than
+// one level of imports after the other (a round trip each, also from the service worker's cache offline).
+import "../../vendor/idb-8.0.4/idb.js";
+import "./gtin.js";
+import "./offline-rules.js";
+import "./queue.js";
 
 const root = document.getElementById("till");
 const cfg = root.dataset;
 const T = JSON.parse(cfg.i18n);
 function t(key, values = {}) { return fill(T[key] || key, values); }
+const kilos = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 }); // made once: toLocaleString makes one a call
 function quantityLabel(line) {
   if (line.unit === "piece") return String(line.quantity);
   const unit = line.unit === "kg" ? "kg" : "l";
-  return (line.quantity / 1000).toLocaleString(locale, { maximumFractionDigits: 3 }) + " " + unit;
+  return kilos.format(line.quantity / 1000) + " " + unit;
 }
 
 const cart = new Cart(cfg.sessionId);
@@ -187,42 +194,84 @@ function shortCode(code) {
 function addProduct(product, quantity, label = null) {
   const line = cart.add(product, quantity, label);
   quote = null;
-  renderLines(cart.lines.indexOf(line));
+  renderLine(cart.lines.indexOf(line));
   const warning = product.available <= 0 ? " — " + t("no_stock") : "";
   say(product.name + " × " + quantityLabel({ unit: product.unit, quantity }) + warning, product.available > 0 ? "ok" : "warning");
   if (product.available > 0) sounds.ok(); else sounds.warning();
 }
 
+/** The index of the cart line drawn in the <li> of this button (the list follows the cart's order). */
+function lineIndex(button) {
+  return Array.prototype.indexOf.call($("lines").children, button.closest("li.line"));
+}
+
+/** One line of the cart, priced by the quote when it has it, else estimated from the snapshot. */
+function lineItem(line, changed) {
+  const priced = quote?.lines?.find((l) => l.product_id === line.product_id && l.quantity === line.quantity);
+  const amount = priced ? priced.price_cents : Cart.lineEstimate(line).total;
+  const flags = [];
+  if (priced?.free_programme_quantity) flags.push(el("span", { class: "flag free" }, t("free_programme")));
+  if (priced?.past_best_before) flags.push(el("span", { class: "flag ddm" }, t("past_best_before")));
+  if (line.label_price_cents !== undefined && line.label_price_cents !== null) {
+    flags.push(el("span", { class: "label-price" }, t("label_price", { price: fmt(line.label_price_cents) })));
+  }
+  return el("li", { class: "line" + (changed ? " changed" : ""), "data-product-id": line.product_id },
+    el("div", { class: "line-name" }, line.name, ...flags),
+    el("div", { class: "line-qty" },
+      el("button", { type: "button", class: "qty-btn", "aria-label": t("less"), onclick: (e) => changeQuantity(lineIndex(e.currentTarget), -1) }, "−"),
+      el("button", { type: "button", class: "qty-value", onclick: (e) => askQuantity(lineIndex(e.currentTarget)) }, quantityLabel(line)),
+      el("button", { type: "button", class: "qty-btn", "aria-label": t("more"), onclick: (e) => changeQuantity(lineIndex(e.currentTarget), +1) }, "+")),
+    el("div", { class: "line-amount" + (priced ? "" : " estimate") }, (priced ? "" : "≈ ") + fmt(amount)),
+    el("button", { type: "button", class: "line-void", "aria-label": t("void_line"), onclick: (e) => voidLine(lineIndex(e.currentTarget)) }, "×"));
+}
+
 let highlightTimer = null;
+let highlighted = null; // the <li> of the line last changed, highlighted for a moment
+let drawnWithQuote = false; // some line drawn shows the quote's price: a change of the cart redraws them all
+/** Highlight the line just added or changed and bring it into view (the layout this takes is the new line's only:
+ * the others are left as they are). */
+function showChanged(item) {
+  if (highlighted && highlighted !== item && highlighted.classList.contains("changed")) {
+    // At once, as when the whole cart was drawn again (the fading is for the line left alone); a line that changes
+    // again is drawn anew, so this one is never highlighted again.
+    highlighted.style.transition = "none";
+    highlighted.classList.remove("changed");
+  }
+  highlighted = item;
+  item.scrollIntoView({ block: "nearest" });
+  clearTimeout(highlightTimer);
+  highlightTimer = setTimeout(() => item.classList.remove("changed"), 900);
+}
+
 /** Draw the cart; `changed` is the index of the line just added or changed: scrolled into view, highlighted. */
 function renderLines(changed = -1) {
   const list = $("lines");
-  list.replaceChildren(...cart.lines.map((line, index) => {
-    const priced = quote?.lines?.find((l) => l.product_id === line.product_id && l.quantity === line.quantity);
-    const amount = priced ? priced.price_cents : Cart.lineEstimate(line).total;
-    const flags = [];
-    if (priced?.free_programme_quantity) flags.push(el("span", { class: "flag free" }, t("free_programme")));
-    if (priced?.past_best_before) flags.push(el("span", { class: "flag ddm" }, t("past_best_before")));
-    if (line.label_price_cents !== undefined && line.label_price_cents !== null) {
-      flags.push(el("span", { class: "label-price" }, t("label_price", { price: fmt(line.label_price_cents) })));
-    }
-    return el("li", { class: "line" + (index === changed ? " changed" : ""), "data-product-id": line.product_id },
-      el("div", { class: "line-name" }, line.name, ...flags),
-      el("div", { class: "line-qty" },
-        el("button", { type: "button", class: "qty-btn", "aria-label": t("less"), onclick: () => changeQuantity(index, -1) }, "−"),
-        el("button", { type: "button", class: "qty-value", onclick: () => askQuantity(index) }, quantityLabel(line)),
-        el("button", { type: "button", class: "qty-btn", "aria-label": t("more"), onclick: () => changeQuantity(index, +1) }, "+")),
-      el("div", { class: "line-amount" + (priced ? "" : " estimate") }, (priced ? "" : "≈ ") + fmt(amount)),
-      el("button", { type: "button", class: "line-void", "aria-label": t("void_line"), onclick: () => voidLine(index) }, "×"));
-  }));
+  list.replaceChildren(...cart.lines.map((line, index) => lineItem(line, index === changed)));
+  drawnWithQuote = !!quote;
   $("lines-empty").hidden = !cart.isEmpty;
   renderTotals();
   const item = changed >= 0 ? list.children[changed] : null;
-  if (item) {
-    item.scrollIntoView({ block: "nearest" });
-    clearTimeout(highlightTimer);
-    highlightTimer = setTimeout(() => item.classList.remove("changed"), 900);
+  highlighted = null;
+  if (item) showChanged(item);
+}
+
+/** Draw the one line at `index` just added (the last) or changed, the others as they are; anything else (a line
+ * removed, lines priced by a quote now dropped) draws the whole cart. */
+function renderLine(index) {
+  const list = $("lines");
+  const line = cart.lines[index];
+  const drawn = list.children.length;
+  const appended = index === cart.lines.length - 1 && drawn === index;
+  const inPlace = drawn === cart.lines.length && list.children[index]?.dataset.productId === String(line.product_id);
+  if (drawnWithQuote || !line || !(appended || inPlace)) {
+    renderLines(index);
+    return;
   }
+  const item = lineItem(line, true);
+  if (appended) list.append(item); else list.children[index].replaceWith(item);
+  $("lines-empty").hidden = true;
+  renderTotals();
+  showChanged(item);
 }
 
 function changeQuantity(index, delta) {
@@ -230,7 +279,8 @@ function changeQuantity(index, delta) {
   const step = line.unit === "piece" ? 1 : 100;
   cart.setQuantity(index, line.quantity + delta * step);
   quote = null;
-  renderLines(cart.lines.indexOf(line));
+  const now = cart.lines.indexOf(line);
+  if (now >= 0) renderLine(now); else renderLines();
 }
 
 function voidLine(index) {
@@ -318,7 +368,8 @@ $("form-qty").addEventListener("submit", (event) => {
   closeDialog("dlg-qty");
   cart.setQuantity(quantityTarget, quantity);
   quote = null;
-  renderLines(cart.lines.indexOf(line));
+  const now = cart.lines.indexOf(line);
+  if (now >= 0) renderLine(now); else renderLines();
 });
 
 // Forgotten card: last name + birth date giving exactly one household.
@@ -576,17 +627,23 @@ const scanner = new ScanCapture({
 $("btn-pending-clear").addEventListener("click", () => scanner.clearPending());
 
 async function start() {
+  // The marks time the opening (bench/offline_bench.py): catalogue asked, read (JSON parsed), indexed.
+  performance.mark("till:catalogue-asked");
+  const reading = api("GET", cfg.catalogueUrl, undefined, { timeoutMs: 120000 }); // large, slow Wi-Fi: asked first
   offline.start();
   renderParkedCount();
   renderHousehold();
   renderLines();
   say(t("catalogue_loading"), "info");
   try {
-    const { data } = await api("GET", cfg.catalogueUrl, undefined, { timeoutMs: 120000 }); // large, slow Wi-Fi
+    const { data } = await reading;
+    performance.mark("till:catalogue-read");
     catalogue = new Catalogue(data);
+    performance.mark("till:catalogue-indexed");
     renderCategories();
     root.dataset.ready = "1";
     say(cfg.flash || (cart.household ? "" : t("scan_card")), "info");
+    catalogue.prepareSearch();
   } catch (error) {
     say(t("catalogue_failed"), "error");
   }

@@ -106,7 +106,7 @@ const catalogue = new Catalogue({
     "quota_scope", "quota_period", "item_ref"],
   products: [[1, "Gouda", 1, "piece", 100, 400, 5, null, null, null, 123],
     [2, "Pommes", 1, "kg", 90, 250, 5, null, null, null, 124]],
-  barcodes: {}, categories: [[1, "Frais"]],
+  barcodes: [], categories: [[1, "Frais"]],
   prefixes: { household_card: "25", volunteer_badge: "26", weight_label: "21", price_label: "22" },
 });
 results.lookups = Object.fromEntries(process.argv.slice(3).map((code) => {

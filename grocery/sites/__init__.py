@@ -1,0 +1,1 @@
+"""Sites: the groceries (épiceries, antennes) of one installation, who works at which, and the current site."""
