@@ -131,15 +131,18 @@ def stop(server: subprocess.Popen) -> None:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(server_group: int) -> dict[str, float]:
+def cpu_seconds(server_group: int, database: str | None = None) -> dict[str, float]:
     """CPU time (user + system) used so far by the gunicorn processes (the server's process group) and by the
-    PostgreSQL server processes, read from /proc (Linux)."""
-    used = {"app": 0.0, "database": 0.0}
+    PostgreSQL server: its backends serving `database` (the run's; other work on the same server is left out),
+    and its shared processes (WAL writer, checkpointer, background writer: they also serve other databases),
+    read from /proc (Linux)."""
+    used = {"app": 0.0, "database": 0.0, "database (shared)": 0.0}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
         name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
@@ -148,20 +151,31 @@ def cpu_seconds(server_group: int) -> dict[str, float]:
         if int(fields[2]) == server_group:
             used["app"] += seconds
         elif name.startswith("postgres"):
-            used["database"] += seconds
+            # A backend's title: "postgres: 15/main: <user> <database> <client address> <state>".
+            words = title.split(": ")[-1].split()
+            backend = len(words) > 2 and ("(" in words[2] or words[2] == "[local]")
+            if database is None:
+                used["database"] += seconds
+            elif backend or words[:2] == ["autovacuum", "worker"]:
+                used["database"] += seconds if database in (words[1], words[-1]) else 0.0
+            else:
+                used["database (shared)"] += seconds
+    if database is None:
+        del used["database (shared)"]
     return used
 
 
-def load(plan_path: Path, users: int, seconds: int, port: int, prefix: Path, server_group: int) -> dict:
+def load(plan_path: Path, users: int, seconds: int, port: int, prefix: Path, server_group: int,
+         database: str | None = None) -> dict:
     """Locust, headless, bounded in time (and in sales by the plan); the stats of each request name and the CPU
     time used during the run by the app (gunicorn), the database server and the load tool (Locust)."""
-    before, tool_before = cpu_seconds(server_group), os.times()
+    before, tool_before = cpu_seconds(server_group, database), os.times()
     command = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
                "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix),
                "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"]
     subprocess.run(command, env={**os.environ, "GROCERY_LOAD_PLAN": str(plan_path)},  # noqa: S603
                    timeout=seconds + 120, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    after, tool_after = cpu_seconds(server_group), os.times()
+    after, tool_after = cpu_seconds(server_group, database), os.times()
     cpu = {name: after[name] - before[name] for name in before}
     cpu["load tool"] = (tool_after.children_user + tool_after.children_system
                         - tool_before.children_user - tool_before.children_system)
@@ -238,10 +252,15 @@ def report(label: str, users: int, result: dict, sales_written: int, problems: l
         print(f"  {name:<12} {row.get('Request Count', 0):>7} {row.get('Failure Count', 0):>5} "
               f"{_ms(row, '50%'):>6} {_ms(row, '95%'):>6} {_ms(row, '99%'):>6} {_ms(row, '100%'):>6}")
     if count - failed:
-        print("  CPU per sale (ms): " + ", ".join(f"{name} {seconds * 1000 / (count - failed):.1f}"
-                                                   for name, seconds in result["cpu"].items())
-              + f"; {sum(result['cpu'].values()) * 1000 / (count - failed):.1f} in all (2 cores: "
-              f"{2000 / (sum(result['cpu'].values()) * 1000 / (count - failed)):.0f} sales/s at most)")
+        sold = count - failed
+        own = {name: seconds for name, seconds in result["cpu"].items() if name != "database (shared)"}
+        per_sale = sum(own.values()) * 1000 / sold
+        shared = result["cpu"].get("database (shared)")
+        print("  CPU per sale (ms): "
+              + ", ".join(f"{name} {seconds * 1000 / sold:.1f}" for name, seconds in own.items())
+              + f"; {per_sale:.1f} in all (2 cores: {2000 / per_sale:.0f} sales/s at most)"
+              + ("" if shared is None else f"; PostgreSQL's shared processes (WAL writer, checkpointer..., also "
+                                           f"serving other databases) {shared * 1000 / sold:.1f} more"))
     for failure, occurrences in result["failures"].items():
         print(f"  failed {occurrences}x {failure}")
     print(f"  ledgers: {sales_written} sales written; " + ("; ".join(problems) if problems else
@@ -279,7 +298,8 @@ def main() -> None:
         plan_path.write_text(json.dumps(plan))
         server = serve(url, args.workers, args.port, work / f"gunicorn-{users}.log", args.threads)
         try:
-            result = load(plan_path, users, args.seconds, args.port, work / f"locust-{users}", server.pid)
+            database = url.rsplit("/", 1)[1] if isinstance(url, str) else None
+            result = load(plan_path, users, args.seconds, args.port, work / f"locust-{users}", server.pid, database)
         finally:
             stop(server)
         problems, written = check_ledgers(url, plan)

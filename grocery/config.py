@@ -16,7 +16,10 @@ class Config:
 
     #: None means "a SQLite file in the instance folder", resolved by create_app.
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("GROCERY_DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: A pooled connection idle for this many seconds is checked (a round trip) before use; one in constant use is
+    #: not (SQLAlchemy's pool_pre_ping would check it at every request). See grocery._ping_idle_connections.
+    DATABASE_PING_IDLE_SECONDS: float = 10
     #: None means "read or create instance/secret_key", resolved by create_app.
     SECRET_KEY: str | None = os.environ.get("GROCERY_SECRET_KEY")
     GROCERY_TIMEZONE: str = os.environ.get("GROCERY_TIMEZONE", "Europe/Brussels")
@@ -50,6 +53,9 @@ class Config:
     SESSION_IDLE_MINUTES: int = int(os.environ.get("GROCERY_SESSION_IDLE_MINUTES", "240"))
     #: The session's last-seen time is written at most this often (not at every request).
     SESSION_TOUCH_SECONDS: int = 60
+    #: A process keeps the stored settings this many seconds (grocery.settings.services.StoredSettings): a change is
+    #: seen at once by the process that made it, within this time by the other gunicorn workers.
+    SETTINGS_CACHE_SECONDS: float = float(os.environ.get("GROCERY_SETTINGS_CACHE_SECONDS", "5"))
     #: Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
     TRUSTED_PROXIES: int = int(os.environ.get("GROCERY_TRUSTED_PROXIES", "0"))
     TESTING: bool = False

@@ -1,6 +1,7 @@
 """Time helpers: stored in UTC, shown in the grocery's time zone (GROCERY_TIMEZONE) and the language's formats."""
 
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
@@ -75,5 +76,11 @@ def format_local_date(value: date | datetime | None, fmt: str = "short") -> str:
         return ""
     if isinstance(value, datetime):
         value = to_local(value).date()
-    locale = formatting_locale()
+    return _formatted_date(value, fmt, formatting_locale())
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(value: date, fmt: str, locale) -> str:
+    """Babel's formatting of a day, kept: the till formats the same few days (a decision's end) at every card scan,
+    and Babel takes a fraction of a millisecond each time."""
     return babel_format_date(value, date_pattern(fmt, locale), locale=locale)

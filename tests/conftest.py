@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from grocery import create_app
 from grocery.config import TestingConfig
 from grocery.extensions import db as _db
+from grocery.settings.services import forget_stored_settings
 
 _META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -57,6 +58,7 @@ def db(app):
         for table in reversed(_db.metadata.sorted_tables):
             _db.session.execute(table.delete())
         _db.session.commit()
+        forget_stored_settings()  # the settings rows are gone: the next test reads its own
         _db.session.remove()
 
 
