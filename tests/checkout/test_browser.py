@@ -8,7 +8,8 @@ from grocery.auth.roles import Role
 from grocery.barcodes import gtin_check_digit, make_ean13
 from grocery.stock.labels import encode_measure_label
 from grocery.stock.services import ensure_item_number
-from tests.factories import PASSWORD, make_category, make_lot, make_product, make_shopper, make_user
+from tests.checkout.tablet import launch_tablet, open_till_screen
+from tests.factories import make_category, make_lot, make_product, make_shopper, make_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -105,24 +106,13 @@ def test_a_cashiers_saturday_morning(app, db, live_server, chromium_path):
     db.session.commit()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
-        page = context.new_page()
+        browser, _context, page = launch_tablet(playwright, chromium_path)
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         requests = []
         page.on("request", lambda request: requests.append(request.url))
 
-        page.goto(live_server + "/login")
-        page.fill("#username", "karim")
-        page.fill("#password", PASSWORD)
-        page.click("main button[type=submit].primary")
-        page.goto(live_server + "/till/")
-        page.click("text=Ouvrir la caisse")
-        page.fill("#float_cents", "50,00")
-        page.click("main button[type=submit].primary")
-        page.wait_for_selector("#till[data-ready='1']")
+        open_till_screen(page, live_server, "karim")
         _shots(page, "empty")
 
         _scan(page, card)

@@ -9,9 +9,9 @@ import pytest
 from grocery.auth.roles import Role
 from grocery.barcodes import make_ean13
 from grocery.settings.services import update_settings
+from tests.checkout.tablet import launch_tablet, open_till_screen
 from tests.checkout.test_browser import _no_page_scroll, _scan, _wait_for
 from tests.factories import (
-    PASSWORD,
     make_category,
     make_decision,
     make_household,
@@ -69,22 +69,11 @@ def test_the_till_shows_the_prorated_first_budget_and_explains_a_category_quota(
     db.session.commit()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
-        page = context.new_page()
+        browser, _context, page = launch_tablet(playwright, chromium_path)
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
 
-        page.goto(live_server + "/login")
-        page.fill("#username", "karim")
-        page.fill("#password", PASSWORD)
-        page.click("main button[type=submit].primary")
-        page.goto(live_server + "/till/")
-        page.click("text=Ouvrir la caisse")
-        page.fill("#float_cents", "50,00")
-        page.click("main button[type=submit].primary")
-        page.wait_for_selector("#till[data-ready='1']")
+        open_till_screen(page, live_server, "karim")
 
         # The prorated first budget: 150 € x 11 / 30 days.
         _scan(page, card)

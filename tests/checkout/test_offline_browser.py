@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from grocery.auth.roles import Role
 from grocery.barcodes import make_ean13
 from grocery.timeutil import local_today, utcnow
+from tests.checkout.tablet import launch_tablet, open_till_screen
 from tests.checkout.test_browser import _no_page_scroll, _scan, _wait_for
-from tests.factories import PASSWORD, make_category, make_lot, make_product, make_shopper, make_user
+from tests.factories import make_category, make_lot, make_product, make_shopper, make_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,15 +37,7 @@ def _stock():
 
 
 def _open_till(page, live_server):
-    page.goto(live_server + "/login")
-    page.fill("#username", "nadia")
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit].primary")
-    page.goto(live_server + "/till/")
-    page.click("text=Ouvrir la caisse")
-    page.fill("#float_cents", "50,00")
-    page.click("main button[type=submit].primary")
-    page.wait_for_selector("#till[data-ready='1']")
+    open_till_screen(page, live_server, "nadia")
     page.wait_for_selector("#till[data-snapshot]")  # the cards valid today are on the tablet
 
 
@@ -55,10 +48,7 @@ def _till(live_server: str, chromium_path: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
-        page = context.new_page()
+        browser, context, page = launch_tablet(playwright, chromium_path)
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         _open_till(page, live_server)

@@ -8,6 +8,7 @@ from grocery.auth.roles import Role
 from grocery.barcodes import make_ean13
 from grocery.checkout.models import TillSession
 from grocery.checkout.till import close_till
+from tests.checkout.tablet import launch_tablet, open_till_screen
 from tests.factories import PASSWORD, make_lot, make_product, make_shopper, make_user
 
 pytestmark = [
@@ -55,21 +56,10 @@ def test_the_till_reopens_offline_from_the_service_worker(app, db, live_server, 
     db.session.commit()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
-        page = context.new_page()
+        browser, context, page = launch_tablet(playwright, chromium_path)
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(live_server + "/login")
-        page.fill("#username", "nadia")
-        page.fill("#password", PASSWORD)
-        page.click("main button[type=submit].primary")
-        page.goto(live_server + "/till/")
-        page.click("text=Ouvrir la caisse")
-        page.fill("#float_cents", "50,00")
-        page.click("main button[type=submit].primary")
-        page.wait_for_selector("#till[data-ready='1']")
+        open_till_screen(page, live_server, "nadia")
         screen = page.url.removeprefix(live_server)
         assert screen.endswith("/screen")
         page.keyboard.type(card, delay=2)
@@ -171,19 +161,8 @@ def test_logout_waits_for_the_queue_then_erases_the_tablet(app, db, live_server,
     db.session.commit()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
-        page = context.new_page()
-        page.goto(live_server + "/login")
-        page.fill("#username", "nadia")
-        page.fill("#password", PASSWORD)
-        page.click("main button[type=submit].primary")
-        page.goto(live_server + "/till/")
-        page.click("text=Ouvrir la caisse")
-        page.fill("#float_cents", "50,00")
-        page.click("main button[type=submit].primary")
-        page.wait_for_selector("#till[data-ready='1']")
+        browser, context, page = launch_tablet(playwright, chromium_path)
+        open_till_screen(page, live_server, "nadia")
         screen = page.url
         _wait_for(page, "navigator.serviceWorker.controller")
         _wait_for(page, "(async () => (await caches.keys()).length >= 2)()")
@@ -227,10 +206,7 @@ def test_one_checkout_page_is_kept_per_tablet(app, db, live_server, chromium_pat
     first_screen, second_screen = f"/till/sessions/{first.id}/screen", f"/till/sessions/{second.id}/screen"
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-BE")
-        page = context.new_page()
+        browser, _context, page = launch_tablet(playwright, chromium_path)
         page.goto(live_server + "/login")
         page.fill("#username", "claire")
         page.fill("#password", PASSWORD)
