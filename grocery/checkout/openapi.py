@@ -15,6 +15,16 @@ TILL_ROLES = {Role.CASHIER, *MANAGERS}
 INT32_MAX = 2**31 - 1
 
 _INTEGER = {"type": "integer"}
+#: The fields of a card's till summary, shared by the card lookup (Household) and the offline snapshot (SnapshotCard).
+_SUMMARY_FIELDS = {
+    "card_code": {"type": "string"},
+    "display_name": {"type": ["string", "null"]},
+    "eligible": {"type": "boolean"},
+    "reason": {"type": ["string", "null"]},
+    "valid_until": {"type": ["string", "null"], "format": "date"},
+    "budget_left_cents": {"type": ["integer", "null"]},
+    "proxies": {"type": "array", "items": {"type": "string"}},
+}
 _NULLABLE_INTEGER = {"type": ["integer", "null"]}
 _CENTS = {"type": "integer", "description": "An amount in euro cents."}
 _NULLABLE_CENTS = {"type": ["integer", "null"], "description": "An amount in euro cents."}
@@ -101,13 +111,7 @@ SCHEMAS: dict[str, dict] = {
                      "proxies"],
         "additionalProperties": False,
         "properties": {
-            "card_code": {"type": "string"},
-            "display_name": {"type": ["string", "null"]},
-            "eligible": {"type": "boolean"},
-            "reason": {"type": ["string", "null"]},
-            "valid_until": {"type": ["string", "null"], "format": "date"},
-            "budget_left_cents": {"type": ["integer", "null"]},
-            "proxies": {"type": "array", "items": {"type": "string"}},
+            **_SUMMARY_FIELDS,
             "quotas": {"type": "array", "items": {
                 "type": "object", "required": ["name", "limit", "left", "left_label"], "additionalProperties": False,
                 "properties": {"name": {"type": "string"}, "limit": _INTEGER, "left": _INTEGER,
@@ -132,13 +136,7 @@ SCHEMAS: dict[str, dict] = {
                      "proxies", "quotas"],
         "additionalProperties": False,
         "properties": {
-            "card_code": {"type": "string"},
-            "display_name": {"type": ["string", "null"]},
-            "eligible": {"type": "boolean"},
-            "reason": {"type": ["string", "null"]},
-            "valid_until": {"type": ["string", "null"], "format": "date"},
-            "budget_left_cents": {"type": ["integer", "null"]},
-            "proxies": {"type": "array", "items": {"type": "string"}},
+            **_SUMMARY_FIELDS,
             "quotas": {"type": "array", "items": {
                 "type": "object",
                 "required": ["kind", "id", "name", "unit", "period", "limit", "used", "left", "left_label"],
