@@ -279,18 +279,24 @@ def _quota_used_query():
             .group_by(SaleLine.product_id, Product.category_id, Product.unit_kind))
 
 
-def quota_used(household_id: int, rules: list[QuotaRule], day: date) -> dict[tuple[str, int], int]:
-    """What a household took under each rule in the rule's quota period (sales net of refunds), by rule key: the
-    base units of a product; the pieces of a category's products sold by the piece. One statement per period
-    kind (week, month) among the rules."""
-    used: dict[tuple[str, int], int] = {}
+def quota_windows(rules: list[QuotaRule], day: date):
+    """The rules grouped by their period kind (week, month): for each kind, its bounds on the day as UTC times (since,
+    until) with the ids of the products and of the categories whose rules count over it."""
     by_period: dict[str, tuple[set[int], set[int]]] = {}
     for rule in rules:
         product_ids, category_ids = by_period.setdefault(rule.quota_period or "week", (set(), set()))
         (product_ids if rule.kind == "product" else category_ids).add(rule.id)
     for period, (product_ids, category_ids) in by_period.items():
         start, end = quota_bounds(period, day)
-        since, until = local_day_bounds(start)[0], local_day_bounds(end - timedelta(days=1))[1]
+        yield local_day_bounds(start)[0], local_day_bounds(end - timedelta(days=1))[1], product_ids, category_ids
+
+
+def quota_used(household_id: int, rules: list[QuotaRule], day: date) -> dict[tuple[str, int], int]:
+    """What a household took under each rule in the rule's quota period (sales net of refunds), by rule key: the
+    base units of a product; the pieces of a category's products sold by the piece. One statement per period
+    kind (week, month) among the rules."""
+    used: dict[tuple[str, int], int] = {}
+    for since, until, product_ids, category_ids in quota_windows(rules, day):
         rows = run(_quota_used_query(), {"household_id": household_id, "since": since, "until": until,
                                          "product_ids": sorted(product_ids), "category_ids": sorted(category_ids)})
         for product_id, category_id, unit_kind, total in rows:

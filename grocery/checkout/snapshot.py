@@ -11,9 +11,9 @@ from sqlalchemy import Text, and_, case, cast, exists, func, select
 from sqlalchemy.orm import aliased
 
 from grocery.checkout.models import Sale, SaleLine
-from grocery.checkout.services import QuotaRule, quota_bounds, quota_limit, quota_rules
+from grocery.checkout.services import QuotaRule, quota_bounds, quota_limit, quota_rules, quota_windows
 from grocery.extensions import db
-from grocery.timeutil import local_day_bounds, local_to_utc
+from grocery.timeutil import local_to_utc
 
 #: What each card of the snapshot holds: the till summary's fields (households.services.till_summary), nothing more.
 CARD_FIELDS = ("card_code", "display_name", "eligible", "reason", "valid_until", "budget_left_cents", "proxies",
@@ -100,13 +100,7 @@ def _quota_used(rules: list[QuotaRule], day: date) -> dict[tuple[int, str, int],
     from grocery.stock.models import Product
 
     used: dict[tuple[int, str, int], int] = {}
-    by_period: dict[str, tuple[set[int], set[int]]] = {}
-    for rule in rules:
-        product_ids, category_ids = by_period.setdefault(rule.quota_period or "week", (set(), set()))
-        (product_ids if rule.kind == "product" else category_ids).add(rule.id)
-    for period, (product_ids, category_ids) in by_period.items():
-        start, end = quota_bounds(period, day)
-        since, until = local_day_bounds(start)[0], local_day_bounds(end - timedelta(days=1))[1]
+    for since, until, product_ids, category_ids in quota_windows(rules, day):
         rows = db.session.execute(
             select(Sale.household_id, SaleLine.product_id, Product.category_id, Product.unit_kind,
                    func.sum(SaleLine.quantity - SaleLine.refunded_quantity))
