@@ -33,7 +33,12 @@ def test_a_connection_in_use_is_not_checked_and_an_idle_one_dropped_by_the_serve
     db.session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                             "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
     db.session.commit()
-    later = grocery.idle_clock() + app.config["DATABASE_PING_IDLE_SECONDS"] + 1
-    monkeypatch.setattr(grocery, "idle_clock", lambda: later)  # the connection has been idle that long
-    assert client.get("/health").status_code == 200
-    assert len(pings) >= 1
+    try:
+        later = grocery.idle_clock() + app.config["DATABASE_PING_IDLE_SECONDS"] + 1
+        monkeypatch.setattr(grocery, "idle_clock", lambda: later)  # the connection has been idle that long
+        assert client.get("/health").status_code == 200
+        assert len(pings) >= 1
+    finally:
+        # Every other pooled connection was terminated too: the fixtures' cleanup needs fresh ones.
+        db.session.remove()
+        db.engine.dispose()
