@@ -1,7 +1,6 @@
 """PostgreSQL race: the same offline sale sent five times at once (a queue replayed from two tabs, retries) is one
 sale, one shortfall, one budget use."""
 
-import threading
 import uuid
 from datetime import timedelta
 
@@ -10,12 +9,10 @@ from sqlalchemy import func, select
 
 from grocery.checkout.models import Sale, StockShortfall
 from grocery.checkout.offline import record_offline_sale
-from grocery.dbutil import begin_write
-from grocery.errors import GroceryError
-from grocery.extensions import db as _db
 from grocery.households.models import BudgetMovement
 from grocery.stock.services import ledger_mismatches
 from grocery.timeutil import utcnow
+from tests.checkout.races import race, till_and_cashier
 from tests.factories import make_lot, make_product, make_shopper, make_till
 
 
@@ -33,39 +30,16 @@ def test_five_simultaneous_sends_of_one_offline_sale_make_one_sale(app, db):
     db.session.commit()
     till_id, product_id = till.id, product.id  # read here: the threads must not touch this session
     sale_uuid, made_at = str(uuid.uuid4()), utcnow() - timedelta(minutes=5)
-    barrier = threading.Barrier(5)
-    answers, refused, crashed = [], [], []
 
-    def worker():
-        with app.app_context():
-            try:
-                barrier.wait()
-                begin_write()
-                from grocery.auth.models import User
-                from grocery.checkout.models import TillSession
+    def send():
+        till, cashier = till_and_cashier(till_id)
+        sale, created = record_offline_sale(
+            cashier, till, sale_uuid=sale_uuid, card_code=card, payment={"method": "card"},
+            lines=[{"product_id": product_id, "quantity": 3}], charged=300, client_created_at=made_at)
+        return sale.id, created
 
-                session = _db.session.get(TillSession, till_id)
-                cashier = _db.session.get(User, session.opened_by_id)
-                sale, created = record_offline_sale(
-                    cashier, session, sale_uuid=sale_uuid, card_code=card, payment={"method": "card"},
-                    lines=[{"product_id": product_id, "quantity": 3}], charged=300, client_created_at=made_at)
-                _db.session.commit()
-                answers.append((sale.id, created))
-            except GroceryError as error:
-                _db.session.rollback()
-                refused.append(error.code)
-            except Exception as error:  # pragma: no cover - reported by the assertion below
-                _db.session.rollback()
-                crashed.append(repr(error))
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert crashed == [] and refused == []
+    answers, refused = race(app, [send] * 5)
+    assert refused == []
     assert len({sale_id for sale_id, _created in answers}) == 1 and sum(created for _id, created in answers) == 1
     assert db.session.scalar(select(func.count(Sale.id))) == 1
     assert db.session.scalar(select(func.count(StockShortfall.id))) == 1

@@ -2,23 +2,21 @@
 taps of one sale; carts of the same products in other orders on several tills (no deadlock); the first FEFO lot
 emptied by a concurrent sale (no false "out of stock"); one retry after a deadlock."""
 
-import threading
 import uuid
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
 
 from grocery.checkout.models import Sale
 from grocery.checkout.services import record_sale
-from grocery.dbutil import begin_write
-from grocery.errors import GroceryError
-from grocery.extensions import db as _db
 from grocery.households.models import Household
 from grocery.households.services import budget_left
 from grocery.stock.models import Lot
 from grocery.stock.services import ledger_mismatches
 from grocery.timeutil import local_today
+from tests.checkout.races import race, till_and_cashier
 from tests.factories import make_lot, make_product, make_shopper, make_till
 
 THREADS = 20
@@ -31,46 +29,17 @@ def _postgres_only(app):
 
 
 def _race(app, till_id, jobs):
-    """Run one sale per job in its own thread, session and transaction; returns (sales made, error codes). A job
-    may give the sale's uuid (double taps); `created` collects whether each call created its sale."""
-    barrier = threading.Barrier(len(jobs))
-    made, refused, crashed = [], [], []
+    """One sale per job (card, lines[, sale uuid (double taps)[, till id]]), all at once: returns (the id of each sale
+    made, error codes, the ids of the sales each call created)."""
 
-    def worker(card, lines, sale_uuid=None, job_till_id=None):
-        with app.app_context():
-            try:
-                barrier.wait()
-                begin_write()
-                from grocery.auth.models import User
-                from grocery.checkout.models import TillSession
+    def sell(card, lines, sale_uuid=None, job_till_id=None):
+        till, cashier = till_and_cashier(job_till_id or till_id)
+        sale, created = record_sale(cashier, till, sale_uuid=sale_uuid or str(uuid.uuid4()), card_code=card,
+                                    lines=lines, payment={"method": "card"})
+        return sale.id, created
 
-                till = _db.session.get(TillSession, job_till_id or till_id)
-                cashier = _db.session.get(User, till.opened_by_id)
-                sale, created = record_sale(cashier, till, sale_uuid=sale_uuid or str(uuid.uuid4()),
-                                            card_code=card, lines=lines, payment={"method": "card"})
-                _db.session.commit()
-                made.append(sale.id)
-                if created:
-                    made_new.append(sale.id)
-            except GroceryError as error:
-                _db.session.rollback()
-                refused.append(error.code)
-            except Exception as error:  # pragma: no cover - reported by the assertion below
-                _db.session.rollback()
-                crashed.append(repr(error))
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert crashed == []
-    return made, refused
-
-
-made_new: list[int] = []
+    results, refused = race(app, [partial(sell, *job) for job in jobs])
+    return [sale_id for sale_id, _ in results], refused, [sale_id for sale_id, created in results if created]
 
 
 def test_twenty_threads_buy_the_last_five_units(app, db):
@@ -79,7 +48,7 @@ def test_twenty_threads_buy_the_last_five_units(app, db):
     lot = make_lot(product, 5)
     cards = [make_shopper(budget_cents=1000)[1] for _ in range(THREADS)]
     db.session.commit()
-    made, refused = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 1}]) for card in cards])
+    made, refused, _ = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 1}]) for card in cards])
     assert len(made) == 5
     assert refused == ["insufficient_stock"] * (THREADS - 5)
     db.session.expire_all()
@@ -93,7 +62,7 @@ def test_twenty_threads_spend_the_last_budget(app, db):
     product = make_product(price_rule="fixed", social_price_cents=100, retail_price_cents=300)
     make_lot(product, 100)
     db.session.commit()
-    made, refused = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 1}])] * THREADS)
+    made, refused, _ = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 1}])] * THREADS)
     assert len(made) == 5
     assert refused == ["over_budget"] * (THREADS - 5)
     db.session.expire_all()
@@ -114,8 +83,7 @@ def test_ten_double_taps_of_one_sale_make_one_sale(app, db):
     make_lot(product, 10)
     db.session.commit()
     sale_uuid = str(uuid.uuid4())
-    made_new.clear()
-    made, refused = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 3}], sale_uuid)] * 10)
+    made, refused, made_new = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 3}], sale_uuid)] * 10)
     assert refused == [] and len(made) == 10 and len(set(made)) == 1 and len(made_new) == 1
     assert db.session.scalar(select(func.count(Sale.id))) == 1
     assert db.session.scalar(select(func.count(BudgetMovement.id)).where(BudgetMovement.reference == sale_uuid)) == 1
@@ -153,7 +121,7 @@ def test_carts_of_the_same_products_in_other_orders_on_several_tills_never_deadl
         for line in lines:
             sold[line["product_id"]] += line["quantity"]
         jobs.append((card, lines, None, tills[index % len(tills)].id))
-    made, refused = _race(app, tills[0].id, jobs)
+    made, refused, _ = _race(app, tills[0].id, jobs)
     assert refused == [] and len(made) == THREADS
     db.session.expire_all()
     for product in products:
@@ -175,7 +143,7 @@ def test_a_sale_takes_the_next_lot_when_a_concurrent_sale_empties_the_first(app,
     second = make_lot(product, 90, use_by_on=local_today() + timedelta(days=30))
     cards = [make_shopper(budget_cents=1000)[1] for _ in range(THREADS)]
     db.session.commit()
-    made, refused = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 2}]) for card in cards])
+    made, refused, _ = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 2}]) for card in cards])
     assert refused == [] and len(made) == THREADS
     db.session.expire_all()
     assert db.session.get(Lot, first.id).quantity_on_hand == 0
@@ -191,7 +159,7 @@ def test_a_sale_is_refused_for_stock_only_when_the_product_truly_lacks_it(app, d
         make_lot(product, 4, use_by_on=local_today() + timedelta(days=days))
     cards = [make_shopper(budget_cents=1000)[1] for _ in range(THREADS)]
     db.session.commit()
-    made, refused = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 1}]) for card in cards])
+    made, refused, _ = _race(app, till.id, [(card, [{"product_id": product.id, "quantity": 1}]) for card in cards])
     assert len(made) == 12 and refused == ["insufficient_stock"] * 8
     assert ledger_mismatches() == []
 
