@@ -14,3 +14,15 @@ def invalid_fields(response) -> list[str]:
     page = response.get_data(as_text=True)
     return [re.search(r'name="([^"]+)"', tag).group(1)
             for tag in re.findall(r"<(?:input|select|textarea)[^>]*>", page) if 'aria-invalid="true"' in tag]
+
+
+#: The table holding the rows each URL argument names (the route walk and tools/screenshots.py use its
+#: first row, so forms are filled in).
+ARGUMENT_TABLES = {
+    "activity_id": "volunteer_activities", "assignment_id": "volunteer_assignments", "barcode_id": "product_barcodes",
+    "category_id": "product_categories", "count_id": "stock_counts", "criterion_id": "eligibility_criteria",
+    "donation_id": "donations", "donor_id": "donors", "goal_id": "volunteer_goals", "household_id": "households",
+    "line_id": "donation_lines", "lot_id": "lots", "member_id": "household_members",
+    "participant_id": "volunteer_participants", "product_id": "products", "sale_id": "sales",
+    "shift_id": "volunteer_shifts", "template_id": "volunteer_shift_templates", "workshop_id": "volunteer_workshops",
+}

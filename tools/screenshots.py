@@ -13,19 +13,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.utils import ARGUMENT_TABLES  # noqa: E402 - after the path above
+
 #: Viewport sizes: a phone (volunteers checking their shifts), a tablet in landscape (back room, till), a desk.
 SIZES = [(390, 844), (1024, 768), (1280, 800)]
 #: Demo accounts (grocery/cli.py DEMO_USERS) in the order the screenshots are taken.
 ROLES = ["caisse", "stock", "social", "coordination", "admin"]
-#: The table holding the rows each URL argument names (the first row is used, so forms are filled in).
-ARGUMENT_TABLES = {
-    "activity_id": "volunteer_activities", "assignment_id": "volunteer_assignments", "barcode_id": "product_barcodes",
-    "category_id": "product_categories", "count_id": "stock_counts", "criterion_id": "eligibility_criteria",
-    "donation_id": "donations", "donor_id": "donors", "goal_id": "volunteer_goals", "household_id": "households",
-    "line_id": "donation_lines", "lot_id": "lots", "member_id": "household_members",
-    "participant_id": "volunteer_participants", "product_id": "products", "sale_id": "sales",
-    "shift_id": "volunteer_shifts", "template_id": "volunteer_shift_templates", "workshop_id": "volunteer_workshops",
-}
 #: Endpoints that are not pages (files, JSON, redirects after an action) or end the session.
 NOT_PAGES = {"static", "auth.logout", "main.health", "settings.logo", "till_openapi.document"}
 #: Chromium flags for a headless browser in a container.

@@ -26,6 +26,7 @@ from tests.factories import (
     make_user,
 )
 from tests.foundation.test_route_roles import EXPECTED
+from tests.utils import ARGUMENT_TABLES
 
 #: One value of each class that used to give a 500 somewhere (a number beyond INTEGER or any column, a Unicode digit
 #: that passes str.isdigit(), a negative number, a NUL character, dates at the limits, brackets nested deep).
@@ -55,15 +56,6 @@ OTHER_ROLES = (NUMBERS[0], "5000 digits", "superscript two", "NUL")
 RECORDED_ON_REFUSAL = {"login_attempts"}
 #: Routes not walked: logging out ends the session the walk works in; static files read no parameter.
 SKIPPED = {"static", "auth.logout"}
-#: The table holding the rows each URL argument names (the walk uses the first row, so forms are filled in).
-ARGUMENT_TABLES = {
-    "activity_id": "volunteer_activities", "assignment_id": "volunteer_assignments", "barcode_id": "product_barcodes",
-    "category_id": "product_categories", "count_id": "stock_counts", "criterion_id": "eligibility_criteria",
-    "donation_id": "donations", "donor_id": "donors", "goal_id": "volunteer_goals", "household_id": "households",
-    "line_id": "donation_lines", "lot_id": "lots", "member_id": "household_members",
-    "participant_id": "volunteer_participants", "product_id": "products", "sale_id": "sales",
-    "shift_id": "volunteer_shifts", "template_id": "volunteer_shift_templates", "workshop_id": "volunteer_workshops",
-}
 _META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 _ARG_NAMES = re.compile(r"""(?:args\.get|args\.getlist|arg_int|arg_ints)\(\s*["'](\w+)["']""")
 
