@@ -4,6 +4,13 @@ think time against gunicorn, then the ledgers checked.
     .venv/bin/python bench/load_bench.py                                    # SQLite, 8 then 32 tablets
     .venv/bin/python bench/load_bench.py --postgres postgresql://postgres@127.0.0.1:5432
     .venv/bin/python bench/load_bench.py --users 8 32 --seconds 30 --max-sales 20000 --workers 3 --port 5102
+    .venv/bin/python bench/load_bench.py --postgres postgresql://postgres@127.0.0.1:5432 \
+        --federation grocery_federation --users 32 --lines 10                  # issue #15's federation run
+
+--federation DATABASE measures on a database made beforehand by `flask generate-large --sites N` (it is not
+generated here): each run works on a fresh copy of it (CREATE DATABASE ... TEMPLATE), and the tablets are spread
+evenly over its active sites, each cashier granted at its tablet's site only, each till opened there and the stock
+of the products sold received there.
 
 The dataset (`generate_history`, as `flask generate-large`: 2,000 households, 5,000 products, a history of sale
 lines) is generated once (--regenerate to redo it) and copied fresh for each level of load. For each level: tills
@@ -40,6 +47,23 @@ DATASET = {"households": 2000, "products": 5000, "sale_lines": 200_000}
 PASSWORD = "bench-password-123"  # noqa: S105
 #: Products sold by the tablets: the same few in every cart, in random orders (what made carts deadlock).
 PRODUCTS, LINES_PER_SALE = 40, 5
+#: Households the tablets serve, taken in card order among those who can pay.
+CARDS = 2000
+
+
+class FederationStore(PostgresStore):
+    """A database made beforehand (`flask generate-large --sites N`), copied fresh for each run."""
+
+    def __init__(self, server: str, database: str) -> None:
+        super().__init__(server)
+        self.database = database
+        self.label = f"PostgreSQL, federation {database}"
+
+    def url(self, name: str) -> str:
+        return f"{self.server}/{self.database}" if name == "federation" else super().url(name)
+
+    def working_copy(self, name: str) -> str:
+        return super().working_copy("federation")
 
 
 def build(store, name: str, regenerate: bool) -> None:
@@ -47,9 +71,12 @@ def build(store, name: str, regenerate: bool) -> None:
     build_dataset(store, name, DATASET, regenerate, PASSWORD)
 
 
-def prepare(url, tablets: int, max_sales: int) -> dict:
+def prepare(url, tablets: int, max_sales: int, lines_per_sale: int = LINES_PER_SALE,
+            spread_over_sites: bool = False) -> dict:
     """Tills and cashiers for the tablets, the households that can pay, the products sold (stock added so that
-    every sale of the run finds it); returns the Locust plan."""
+    every sale of the run finds it); returns the Locust plan. With `spread_over_sites`, tablet k works at the
+    active site k * sites // tablets: its cashier is granted there only, its till opened there, and that site
+    receives the stock."""
     from datetime import date
 
     app = make_app(url)
@@ -62,36 +89,47 @@ def prepare(url, tablets: int, max_sales: int) -> dict:
         from grocery.households.models import HouseholdCard
         from grocery.households.services import till_lookup
         from grocery.settings.services import update_settings
+        from grocery.sites.services import active_sites, grant_site_role
         from grocery.stock.models import Lot, Product
         from grocery.stock.services import record_movement
 
         names = [f"Bench {n:02d}" for n in range(1, tablets + 1)]
         update_settings(None, {"checkout.till_names": "\n".join(names)})
-        plan = {"password": PASSWORD, "tablets": [], "lines_per_sale": LINES_PER_SALE, "max_sales": max_sales}
-        for name in names:
+        plan = {"password": PASSWORD, "tablets": [], "lines_per_sale": lines_per_sale, "max_sales": max_sales}
+        sites = active_sites()
+        tablet_sites = ([sites[k * len(sites) // tablets] for k in range(tablets)] if spread_over_sites
+                        else [sites[0]] * tablets)
+        for name, site in zip(names, tablet_sites, strict=True):
             cashier = create_user(None, username=f"load-{name[-2:]}", password=PASSWORD, role="cashier",
                                   display_name=f"Tablet {name[-2:]}")
             db.session.flush()
-            till = open_till(cashier, name, float_cents=5000)
+            if spread_over_sites:
+                grant_site_role(None, cashier, site, "cashier")
+            till = open_till(cashier, name, float_cents=5000, site_id=site.id)
             db.session.flush()
-            plan["tablets"].append({"username": cashier.username, "till_id": till.id})
+            plan["tablets"].append({"username": cashier.username, "till_id": till.id, "site": site.name})
         today = date.today()
         cards = db.session.scalars(select(HouseholdCard.code).where(HouseholdCard.is_active.is_(True))
                                    .order_by(HouseholdCard.id)).all()
         # Households that may shop today with at least 20 € left (a sale costs a few euros; a period cut short
         # by the end of a decision is prorated, so a full week's budget is not always there).
-        plan["cards"] = [code for code in cards if (summary := till_lookup(code, today)[0])["eligible"]
-                         and (summary["budget_left_cents"] or 0) >= 2000]
+        plan["cards"] = []
+        for code in cards:  # at most CARDS of them (a federation has 50,000 households)
+            if (summary := till_lookup(code, today)[0])["eligible"] and (summary["budget_left_cents"] or 0) >= 2000:
+                plan["cards"].append(code)
+                if len(plan["cards"]) == CARDS:
+                    break
         products = db.session.scalars(
             select(Product.id).where(Product.is_active.is_(True), Product.quota_quantity.is_(None),
                                      Product.unit_kind == "piece", Product.retail_price_cents > 0)
             .order_by(Product.retail_price_cents, Product.id).limit(PRODUCTS)).all()
-        for product_id in products:  # enough for every sale of the run, in a lot sold after the dated ones
-            lot = Lot(product_id=product_id, source="supermarket", received_on=today, lot_number="",
-                      quantity_received=0, quantity_on_hand=0)
-            db.session.add(lot)
-            db.session.flush()
-            record_movement(lot, max_sales * LINES_PER_SALE, "receipt", actor=None)
+        for site in {site.id: site for site in tablet_sites}.values():
+            for product_id in products:  # enough for every sale of the run, in a lot sold after the dated ones
+                lot = Lot(product_id=product_id, source="supermarket", received_on=today, lot_number="",
+                          quantity_received=0, quantity_on_hand=0, site_id=site.id)
+                db.session.add(lot)
+                db.session.flush()
+                record_movement(lot, max_sales * lines_per_sale, "receipt", actor=None)
         plan["products"] = products
         db.session.commit()
         db.engine.dispose()
@@ -280,20 +318,30 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="threads per gunicorn worker: more than 1 uses the gthread worker (keep-alive)")
     parser.add_argument("--port", type=int, default=5102, help="gunicorn's port on 127.0.0.1")
+    parser.add_argument("--lines", type=int, default=LINES_PER_SALE, help="lines (scans) per sale")
+    parser.add_argument("--federation", metavar="DATABASE",
+                        help="measure on this database made by `flask generate-large --sites N` (with --postgres), "
+                             "the tablets spread over its sites")
     parser.add_argument("--regenerate", action="store_true", help="generate the dataset again")
     parser.add_argument("--name", default="load", help="dataset name (database grocery_bench_<name>, file "
                                                        "grocery-bench-<name>.sqlite; the runs use <name>-run)")
     args = parser.parse_args()
     store = PostgresStore(args.postgres) if args.postgres else SqliteStore(args.dir)
-    build(store, args.name, args.regenerate)
+    if args.federation:
+        if not args.postgres:
+            parser.error("--federation needs --postgres")
+        store = FederationStore(args.postgres, args.federation)
+    else:
+        build(store, args.name, args.regenerate)
     work = Path(tempfile.mkdtemp(prefix="grocery-load-"))
     kind = f"{args.threads} threads each (gthread)" if args.threads > 1 else "sync"
     print(f"{store.label}, gunicorn {args.workers} workers {kind}, {args.seconds} s or {args.max_sales} sales per run, "
-          f"{LINES_PER_SALE} lines per sale from {PRODUCTS} products; dataset {DATASET}; files in {work}")
+          f"{args.lines} lines per sale from {PRODUCTS} products; dataset "
+          f"{args.federation or DATASET}; files in {work}")
     passed = True
     for users in args.users:
         url = store.working_copy(args.name)
-        plan = prepare(url, users, args.max_sales)
+        plan = prepare(url, users, args.max_sales, args.lines, spread_over_sites=bool(args.federation))
         plan_path = work / f"plan-{users}.json"
         plan_path.write_text(json.dumps(plan))
         server = serve(url, args.workers, args.port, work / f"gunicorn-{users}.log", args.threads)
