@@ -31,7 +31,8 @@ def day_slots(day: date) -> list[Slot]:
     return list(db.session.scalars(select(Slot).where(Slot.held_on == day).order_by(Slot.starts_at)))
 
 
-def eligible_household(**decision):
-    household = make_household()
+def eligible_household(person: dict | None = None, **decision):
+    """A household (its reference person's names overridden by `person`) with a granted decision."""
+    household = make_household(person=person)
     make_decision(household, **decision)
     return household
