@@ -2,7 +2,6 @@
 drops a booked slot, closed days and extra sessions."""
 
 from datetime import UTC, date, datetime, time, timedelta
-
 from zoneinfo import ZoneInfo
 
 import pytest
