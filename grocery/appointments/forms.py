@@ -14,8 +14,8 @@ STATUS_LABELS = APPOINTMENT_STATUSES
 
 
 class SessionFields:
-    start_time = TimeField(_l("From"), validators=[DataRequired()])
-    end_time = TimeField(_l("To"), validators=[DataRequired()])
+    start_time = TimeField(_l("Start"), validators=[DataRequired()])
+    end_time = TimeField(_l("End"), validators=[DataRequired()])
     slot_minutes = BoundedIntegerField(_l("Slot length (minutes)"), validators=[DataRequired()], minimum=1,
                                        maximum=1440, default=15)
     households_per_slot = BoundedIntegerField(_l("Households per slot"), validators=[DataRequired()], minimum=1,

@@ -25,7 +25,7 @@ from grocery.types import UTCDateTime
 
 #: booked: the household is expected; arrived: its card was scanned at the till (or the desk marked it); missed: the
 #: day passed without arrival (planning only: it never cuts access or budget); cancelled: with a reason.
-APPOINTMENT_STATUSES = {"booked": _l("Booked"), "arrived": _l("Arrived"), "missed": _l("Missed"),
+APPOINTMENT_STATUSES = {"booked": _l("Planned"), "arrived": _l("Arrived"), "missed": _l("Missed"),
                         "cancelled": _l("Cancelled")}
 #: The statuses that hold a place in a slot and count for "one appointment per household and day".
 HOLDING = ("booked", "arrived")
