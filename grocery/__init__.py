@@ -32,6 +32,7 @@ BLUEPRINTS = (
     "grocery.checkout.api",
     "grocery.checkout.openapi",
     "grocery.volunteers",
+    "grocery.appointments",
     "grocery.imports",
     "grocery.reports",
 )

@@ -25,4 +25,6 @@ ARGUMENT_TABLES = {
     "line_id": "donation_lines", "lot_id": "lots", "member_id": "household_members",
     "participant_id": "volunteer_participants", "product_id": "products", "sale_id": "sales",
     "shift_id": "volunteer_shifts", "template_id": "volunteer_shift_templates", "workshop_id": "volunteer_workshops",
+    "appointment_id": "appointments", "mandate_id": "proxy_mandates", "opening_line_id": "appointment_opening_lines",
+    "slot_id": "appointment_slots", "standing_id": "appointment_standing",
 }

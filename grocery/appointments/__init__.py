@@ -1,0 +1,20 @@
+"""Shopping appointments per site (opening pattern, slots, bookings, standing appointments) and proxy mandates."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from grocery.auth.roles import MANAGERS, SOCIAL
+from grocery.navigation import register_nav
+
+bp = Blueprint("appointments", __name__, url_prefix="/appointments", cli_group="appointments")
+
+#: Who books, moves and cancels appointments and manages proxies: the social roles. The cashier ("the desk") does
+#: not: booking shows the household's eligibility and the other households booked, social data a volunteer cashier
+#: must not see; the till's step only reads the day's list (names and times) and marks arrivals.
+BOOKERS = SOCIAL
+#: Who sets each site's opening pattern and exceptions.
+PLANNERS = MANAGERS
+
+from grocery.appointments import cli, demo, views  # noqa: E402,F401
+
+register_nav("appointments.week", _l("Appointments"), SOCIAL, order=15)
