@@ -233,7 +233,7 @@ def test_one_site_shows_no_transfer_and_no_site_threshold(client, db, login):
 def test_a_transfer_is_built_and_sent_through_the_pages(client, db, login):
     """From a lot's page: the lot preselected, a scanned product's lot added, a wrong quantity refused next to its
     field, then sent: the lots move, the transfer's page opens."""
-    site_a, site_b, _site_c, rice, objects = _two_sites(db)
+    site_a, site_b, _site_c, _rice, objects = _two_sites(db)
     _worker_of(db, login, site_a)
     lot = objects["CENTRE"]["lot"]
     page = text_of(client.get(f"/stock/lots/{lot.id}"))
@@ -245,7 +245,7 @@ def test_a_transfer_is_built_and_sent_through_the_pages(client, db, login):
     too_much = client.post_form("/stock/transfers/new", {"action": "add", "lot_id": str(lot.id), "quantity": "99"})
     assert too_much.status_code == 422 and "only 12" in text_of(too_much)
     added = client.post_form("/stock/transfers/new", {"action": "add", "lot_id": str(lot.id), "quantity": "4"})
-    assert added.status_code == 200 and 'name="line_lot" value="%d"' % lot.id in added.get_data(as_text=True)
+    assert added.status_code == 200 and f'name="line_lot" value="{lot.id}"' in added.get_data(as_text=True)
     nowhere = client.post_form("/stock/transfers/new", {"action": "send", "to_site_id": "",
                                                         "line_lot": str(lot.id), "line_quantity": "4"})
     assert nowhere.status_code == 422 and "Choose the site the goods go to." in text_of(nowhere)

@@ -51,8 +51,9 @@ def test_a_transfer_moves_lots_with_their_dates_source_and_cost(db):
     today = local_today()
     rice = make_product(name="Riz 1 kg")
     oil = make_product(name="Huile 1 l", unit_kind="litre", net_weight_g=None)
-    rice_lot = make_lot(rice, 10, source="food_bank", received_on=date(2026, 10, 3), use_by_on=today + timedelta(days=20),
-                        best_before_on=today + timedelta(days=10), lot_number="R-1")
+    rice_lot = make_lot(rice, 10, source="food_bank", received_on=date(2026, 10, 3),
+                        use_by_on=today + timedelta(days=20), best_before_on=today + timedelta(days=10),
+                        lot_number="R-1")
     rice_lot.unit_cost_cents = 95
     oil_lot = make_lot(oil, 5000, source="purchase")
     transfer = transfer_stock(admin, site_b, [(rice_lot, 4), (oil_lot, "1,5")], note="Tournée du mardi")
@@ -134,7 +135,7 @@ def test_wrong_transfers_are_refused_and_write_nothing(db, case):
 
 
 def test_every_wrong_line_is_reported_at_once(db):
-    admin, _site_a, site_b = _two_sites(db)
+    admin, _site_a, _site_b = _two_sites(db)
     lot = make_lot(quantity=5)
     with pytest.raises(ValidationError) as refused:
         transfer_stock(admin, None, [(lot, 0), (lot, 9)])
