@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from grocery.audit.models import AuditEvent
 from grocery.auth.roles import Role
 from grocery.errors import ValidationError
-from grocery.sites.context import SESSION_KEY, current_site_id, using_site
+from grocery.sites.context import SESSION_KEY, current_site_id, forget_current_site, using_site
 from grocery.sites.models import Site
 from grocery.sites.services import create_site, grant_site_role
 from grocery.stock.models import Donation, DonationLine, Lot, StockCount, StockMovement, StockTransfer
@@ -144,13 +144,23 @@ def test_a_transfer_is_seen_from_both_sites_and_no_other(client, db, login):
     db.session.commit()
     with client.session_transaction() as login_session:
         login_session[SESSION_KEY] = site_b
-    assert "Sent to Antenne Sud" in text_of(client.get(f"/stock/transfers/{transfer.id}"))
-    assert "sent to Antenne Sud" in text_of(client.get("/stock/transfers"))
+    assert "Envoyé à Antenne Sud" in text_of(client.get(f"/stock/transfers/{transfer.id}"))
+    assert "envoyé à Antenne Sud" in text_of(client.get("/stock/transfers"))
     with client.session_transaction() as login_session:
         login_session[SESSION_KEY] = site_c
-    assert "Received from Antenne Nord" in text_of(client.get(f"/stock/transfers/{transfer.id}"))
+    forget_current_site()  # the test's application context keeps the current site between requests
+    page = text_of(client.get(f"/stock/transfers/{transfer.id}"))
+    assert "Reçu du site Antenne Nord" in page, re.findall(r"<h1>.*?</h1>", page, re.S)
     listed = text_of(client.get("/stock/transfers"))
-    assert "received from Antenne Nord" in listed
+    assert "reçu du site Antenne Nord" in listed
+    assert client.get(f"/stock/lots/{objects['NORD']['lot'].id}").status_code == 404  # B's lot, seen from C
+
+
+def test_a_transfer_answers_404_at_a_third_site(client, db, login):
+    site_a, _site_b, _site_c, _rice, objects = _two_sites(db)
+    _worker_of(db, login, site_a)
+    assert client.get(f"/stock/transfers/{objects['NORD']['transfer'].id}").status_code == 404
+    assert client.get("/stock/transfers/99999999999").status_code == 404
 
 
 def test_lists_show_only_the_current_sites_rows(client, db, login):
@@ -164,7 +174,7 @@ def test_lists_show_only_the_current_sites_rows(client, db, login):
     counts = client.get("/stock/counts").get_data(as_text=True)
     assert counts.count("/stock/counts/") == 1 + counts.count('action="/stock/counts/')  # A's count only
     transfers = text_of(client.get("/stock/transfers"))
-    assert "Antenne Sud" not in transfers and "No transfer yet." in transfers
+    assert "Antenne Sud" not in transfers and "Aucun transfert pour l'instant." in transfers
 
 
 def test_a_count_covers_the_sites_lots_and_posts_on_the_site(db):
@@ -206,7 +216,7 @@ def test_the_product_page_offers_the_sites_threshold_only_with_several_sites(cli
     site_a, _site_b, _site_c, rice, _objects = _two_sites(db)
     _worker_of(db, login, site_a)
     page = text_of(client.get(f"/stock/products/{rice.id}"))
-    assert "Low stock at" in page
+    assert "Stock bas à" in page
     response = client.post_form(f"/stock/products/{rice.id}/site-threshold", {"site_threshold": "30"})
     assert response.status_code == 302
     assert site_threshold(rice, site_a) == 30
@@ -222,8 +232,8 @@ def test_one_site_shows_no_transfer_and_no_site_threshold(client, db, login):
     db.session.commit()
     login(Role.STOCK_MANAGER)
     page = text_of(client.get(f"/stock/products/{product.id}"))
-    assert "Low stock at" not in page and "/stock/transfers" not in page
-    assert "Transfer this lot" not in text_of(client.get(f"/stock/lots/{lot.id}"))
+    assert "Stock bas à" not in page and "/stock/transfers" not in page
+    assert "Transférer ce lot" not in text_of(client.get(f"/stock/lots/{lot.id}"))
     assert client.get("/stock/transfers").status_code == 404
     assert client.get("/stock/transfers/new").status_code == 404
     assert client.post_form(f"/stock/products/{product.id}/site-threshold",
@@ -237,18 +247,18 @@ def test_a_transfer_is_built_and_sent_through_the_pages(client, db, login):
     _worker_of(db, login, site_a)
     lot = objects["CENTRE"]["lot"]
     page = text_of(client.get(f"/stock/lots/{lot.id}"))
-    assert "Transfer this lot to another site" in page
+    assert "Transférer ce lot vers un autre site" in page
     built = client.get(f"/stock/transfers/new?lot_id={lot.id}")
     assert built.status_code == 200 and "Riz 1 kg" in text_of(built)
     found = client.post_form("/stock/transfers/new", {"action": "find", "code": "5410000000019"})
     assert found.status_code == 200 and re.search(rf'<option selected value="{lot.id}">LOT-CENTRE', text_of(found))
     too_much = client.post_form("/stock/transfers/new", {"action": "add", "lot_id": str(lot.id), "quantity": "99"})
-    assert too_much.status_code == 422 and "only 12" in text_of(too_much)
+    assert too_much.status_code == 422 and "il ne reste que 12" in text_of(too_much)
     added = client.post_form("/stock/transfers/new", {"action": "add", "lot_id": str(lot.id), "quantity": "4"})
     assert added.status_code == 200 and f'name="line_lot" value="{lot.id}"' in added.get_data(as_text=True)
     nowhere = client.post_form("/stock/transfers/new", {"action": "send", "to_site_id": "",
                                                         "line_lot": str(lot.id), "line_quantity": "4"})
-    assert nowhere.status_code == 422 and "Choose the site the goods go to." in text_of(nowhere)
+    assert nowhere.status_code == 422 and "Choisissez le site où vont les marchandises." in text_of(nowhere)
     assert db.session.scalar(select(func.count(StockTransfer.id))) == 1  # B's only
     sent = client.post_form("/stock/transfers/new", {"action": "send", "to_site_id": str(site_b), "note": "Van",
                                                      "line_lot": str(lot.id), "line_quantity": "4"})
@@ -257,7 +267,7 @@ def test_a_transfer_is_built_and_sent_through_the_pages(client, db, login):
     assert db.session.get(Lot, lot.id).quantity_on_hand == 8
     transfer = db.session.scalar(select(StockTransfer).where(StockTransfer.from_site_id == site_a))
     assert transfer.to_site_id == site_b and transfer.lines[0].to_lot.quantity_on_hand == 4
-    assert "Sent to Antenne Nord" in text_of(client.get(sent.headers["Location"]))
+    assert "Envoyé à Antenne Nord" in text_of(client.get(sent.headers["Location"]))
 
 
 def test_the_transfer_form_refuses_another_sites_lot(client, db, login):
@@ -268,7 +278,7 @@ def test_the_transfer_form_refuses_another_sites_lot(client, db, login):
     response = client.post_form("/stock/transfers/new", {"action": "send", "to_site_id": str(site_b),
                                                          "line_lot": str(b_lot.id), "line_quantity": "1"})
     assert response.status_code == 422
-    assert "not in this site's stock" in text_of(response)
+    assert "n'est pas dans le stock de ce site" in text_of(response)
     assert db.session.scalar(select(func.count(StockTransfer.id))) == 1
     for junk in ("abc", "99999999999", ""):
         response = client.post_form("/stock/transfers/new", {"action": "add", "lot_id": junk, "quantity": "x"})

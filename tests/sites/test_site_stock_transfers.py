@@ -168,7 +168,7 @@ def test_stock_check_reports_each_site_and_finds_a_broken_transfer(db, runner):
     db.session.commit()
     result = runner.invoke(args=["stock-check"])
     assert result.exit_code == 0, result.output
-    assert f"{site_a.name}:" in result.output and "Antenne Nord:" in result.output
+    assert f"Site {site_a.name}" in result.output and "Site Antenne Nord" in result.output
     assert runner.invoke(args=["stock-check", "--site", "antenne nord"]).exit_code == 0
     only = runner.invoke(args=["stock-check", "--site", str(site_a.id)])
     assert only.exit_code == 0 and "Antenne Nord" not in only.output
@@ -179,7 +179,8 @@ def test_stock_check_reports_each_site_and_finds_a_broken_transfer(db, runner):
     db.session.execute(text("UPDATE lots SET quantity_on_hand = 2 WHERE id = :id"), {"id": line.to_lot_id})
     db.session.commit()
     broken = runner.invoke(args=["stock-check", "--site", "Antenne Nord"])
-    assert broken.exit_code == 1 and f"transfer {transfer.id}" in broken.output, broken.output
+    assert broken.exit_code == 1 and f"transfert {transfer.id}, ligne {line.id} : 3 envoyés, 3 sortis et 2 entrés" \
+        in broken.output, broken.output
     # A movement written on another site than its lot's is found too.
     db.session.execute(text("UPDATE stock_movements SET site_id = :b WHERE id = :id"),
                        {"b": site_b.id, "id": line.out_movement_id})

@@ -170,7 +170,9 @@ class TransferMismatch:
 
     transfer_id: int
     line_id: int
+    #: Units its movement out took from the sending lot (its quantity, negated).
     out_quantity: int
+    #: Units its movement in put into the new lot.
     in_quantity: int
     quantity: int
 
@@ -191,5 +193,5 @@ def transfer_mismatches(site_id: int | None = None) -> list[TransferMismatch]:
         if (out.quantity != -line.quantity or came.quantity != line.quantity or out.lot_id != line.from_lot_id
                 or came.lot_id != line.to_lot_id or out.site_id != transfer.from_site_id
                 or came.site_id != transfer.to_site_id or out.kind != "transfer" or came.kind != "transfer"):
-            found.append(TransferMismatch(transfer.id, line.id, out.quantity, came.quantity, line.quantity))
+            found.append(TransferMismatch(transfer.id, line.id, -out.quantity, came.quantity, line.quantity))
     return found
