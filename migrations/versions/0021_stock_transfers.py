@@ -4,9 +4,11 @@ New tables: stock_transfers and stock_transfer_lines (goods sent from one site's
 names the sending lot, the lot made at the receiving site and the two "transfer" movements), and
 site_product_thresholds (a site's own low-stock threshold for a product). stock_movements.kind accepts "transfer".
 
-SQLite: the kind check is changed by a batch copy of stock_movements, which no table refers to (before the new
-transfer lines are made), so dropping the old table cascades to nothing. PostgreSQL: the check is dropped and made
-again.
+PostgreSQL: the kind check is dropped and made again. SQLite: the check's text is changed in the schema itself
+(PRAGMA writable_schema, the procedure SQLite documents for changing a CHECK constraint, which leaves the rows as
+they are: every row already passes the new check). A batch copy of stock_movements would instead turn its site_id
+column's inline REFERENCES (migration 0020) into a table constraint, which the downgrade of 0020 (ALTER TABLE ...
+DROP COLUMN site_id) could no longer drop, and would copy the whole ledger.
 
 Revision ID: 0021_stock_transfers
 Revises: 0020_sites
@@ -32,14 +34,28 @@ def _kinds(kinds):
     return "kind IN ({})".format(", ".join(repr(kind) for kind in kinds))
 
 
-def _set_movement_kinds(kinds):
-    with op.batch_alter_table('stock_movements', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_stock_movements_kind_known'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_stock_movements_kind_known'), _kinds(kinds))
+def _set_movement_kinds(old, new):
+    conn = op.get_bind()
+    if conn.dialect.name != 'sqlite':
+        op.drop_constraint(op.f('ck_stock_movements_kind_known'), 'stock_movements', type_='check')
+        op.create_check_constraint(op.f('ck_stock_movements_kind_known'), 'stock_movements', _kinds(new))
+        return
+    table_sql = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'stock_movements'").scalar()
+    if _kinds(old) not in table_sql:
+        raise RuntimeError(f'stock_movements: the kind check is not the expected one: {table_sql}')
+    version = conn.exec_driver_sql('PRAGMA schema_version').scalar()
+    conn.exec_driver_sql('PRAGMA writable_schema = ON')
+    conn.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'stock_movements'",
+                         (table_sql.replace(_kinds(old), _kinds(new)),))
+    conn.exec_driver_sql(f'PRAGMA schema_version = {int(version) + 1}')
+    conn.exec_driver_sql('PRAGMA writable_schema = OFF')
+    if conn.exec_driver_sql('PRAGMA integrity_check').scalar() != 'ok':
+        raise RuntimeError('stock_movements: the schema change broke the database')
 
 
 def upgrade():
-    _set_movement_kinds(NEW_KINDS)
+    _set_movement_kinds(OLD_KINDS, NEW_KINDS)
     op.create_table(
         'site_product_thresholds',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -113,4 +129,4 @@ def downgrade():
     # The transfers' movements stay (each lot still equals the sum of its movements) as adjustments, a kind the
     # old check accepts.
     op.execute("UPDATE stock_movements SET kind = 'adjustment' WHERE kind = 'transfer'")
-    _set_movement_kinds(OLD_KINDS)
+    _set_movement_kinds(NEW_KINDS, OLD_KINDS)

@@ -1,8 +1,10 @@
 """Migration 0021 (stock transfers, per-site thresholds) keeps the stock of an installation at 0020, accepts transfer
 movements, and its downgrade keeps each lot equal to the sum of its movements."""
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from grocery import create_app
 from grocery.config import TestingConfig
@@ -48,6 +50,11 @@ def test_upgrade_keeps_the_stock_and_downgrade_keeps_the_ledger(empty_database_u
                               "to_lot_id, quantity, out_movement_id, in_movement_id) VALUES (1, 1, 1, 1, 2, 4, 3, 4)"))
             conn.execute(text("INSERT INTO site_product_thresholds (site_id, product_id, low_stock_threshold) "
                               "VALUES (2, 1, 12)"))
+        with db.engine.connect() as conn:  # the new check still refuses an unknown kind
+            with pytest.raises(IntegrityError):
+                conn.execute(text("INSERT INTO stock_movements (site_id, lot_id, kind, quantity, occurred_at) "
+                                  "VALUES (1, 1, 'bogus', 1, " + T + ")"))
+            conn.rollback()
         downgrade(revision="0020_sites")
         with db.engine.connect() as conn:
             assert not NEW_TABLES & set(inspect(conn).get_table_names())
@@ -56,6 +63,7 @@ def test_upgrade_keeps_the_stock_and_downgrade_keeps_the_ledger(empty_database_u
             for lot_id, on_hand in ((1, 5), (2, 4)):
                 summed = conn.execute(text(f"SELECT sum(quantity) FROM stock_movements WHERE lot_id = {lot_id}"))
                 assert summed.scalar() == on_hand
+        downgrade(revision="0019_budget_category_quotas")  # 0020's downgrade still drops the site columns
         upgrade()
         db.session.remove()
         db.engine.dispose()
