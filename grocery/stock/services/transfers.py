@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from grocery.audit.services import record_event
-from grocery.errors import FieldErrors, GroceryError
+from grocery.errors import FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.sites.context import current_site_id
 from grocery.sites.models import Site
@@ -45,37 +45,32 @@ def check_transfer_line(lot: Lot | None, quantity: int | str | None, *, from_sit
     its use-by date, a quantity above zero and within what the lot holds (minus `already`, what other lines of the
     same transfer take from it). Writes nothing."""
     if lot is None or lot.site_id != from_site_id:
-        raise_field(field, _l("This lot is not in this site's stock: choose one of the lots offered."))
+        raise ValidationError(field, _l("This lot is not in this site's stock: choose one of the lots offered."))
     if lot.use_by_on is not None and lot.use_by_on < day:
-        raise_field(field, _l("“%(name)s”: this lot is past its use-by date and cannot be sent. Discard it from "
-                              "the expired lots.", name=lot.product.name))
+        raise ValidationError(field, _l("“%(name)s”: this lot is past its use-by date and cannot be sent. Discard "
+                                        "it from the expired lots.", name=lot.product.name))
     if isinstance(quantity, int) and not isinstance(quantity, bool):
         amount = quantity
         if amount <= 0:
-            raise_field(field, _l("The quantity must be more than zero."))
+            raise ValidationError(field, _l("The quantity must be more than zero."))
     else:
         amount = parse_quantity(lot.product, quantity, field=field)
     left = lot.quantity_on_hand - already
     if amount > left:
-        raise_field(field, _l("“%(name)s”: only %(available)s left in this lot.", name=lot.product.name,
-                              available=format_quantity(lot.product, max(left, 0))))
+        raise ValidationError(field, _l("“%(name)s”: only %(available)s left in this lot.", name=lot.product.name,
+                                        available=format_quantity(lot.product, max(left, 0))))
     return amount
-
-
-def raise_field(field: str, message) -> None:
-    errors = FieldErrors()
-    errors.add(field, message)
-    errors.raise_if_any()
 
 
 def check_destination(to_site: Site | None, from_site_id: int) -> None:
     """The receiving site: another active site of the installation."""
     if to_site is None:
-        raise_field("to_site_id", _l("Choose the site the goods go to."))
+        raise ValidationError("to_site_id", _l("Choose the site the goods go to."))
     if to_site.id == from_site_id:
-        raise_field("to_site_id", _l("The goods are already at this site: choose another site."))
+        raise ValidationError("to_site_id", _l("The goods are already at this site: choose another site."))
     if not to_site.is_active:
-        raise_field("to_site_id", _l("The site “%(name)s” is closed: choose an open site.", name=to_site.name))
+        raise ValidationError("to_site_id", _l("The site “%(name)s” is closed: choose an open site.",
+                                               name=to_site.name))
 
 
 def transfer_stock(actor, to_site: Site | None, lines: list[tuple[Lot | None, int | str | None]], *,

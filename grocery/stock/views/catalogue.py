@@ -1,6 +1,5 @@
 """The shared catalogue: products, barcodes and categories; a site's own low-stock threshold."""
 
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,18 +17,8 @@ from grocery.sites.models import Site
 from grocery.sites.services import has_several_sites
 from grocery.stock import STOCK_ROLES, bp
 from grocery.stock import services as svc
-from grocery.stock.forms import (
-    BarcodeForm,
-    CategoryForm,
-    ProductForm,
-    SiteThresholdForm,
-    category_choices,
-)
-from grocery.stock.models import (
-    Product,
-    ProductBarcode,
-    ProductCategory,
-)
+from grocery.stock.forms import BarcodeForm, CategoryForm, ProductForm, SiteThresholdForm, category_choices
+from grocery.stock.models import Product, ProductBarcode, ProductCategory
 from grocery.stock.views.common import PAGE_SIZE, _categories, _fail, _get
 from grocery.timeutil import local_today
 

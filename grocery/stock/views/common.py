@@ -1,6 +1,5 @@
 """Shared helpers of the stock pages: form rows by id, service refusals, categories, labels in templates."""
 
-
 from flask import flash
 from flask_babel import lazy_gettext as _l
 
@@ -9,13 +8,9 @@ from grocery.extensions import db
 from grocery.forms import apply_service_error, parse_int
 from grocery.stock import bp
 from grocery.stock import services as svc
-from grocery.stock.forms import (
-    LABELS,
-)
+from grocery.stock.forms import LABELS
 from grocery.stock.labels import shelf_prices
-from grocery.stock.models import (
-    ProductCategory,
-)
+from grocery.stock.models import ProductCategory
 
 PAGE_SIZE = 50
 #: What the quantity fields expect, by unit kind.

@@ -1,6 +1,5 @@
 """Stock counts of the current site: open, enter counted quantities, post."""
 
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -16,14 +15,8 @@ from grocery.sites.access import get_site_object_or_404
 from grocery.sites.context import current_site_id
 from grocery.stock import STOCK_ROLES, bp
 from grocery.stock import services as svc
-from grocery.stock.forms import (
-    CountOpenForm,
-    CountPostForm,
-)
-from grocery.stock.models import (
-    ProductCategory,
-    StockCount,
-)
+from grocery.stock.forms import CountOpenForm, CountPostForm
+from grocery.stock.models import ProductCategory, StockCount
 from grocery.stock.views.common import _categories, _get
 
 # --- counts -------------------------------------------------------------------------------------------------------

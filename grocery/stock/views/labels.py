@@ -1,6 +1,5 @@
 """Barcode labels of the shared catalogue and variable-measure labels."""
 
-
 from flask import render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -14,12 +13,8 @@ from grocery.forms import arg_int, arg_ints, choices
 from grocery.money import parse_money
 from grocery.stock import STOCK_ROLES, bp
 from grocery.stock import services as svc
-from grocery.stock.forms import (
-    MeasureLabelForm,
-)
-from grocery.stock.models import (
-    Product,
-)
+from grocery.stock.forms import MeasureLabelForm
+from grocery.stock.models import Product
 from grocery.stock.views.common import _categories, _fail, _get
 
 # --- labels -------------------------------------------------------------------------------------------------------

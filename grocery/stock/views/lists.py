@@ -1,5 +1,5 @@
-"""Stock lists of the current site: stock on hand, near expiry, low stock, shortfalls."""
-
+"""Stock lists of the current site: stock on hand, near expiry, expired (and their discard), lots waiting past their
+best-before date (and the decision on one), low stock, shortfalls."""
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -14,12 +14,8 @@ from grocery.settings.services import get_setting
 from grocery.sites.access import get_site_object_or_404
 from grocery.stock import STOCK_ROLES, bp, ddm
 from grocery.stock import services as svc
-from grocery.stock.forms import (
-    DdmDecisionForm,
-)
-from grocery.stock.models import (
-    Lot,
-)
+from grocery.stock.forms import DdmDecisionForm
+from grocery.stock.models import Lot
 from grocery.stock.views.common import _categories
 from grocery.timeutil import local_today
 

@@ -1,5 +1,4 @@
-"""Lots of the current site: a lot and its waste, expired lots, lots waiting past their best-before date."""
-
+"""A lot of the current site: its facts, its movements, its transfers and the form to record waste."""
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -13,13 +12,8 @@ from grocery.forms import add_service_errors
 from grocery.sites.access import get_site_object_or_404
 from grocery.stock import STOCK_ROLES, bp
 from grocery.stock import services as svc
-from grocery.stock.forms import (
-    WasteForm,
-)
-from grocery.stock.models import (
-    Lot,
-    StockMovement,
-)
+from grocery.stock.forms import WasteForm
+from grocery.stock.models import Lot, StockMovement
 from grocery.stock.views.common import UNIT_HINTS, _fail
 from grocery.timeutil import local_today
 

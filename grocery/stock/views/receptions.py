@@ -18,18 +18,8 @@ from grocery.sites.access import get_site_object_or_404
 from grocery.sites.context import current_site_id
 from grocery.stock import STOCK_ROLES, bp
 from grocery.stock import services as svc
-from grocery.stock.forms import (
-    DonorForm,
-    ReceptionForm,
-    ReceptionLineForm,
-    category_choices,
-)
-from grocery.stock.models import (
-    Donation,
-    DonationLine,
-    Donor,
-    Product,
-)
+from grocery.stock.forms import DonorForm, ReceptionForm, ReceptionLineForm, category_choices
+from grocery.stock.models import Donation, DonationLine, Donor, Product
 from grocery.stock.views.catalogue import _product_values
 from grocery.stock.views.common import _categories, _fail, _get
 from grocery.timeutil import local_today
