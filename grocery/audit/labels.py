@@ -79,6 +79,8 @@ ACTION_LABELS = {
     "stock.ddm_decision": _l("Decision on a lot past its best-before date"),
     "stock.count_open": _l("Stock count started"),
     "stock.count_post": _l("Stock count posted"),
+    "stock.transfer": _l("Goods sent to another site"),
+    "stock.site_threshold": _l("Low-stock threshold of a site changed"),
     "volunteers.participant_create": _l("Participant registered"),
     "volunteers.participant_update": _l("Participant changed"),
     "volunteers.participant_household_link": _l("Participant linked to a household"),

@@ -20,6 +20,7 @@ from grocery.audit.services import record_event
 from grocery.errors import Conflict, ValidationError
 from grocery.extensions import db
 from grocery.settings.services import get_setting
+from grocery.sites.context import current_site_id
 from grocery.stock.models import WASTE_REASONS, Lot, Product, ProductCategory
 from grocery.timeutil import local_today, utcnow
 
@@ -59,13 +60,14 @@ def refresh_ddm_holds(category_ids: list[int] | None = None) -> int:
     return changed
 
 
-def waiting_lots(day: date | None = None) -> list[Lot]:
-    """Lots with stock that wait for a decision on `day` (past their best-before date and grace days, or past the
-    date until which they were sold again), the oldest best-before date first. Lots past their use-by date are
-    not here: they are expired (discard them from the expired list)."""
+def waiting_lots(day: date | None = None, *, site_id: int | None = None) -> list[Lot]:
+    """Lots of the site (by default the current one) with stock that wait for a decision on `day` (past their
+    best-before date and grace days, or past the date until which they were sold again), the oldest best-before
+    date first. Lots past their use-by date are not here: they are expired (discard them from the expired list)."""
     day = day or local_today()
     return list(db.session.scalars(
-        select(Lot).where(Lot.quantity_on_hand > 0, Lot.ddm_hold_from <= day,
+        select(Lot).where(Lot.site_id == (site_id or current_site_id()), Lot.quantity_on_hand > 0,
+                          Lot.ddm_hold_from <= day,
                           and_(Lot.use_by_on.is_(None) | (Lot.use_by_on >= day)))
         .order_by(Lot.best_before_on, Lot.id)))
 

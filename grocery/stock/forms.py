@@ -20,7 +20,7 @@ DONOR_KIND_LABELS = {"food_bank": _l("Food bank"), "fead": _l("FEAD / FSE+ progr
 WASTE_REASON_LABELS = {"expired": _l("Expired"), "damaged": _l("Damaged"), "recalled": _l("Recalled"),
                        "other": _l("Other")}
 MOVEMENT_KIND_LABELS = {"receipt": _l("Receipt"), "sale": _l("Sale"), "return": _l("Return"), "waste": _l("Waste"),
-                        "adjustment": _l("Adjustment"), "count": _l("Count")}
+                        "adjustment": _l("Adjustment"), "count": _l("Count"), "transfer": _l("Transfer")}
 LABELS = {"unit": UNIT_LABELS, "price_rule": PRICE_RULE_LABELS, "quota_scope": QUOTA_SCOPE_LABELS,
           "quota_period": QUOTA_PERIOD_LABELS, "donor_kind": DONOR_KIND_LABELS, "waste_reason": WASTE_REASON_LABELS,
           "movement_kind": MOVEMENT_KIND_LABELS}
@@ -151,3 +151,25 @@ class DdmDecisionForm(FlaskForm):
     reason = SelectField(_l("Waste reason"), choices=choices(WASTE_REASON_LABELS.items()), default="expired",
                          validate_choice=False)  # read only for "discard"; the service checks it
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class SiteThresholdForm(FlaskForm):
+    """A site's own low-stock threshold for a product (empty: the product's threshold)."""
+
+    site_threshold = BoundedIntegerField(_l("Low-stock threshold at this site"), validators=[Optional()],
+                                         description=_l("In pieces, grams or millilitres. Leave empty to follow "
+                                                        "the product's threshold."),
+                                         render_kw={"inputmode": "numeric"})
+
+
+class TransferForm(FlaskForm):
+    """The transfer being built: where to, a note, and the product being added (its lines are read from the
+    request: line_lot / line_quantity pairs)."""
+
+    to_site_id = SelectField(_l("Send to"), validate_choice=False)  # the service refuses an unknown site, in words
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)],
+                       description=_l("For example the reason or the van's round."))
+    code = StringField(_l("Scan or search a product"), validators=[Optional(), Length(max=160)],
+                       render_kw={"autocomplete": "off"})
+    lot_id = SelectField(_l("Lot"), validate_choice=False)
+    quantity = StringField(_l("Quantity"), render_kw={"inputmode": "decimal", "autocomplete": "off"})

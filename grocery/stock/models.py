@@ -21,7 +21,8 @@ PRICE_RULES = ("category", "percent", "fixed")
 QUOTA_SCOPES = ("household", "per_adult", "per_child", "per_child_under_3")
 QUOTA_PERIODS = ("week", "month")
 DONOR_KINDS = ("food_bank", "fead", "supermarket", "private", "collection", "purchase", "other")
-MOVEMENT_KINDS = ("receipt", "sale", "return", "waste", "adjustment", "count")
+#: "transfer": out of a lot of one site (negative) or into the new lot at the other site (positive), see StockTransfer.
+MOVEMENT_KINDS = ("receipt", "sale", "return", "waste", "adjustment", "count", "transfer")
 WASTE_REASONS = ("expired", "damaged", "recalled", "other")
 DONATION_STATUSES = ("draft", "confirmed", "cancelled")
 COUNT_STATUSES = ("open", "posted", "cancelled")
@@ -333,3 +334,70 @@ class StockCountLine(db.Model):
 
     count: Mapped[StockCount] = relationship(back_populates="lines")
     lot: Mapped[Lot] = relationship(lazy="joined")
+
+
+class SiteProductThreshold(db.Model):
+    """A site's own low-stock threshold for a product, overriding Product.low_stock_threshold there (an antenna
+    that sells less keeps less); the only per-site setting of the shared catalogue."""
+
+    __tablename__ = "site_product_thresholds"
+    __table_args__ = (
+        UniqueConstraint("site_id", "product_id", name="uq_site_product_thresholds_site_product"),
+        CheckConstraint("low_stock_threshold >= 0", name="low_stock_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    #: Base units (pieces, grams or millilitres), as Product.low_stock_threshold.
+    low_stock_threshold: Mapped[int] = mapped_column(Integer)
+
+
+class StockTransfer(db.Model):
+    """Goods sent from one site's lots to another site in one transaction: each line takes a quantity out of a lot
+    of the sending site and makes a new lot at the receiving site (same product, dates, source and cost). Seen from
+    both sites, from no other."""
+
+    __tablename__ = "stock_transfers"
+    __table_args__ = (
+        CheckConstraint("from_site_id <> to_site_id", name="sites_differ"),
+        Index("ix_stock_transfers_from_created", "from_site_id", "created_at"),
+        Index("ix_stock_transfers_to_created", "to_site_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    to_site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    from_site = relationship("Site", foreign_keys=[from_site_id], lazy="joined")
+    to_site = relationship("Site", foreign_keys=[to_site_id], lazy="joined")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    lines: Mapped[list["StockTransferLine"]] = relationship(back_populates="transfer", cascade="all, delete-orphan",
+                                                            order_by="StockTransferLine.id")
+
+
+class StockTransferLine(db.Model):
+    """One lot's quantity sent: its movement out of the sending lot and its movement into the new lot."""
+
+    __tablename__ = "stock_transfer_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("stock_transfers.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    #: The lot of the sending site the goods left.
+    from_lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    #: The lot made at the receiving site.
+    to_lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    #: Base units moved.
+    quantity: Mapped[int] = mapped_column(Integer)
+    out_movement_id: Mapped[int] = mapped_column(ForeignKey("stock_movements.id"))
+    in_movement_id: Mapped[int] = mapped_column(ForeignKey("stock_movements.id"))
+
+    transfer: Mapped[StockTransfer] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship(lazy="joined")
+    from_lot: Mapped[Lot] = relationship(foreign_keys=[from_lot_id])
+    to_lot: Mapped[Lot] = relationship(foreign_keys=[to_lot_id])

@@ -2,9 +2,10 @@
 grocery.stock.services.
 
 quantities (base units read and written), catalogue (categories, products, barcodes, scans), donors, pricing
-(social prices by rule and source), ledger (movements, FEFO, the till's stock reads), receptions, waste, counts and
-lists (stock on hand, dates). Quantities are integers in the product's base unit (pieces, grams for kg products,
-millilitres for litre products). Services add and flush; the view or the CLI command commits.
+(social prices by rule and source), ledger (movements, FEFO, the till's stock reads), receptions, waste, counts,
+lists (stock on hand, dates), thresholds (per site) and transfers (between sites). Quantities are integers in the
+product's base unit (pieces, grams for kg products, millilitres for litre products). Services add and flush; the
+view or the CLI command commits.
 """
 
 from grocery.stock.services.catalogue import (
@@ -44,6 +45,7 @@ from grocery.stock.services.ledger import (
     allocate_fefo_many,
     fefo_sort_key,
     ledger_mismatches,
+    misplaced_movements,
     record_movement,
     record_movements,
     sellable_quantities,
@@ -85,6 +87,21 @@ from grocery.stock.services.receptions import (
     remove_donation_line,
     start_donation,
 )
+from grocery.stock.services.thresholds import (
+    set_site_threshold,
+    site_threshold,
+    site_thresholds,
+)
+from grocery.stock.services.transfers import (
+    NotAllowed,
+    check_transfer_line,
+    destination_sites,
+    line_field,
+    lot_transfers,
+    site_transfers,
+    transfer_mismatches,
+    transfer_stock,
+)
 from grocery.stock.services.waste import (
     check_waste,
     discard_expired,
@@ -96,6 +113,7 @@ __all__ = [
     "TILL_PRODUCT_COLUMNS",
     "Allocation",
     "LotRow",
+    "NotAllowed",
     "ScanResult",
     "StockRow",
     "TillProduct",
@@ -106,6 +124,7 @@ __all__ = [
     "allocate_fefo_many",
     "capped_price",
     "check_donation_line",
+    "check_transfer_line",
     "check_unit_cost",
     "check_waste",
     "clean_product_values",
@@ -114,6 +133,7 @@ __all__ = [
     "cost_value_cents",
     "count_lots",
     "create_product",
+    "destination_sites",
     "discard_expired",
     "donation_totals",
     "ensure_default_categories",
@@ -125,8 +145,11 @@ __all__ = [
     "format_quantity",
     "generate_instore_code",
     "ledger_mismatches",
+    "line_field",
+    "lot_transfers",
     "low_stock",
     "measure_label_code",
+    "misplaced_movements",
     "near_expiry_lots",
     "open_count",
     "parse_measure",
@@ -149,11 +172,17 @@ __all__ = [
     "sellable_quantities",
     "sellable_summary",
     "set_count_line",
+    "set_site_threshold",
+    "site_threshold",
+    "site_thresholds",
+    "site_transfers",
     "source_cap_percent",
     "start_donation",
     "stock_on_hand",
     "till_products_with_lots",
     "till_quota_products",
+    "transfer_mismatches",
+    "transfer_stock",
     "unit_price_cents",
     "update_product",
     "validate_barcode",

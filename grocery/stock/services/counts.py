@@ -28,7 +28,8 @@ from grocery.timeutil import utcnow
 
 
 def open_count(actor, category: ProductCategory | None = None) -> StockCount:
-    """Open a stock count of the whole stock or of one category."""
+    """Open a stock count of the whole stock or of one category, at the current site: it covers that site's lots
+    only."""
     count = StockCount(category_id=getattr(category, "id", None), opened_by_id=getattr(actor, "id", None))
     db.session.add(count)
     db.session.flush()
@@ -42,9 +43,10 @@ def _require_open(count: StockCount) -> None:
 
 
 def count_lots(count: StockCount) -> list[Lot]:
-    """The lots in the scope of a count: those with stock in its category, and those already counted."""
+    """The lots in the scope of a count: those of its site with stock in its category, and those already counted."""
     counted_ids = select(StockCountLine.lot_id).where(StockCountLine.count_id == count.id)
-    query = select(Lot).join(Product).where(or_(Lot.quantity_on_hand > 0, Lot.id.in_(counted_ids)))
+    query = select(Lot).join(Product).where(Lot.site_id == count.site_id,
+                                            or_(Lot.quantity_on_hand > 0, Lot.id.in_(counted_ids)))
     if count.category_id is not None:
         query = query.where(Product.category_id == count.category_id)
     lots = db.session.scalars(query).all()
@@ -52,8 +54,11 @@ def count_lots(count: StockCount) -> list[Lot]:
 
 
 def set_count_line(count: StockCount, lot: Lot, counted: int) -> StockCountLine:
-    """Record the counted quantity of a lot in an open count (a negative count is refused)."""
+    """Record the counted quantity of a lot of the count's site in an open count (a negative count, or a lot of
+    another site, is refused)."""
     _require_open(count)
+    if lot.site_id != count.site_id:
+        raise ValidationError("counted", _l("This lot is not in the stock of this count's site."))
     if counted is None or counted < 0:
         raise ValidationError("counted", _l("A counted quantity cannot be negative."))
     if count.category_id is not None and lot.product.category_id != count.category_id:
@@ -70,8 +75,9 @@ def set_count_line(count: StockCount, lot: Lot, counted: int) -> StockCountLine:
 
 
 def post_count(actor, count: StockCount, reason: str) -> list[StockMovement]:
-    """Post an open count: for each counted lot (and only those), a count movement for counted - on hand; the open
-    stock shortfalls of the counted products are settled (grocery.stock.shortfalls)."""
+    """Post an open count: for each counted lot (and only those, all of the count's site), a count movement for
+    counted - on hand, written on that site; the open stock shortfalls of the counted products left by the site's
+    sales are settled (grocery.stock.shortfalls)."""
     _require_open(count)
     reason = (reason or "").strip()
     if not reason:

@@ -66,17 +66,30 @@ def record_movement(lot: Lot, quantity_delta: int, kind: str, *, actor, reason: 
     return movement
 
 
-def ledger_mismatches() -> list[tuple[int, int, int]]:
-    """Lots whose cached quantity differs from the sum of their movements: (lot id, cached, sum)."""
+def ledger_mismatches(site_id: int | None = None) -> list[tuple[int, int, int]]:
+    """Lots (of the site, or of every site) whose cached quantity differs from the sum of their movements: (lot id,
+    cached, sum)."""
     total = func.coalesce(func.sum(StockMovement.quantity), 0)
-    rows = db.session.execute(
-        select(Lot.id, Lot.quantity_on_hand, total)
-        .outerjoin(StockMovement, StockMovement.lot_id == Lot.id)
-        .group_by(Lot.id, Lot.quantity_on_hand)
-        .having(total != Lot.quantity_on_hand)
-        .order_by(Lot.id)
-    )
-    return [(lot_id, cached, int(summed)) for lot_id, cached, summed in rows]
+    query = (select(Lot.id, Lot.quantity_on_hand, total)
+             .outerjoin(StockMovement, StockMovement.lot_id == Lot.id)
+             .group_by(Lot.id, Lot.quantity_on_hand)
+             .having(total != Lot.quantity_on_hand)
+             .order_by(Lot.id))
+    if site_id is not None:
+        query = query.where(Lot.site_id == site_id)
+    return [(lot_id, cached, int(summed)) for lot_id, cached, summed in db.session.execute(query)]
+
+
+def misplaced_movements(site_id: int | None = None) -> list[tuple[int, int, int, int]]:
+    """Movements written on another site than their lot's (a movement never crosses sites: a transfer is one
+    movement out at the sending site and one in at the receiving site): (movement id, lot id, the movement's site,
+    the lot's site), of the lots of the site or of every site."""
+    query = (select(StockMovement.id, Lot.id, StockMovement.site_id, Lot.site_id)
+             .join(Lot, Lot.id == StockMovement.lot_id).where(StockMovement.site_id != Lot.site_id)
+             .order_by(StockMovement.id))
+    if site_id is not None:
+        query = query.where(or_(Lot.site_id == site_id, StockMovement.site_id == site_id))
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 # --- FEFO ---------------------------------------------------------------------------------------------------------

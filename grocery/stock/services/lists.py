@@ -31,6 +31,8 @@ class StockRow:
     quantity: int
     weight_g: int | None
     retail_cents: int
+    #: The low-stock threshold that applies at the site (low_stock fills it).
+    threshold: int | None = None
 
 
 def stock_on_hand(category_id: int | None = None, *, site_id: int | None = None) -> list[StockRow]:
@@ -50,9 +52,18 @@ def stock_on_hand(category_id: int | None = None, *, site_id: int | None = None)
 
 
 def low_stock(category_id: int | None = None, *, site_id: int | None = None) -> list[StockRow]:
-    """Active products with a threshold whose quantity on hand at the site is below it."""
-    return [row for row in stock_on_hand(category_id, site_id=site_id)
-            if row.product.low_stock_threshold and row.quantity < row.product.low_stock_threshold]
+    """Active products with a threshold whose quantity on hand at the site is below it: the site's own threshold
+    when it set one (grocery.stock.services.thresholds), else the product's."""
+    from grocery.stock.services.thresholds import site_thresholds
+
+    site_id = site_id or current_site_id()
+    own = site_thresholds(site_id)
+    rows = []
+    for row in stock_on_hand(category_id, site_id=site_id):
+        row.threshold = own.get(row.product.id, row.product.low_stock_threshold)
+        if row.threshold and row.quantity < row.threshold:
+            rows.append(row)
+    return rows
 
 
 def near_expiry_lots(day: date, days: int | None = None, *, site_id: int | None = None) -> list[Lot]:
