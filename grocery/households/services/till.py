@@ -212,7 +212,7 @@ def till_lookup(card_code: str, day: date, *, lock: bool = False,
     code = (card_code or "").strip()
     summary = dict.fromkeys(TILL_KEYS)
     summary.update(card_code=code, eligible=False, proxies=[])
-    card = find_till_card(code, day, lock=lock) if code_kind(code) == "household_card" else None
+    card = find_till_card(code, day, lock=lock, site_id=site_id) if code_kind(code) == "household_card" else None
     if card is None:
         summary.update(reason_code="unknown_card", reason=reason_text("unknown_card"))
         return summary, None
