@@ -82,11 +82,20 @@ def note_till_contact():
         g.till_contact = note_contact(till)
 
 
+def _till_site_id() -> int | None:
+    """The site this till sells at: its till session's, read with the till's status by note_till_contact (no
+    statement of its own); None when the browser works in no till session (the services then take the current
+    site)."""
+    till = g.get("till_ref")
+    return till.site_id if till is not None else None
+
+
 @bp.route("/catalogue")
 @roles_required(TILL_ROLES)
 def catalogue():
     """Everything the till needs to look codes up locally; gzip-compressed when the browser accepts it."""
-    body = json.dumps(catalogue_snapshot(local_today()), separators=(",", ":"), ensure_ascii=False).encode()
+    snapshot = catalogue_snapshot(local_today(), site_id=_till_site_id())
+    body = json.dumps(snapshot, separators=(",", ":"), ensure_ascii=False).encode()
     end_read()
     response = current_app.response_class(body, mimetype="application/json")
     if "gzip" in request.headers.get("Accept-Encoding", ""):
@@ -120,7 +129,7 @@ def cards_snapshot():
     till = till_ref(session.get("till_session_id"), current_user)
     if till is None or not till.is_open:
         raise TillClosed()
-    body = snapshot(local_today())
+    body = snapshot(local_today(), site_id=till.site_id)
     end_read()
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
@@ -130,7 +139,7 @@ def cards_snapshot():
 @bp.route("/households/<card_code>")
 @roles_required(TILL_ROLES)
 def household(card_code: str):
-    body = till_household(card_code, local_today())
+    body = till_household(card_code, local_today(), site_id=_till_site_id())
     end_read()
     return jsonify(body)
 
@@ -145,7 +154,7 @@ def household_lookup():
     except ValueError:
         birth_on = None
     last_name = data.get("last_name") if isinstance(data.get("last_name"), str) else ""
-    body = find_household_for_till(last_name, birth_on, local_today())
+    body = find_household_for_till(last_name, birth_on, local_today(), site_id=_till_site_id())
     end_read()
     return jsonify(body)
 
@@ -154,7 +163,7 @@ def household_lookup():
 @roles_required(TILL_ROLES)
 def quote():
     data = _json_body()
-    body = quote_sale(_card(data), data.get("lines"), local_today()).as_json()
+    body = quote_sale(_card(data), data.get("lines"), local_today(), site_id=_till_site_id()).as_json()
     end_read()
     return jsonify(body)
 

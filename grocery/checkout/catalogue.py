@@ -50,18 +50,19 @@ def _without_cyclic_gc():
             gc.enable()
 
 
-def catalogue_snapshot(day: date) -> dict:
-    """Active products with their barcodes and the price of the next unit the till would sell; a fixed number of
-    queries whatever the size of the catalogue."""
+def catalogue_snapshot(day: date, *, site_id: int | None = None) -> dict:
+    """Active products with their barcodes, what the till's site (`site_id`; None: the current site) has of each,
+    and the price of the next unit the till would sell there; a fixed number of queries whatever the size of the
+    catalogue."""
     with _without_cyclic_gc():
-        return _snapshot(day)
+        return _snapshot(day, site_id)
 
 
-def _snapshot(day: date) -> dict:
+def _snapshot(day: date, site_id: int | None) -> dict:
     from grocery.stock.models import ProductCategory
     from grocery.stock.services import capped_price, rule_price_from, sellable_summary, source_cap_percent
 
-    stock = sellable_summary(day)  # product id -> (sellable units, source of the next FEFO lot)
+    stock = sellable_summary(day, site_id=site_id)  # product id -> (sellable units, source of the next FEFO lot)
     # The driver's plain tuples, priced with the stock domain's rule and cap functions: 20,000 products load in a
     # fraction of the time ORM objects, or even SQLAlchemy rows, would take.
     products_query, barcodes_query = _catalogue_queries()

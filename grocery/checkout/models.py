@@ -23,8 +23,8 @@ class TillSession(db.Model):
         CheckConstraint("float_cents >= 0", name="float_not_negative"),
         CheckConstraint("counted_cents IS NULL OR counted_cents >= 0", name="count_not_negative"),
         CheckConstraint("(status = 'open') = (closed_at IS NULL)", name="closed_has_time"),
-        # One open session per till.
-        Index("uq_till_sessions_open_till", "till_name", unique=True,
+        # One open session per till of a site ("Caisse 1" may be open at two sites at once).
+        Index("uq_till_sessions_open_till", "site_id", "till_name", unique=True,
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
         Index("ix_till_sessions_opened_at", "opened_at"),
         Index("ix_till_sessions_site_opened", "site_id", "opened_at"),

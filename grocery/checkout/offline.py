@@ -125,10 +125,11 @@ def record_offline_sale(actor, till_session: TillSession | TillRef | None, *, sa
     """Record a sale made offline (offline_accepted said so): the household left with the goods, so it is recorded
     even when a check now fails (card no longer valid, budget spent meanwhile, quota, stock), and it is marked
     "pending" review with what failed. Its day is the day it was made. The lots are allocated FEFO and each line
-    priced by its lot's rules as for any sale; the household paid what the cashier charged (`charged`: the sale's
-    total and paid amount, and the budget consumed, overspending the period if need be). Units that no lot covers
-    are recorded as a StockShortfall on the product (stock never goes below zero). Idempotent by uuid like
-    record_sale; an unknown card, an unknown product, a closed till or a malformed request are still refused."""
+    priced by its lot's rules as for any sale, from the till session's site's lots; the household paid what the
+    cashier charged (`charged`: the sale's total and paid amount, and the budget consumed, overspending the period if
+    need be). Units that no lot covers are recorded as a StockShortfall on the product (stock never goes below zero).
+    Idempotent by uuid like record_sale; an unknown card, an unknown product, a closed till or a malformed request
+    are still refused."""
     sale_uuid = _check_uuid(sale_uuid)
     return in_sale_transaction(_record_offline_once, actor, till_session, sale_uuid=sale_uuid, card_code=card_code,
                                lines=lines, payment=payment, charged=charged, client_created_at=client_created_at)
@@ -143,7 +144,7 @@ def _record_offline_once(actor, till_session, *, sale_uuid: str, card_code, line
         if till_session is None or not till_session.is_open:
             raise TillClosed()
         day = to_local(client_created_at).date()
-        summary, household = till_lookup(card_code, day, lock=True)
+        summary, household = till_lookup(card_code, day, lock=True, site_id=till_session.site_id)
         if household is None:
             raise UnknownCard()
         parsed = _parse_lines(lines)
@@ -151,12 +152,13 @@ def _record_offline_once(actor, till_session, *, sale_uuid: str, card_code, line
         reasons: list[dict] = []
         if not summary["eligible"]:
             reasons.append({"code": summary["reason_code"], "product_id": None, "message": str(summary["reason"])})
-        products, quantities, shortfalls = _allocate_what_lots_cover(parsed, day, reasons)
+        products, quantities, shortfalls = _allocate_what_lots_cover(parsed, day, reasons, till_session.site_id)
         labels = take_price_labels(lines)
         priced, _violations = price_lines(None, None, [(pid, q) for pid, q in quantities.items() if q > 0], day,
-                                          strict=False, labels={pid: labels[pid] for pid in labels
-                                                                if pid not in shortfalls} if labels else None)
-        _check_quotas(household.id, summary["quota_basis"], parsed, day, reasons)
+                                          strict=False, site_id=till_session.site_id,
+                                          labels={pid: labels[pid] for pid in labels
+                                                  if pid not in shortfalls} if labels else None)
+        _check_quotas(household.id, summary["quota_basis"], parsed, day, reasons, till_session.site_id)
         period_start, _end = budget_period(household, day)
         left = summary["budget_left_cents"]
         if left is None:
@@ -196,13 +198,14 @@ def _record_offline_once(actor, till_session, *, sale_uuid: str, card_code, line
     return sale, created
 
 
-def _allocate_what_lots_cover(parsed: list[tuple[int, int]], day: date,
-                              reasons: list[dict]) -> tuple[dict, dict[int, int], dict[int, int]]:
-    """(products, {product id: quantity the lots cover}, {product id: quantity they do not}): the lots are locked
-    (a sale) and each product short of stock takes what is left (InsufficientStock says how much)."""
+def _allocate_what_lots_cover(parsed: list[tuple[int, int]], day: date, reasons: list[dict],
+                              site_id: int) -> tuple[dict, dict[int, int], dict[int, int]]:
+    """(products, {product id: quantity the lots of the till's site cover}, {product id: quantity they do not}): the
+    lots are locked (a sale) and each product short of stock takes what is left (InsufficientStock says how
+    much)."""
     from grocery.stock.services import allocate_fefo_many
 
-    products, lots = _products_and_lots([product_id for product_id, _q in parsed], day, lock=True)
+    products, lots = _products_and_lots([product_id for product_id, _q in parsed], day, site_id=site_id, lock=True)
     quantities, shortfalls = dict(parsed), {}
     while True:
         try:
@@ -216,12 +219,12 @@ def _allocate_what_lots_cover(parsed: list[tuple[int, int]], day: date,
 
 
 def _check_quotas(household_id: int, basis: dict | None, parsed: list[tuple[int, int]], day: date,
-                  reasons: list[dict]) -> None:
+                  reasons: list[dict], site_id: int) -> None:
     """Add a reason for each product or category quota the whole quantity handed over goes beyond (the till's own
     quota rules, as a quote would report them)."""
     if not basis:
         return
-    _priced, violations = price_lines(household_id, basis, parsed, day, strict=False)
+    _priced, violations = price_lines(household_id, basis, parsed, day, strict=False, site_id=site_id)
     reasons.extend(violation for violation in violations if violation["code"] == "quota_exceeded")
 
 
@@ -238,14 +241,17 @@ def mark_reviewed(actor, sale: Sale) -> None:
                                                                              or []]})
 
 
-def sales_to_review(*, include_reviewed: bool = False, limit: int = 200) -> list[Sale]:
-    """The offline sales that failed a check, oldest first (pending ones; with include_reviewed, the last reviewed
-    ones too, newest first after them), with what the review list shows."""
+def sales_to_review(*, include_reviewed: bool = False, limit: int = 200, site_id: int | None = None) -> list[Sale]:
+    """The offline sales of the site (by default the current site) that failed a check, oldest first (pending ones;
+    with include_reviewed, the last reviewed ones too, newest first after them), with what the review list shows."""
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
+    from grocery.sites.context import current_site_id
+
     statuses = ["pending", "reviewed"] if include_reviewed else ["pending"]
-    query = (select(Sale).where(Sale.review_status.in_(statuses))
+    site_id = site_id if site_id is not None else current_site_id()
+    query = (select(Sale).where(Sale.review_status.in_(statuses), Sale.site_id == site_id)
              .options(selectinload(Sale.shortfalls), selectinload(Sale.till_session))
              .order_by(Sale.review_status, Sale.created_at).limit(limit))
     return list(db.session.scalars(query))

@@ -14,8 +14,8 @@ from grocery.auth.roles import public
 from grocery.checkout import bp
 
 #: The static files of the checkout screen, as globs under static/: its scripts, styles, icon and vendored libraries.
-TILL_STATIC = ("js/checkout/*.js", "js/app.js", "js/menu.js", "css/app.css", "css/checkout.css", "img/favicon.svg",
-               "vendor/*/*.js", "sounds/*")
+TILL_STATIC = ("js/checkout/*.js", "js/app.js", "js/menu.js", "css/app.css", "css/checkout.css", "css/till_site.css",
+               "img/favicon.svg", "vendor/*/*.js", "sounds/*")
 WORKER = "js/checkout/sw.js"
 
 

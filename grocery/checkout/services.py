@@ -133,29 +133,43 @@ class Quote:
 _CARD_ERRORS = {"unknown_card": UnknownCard, "card_replaced": CardReplaced}
 
 
-def household_for_card(card_code: str, day: date, *, lock: bool = False) -> tuple[dict, object]:
+def till_site(site_id: int | None) -> int:
+    """The site a till request sells at: the till session's (the API passes it, read with the till's status at no
+    extra statement), else the current site (grocery.sites.context)."""
+    if site_id is not None:
+        return site_id
+    from grocery.sites.context import current_site_id
+
+    return current_site_id()
+
+
+def household_for_card(card_code: str, day: date, *, site_id: int | None = None,
+                       lock: bool = False) -> tuple[dict, object]:
     """The till summary of a card and its household (a TillHousehold), or the refusal a cashier must see (never
-    more). With lock, the household is locked before its budget is read (a sale)."""
+    more): at the till's site `site_id` (None: the current site), a household whose decision names other sites is
+    refused. With lock, the household is locked before its budget is read (a sale)."""
     from grocery.households.services import till_lookup
 
-    summary, household = till_lookup(card_code, day, lock=lock)
+    site_id = till_site(site_id)
+    summary, household = till_lookup(card_code, day, lock=lock, site_id=site_id)
     if not summary["eligible"]:
         error = _CARD_ERRORS.get(summary["reason_code"], NotEligible)
         raise error(summary["reason"])
     return summary, household
 
 
-def till_household(card_code: str, day: date) -> dict:
-    """The till summary plus the state of the quotas, products' and categories', for this household (what is left
-    this period)."""
+def till_household(card_code: str, day: date, *, site_id: int | None = None) -> dict:
+    """The till summary at the till's site plus the state of the quotas, products' and categories', for this
+    household (what is left this period, whatever the site it shopped at)."""
     from grocery.households.services import till_summary
 
-    summary, household = household_for_card(card_code, day)
+    summary, household = household_for_card(card_code, day, site_id=site_id)
     return till_summary(card_code, day, summary=summary,
                         quotas=quota_state(household.id, summary["quota_basis"], day))
 
 
-def find_household_for_till(last_name: str, birth_on: date | None, day: date) -> dict:
+def find_household_for_till(last_name: str, birth_on: date | None, day: date, *,
+                            site_id: int | None = None) -> dict:
     """A forgotten card: the household whose active member has this last name and birth date, only when exactly
     one matches; the till then gets the same summary as with the card."""
     from grocery.households.models import HouseholdCard, Member
@@ -177,7 +191,7 @@ def find_household_for_till(last_name: str, birth_on: date | None, day: date) ->
                                                               HouseholdCard.is_active.is_(True)))
     if code is None:
         raise NotEligible(_l("This household has no active card: see the social service."))
-    return till_household(code, day)
+    return till_household(code, day, site_id=site_id)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -350,10 +364,11 @@ def _parse_lines(lines) -> list[tuple[int, int]]:
     return list(merged.items())
 
 
-def _products_and_lots(product_ids: list[int], day: date, *, lock: bool = False) -> tuple[dict, dict]:
+def _products_and_lots(product_ids: list[int], day: date, *, site_id: int | None,
+                       lock: bool = False) -> tuple[dict, dict]:
     from grocery.stock.services import till_products_with_lots
 
-    products, lots = till_products_with_lots(product_ids, day, lock=lock)
+    products, lots = till_products_with_lots(product_ids, day, lock=lock, site_id=site_id)
     for product_id in product_ids:
         product = products.get(product_id)
         if product is None or not product.is_active:
@@ -362,8 +377,10 @@ def _products_and_lots(product_ids: list[int], day: date, *, lock: bool = False)
 
 
 def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[int, int]], day: date,
-                *, strict: bool, lock: bool = False, labels: dict | None = None) -> tuple[list[PricedLine], list[dict]]:
-    """Allocate each line FEFO, price it by its lots' sources, and check quotas. With strict, the first
+                *, strict: bool, site_id: int | None = None, lock: bool = False,
+                labels: dict | None = None) -> tuple[list[PricedLine], list[dict]]:
+    """Allocate each line FEFO from the lots of the till's site `site_id` (None: the current site), price it by its
+    lots' sources, and check quotas (counted over every site: one set of quotas per household). With strict, the first
     violation is raised; otherwise violations are collected for the cashier. With lock (a sale), the lots are
     locked and allocated as they are at the moment of the write (see till_products_with_lots). `labels`: the price
     labels of labelled pieces by product id (take_price_labels); such a piece is sold at its printed price within
@@ -376,7 +393,7 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
         unit_price_cents,
     )
 
-    products, lots = _products_and_lots([product_id for product_id, _q in lines], day, lock=lock)
+    products, lots = _products_and_lots([product_id for product_id, _q in lines], day, site_id=site_id, lock=lock)
     if labels:
         check_labels_for_products(labels, products, item_numbers_of(labels))
     violations: list[dict] = []
@@ -448,14 +465,16 @@ def price_lines(household_id: int | None, basis: dict | None, lines: list[tuple[
     return priced, violations
 
 
-def quote_sale(card_code: str, lines, day: date | None = None) -> Quote:
-    """What a cart would cost now: authoritative prices from the FEFO lots and their sources, the budget left,
-    and every quota, stock or budget violation (nothing is written)."""
+def quote_sale(card_code: str, lines, day: date | None = None, *, site_id: int | None = None) -> Quote:
+    """What a cart would cost now at the till's site `site_id`: authoritative prices from the site's FEFO lots and
+    their sources, the budget left (the household's one budget, whatever the site), and every quota, stock or budget
+    violation (nothing is written)."""
     day = day or local_today()
-    summary, household = household_for_card(card_code, day)
+    site_id = till_site(site_id)
+    summary, household = household_for_card(card_code, day, site_id=site_id)
     parsed = _parse_lines(lines)
     priced, violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=False,
-                                     labels=take_price_labels(lines))
+                                     site_id=site_id, labels=take_price_labels(lines))
     total = sum(line.price_cents for line in priced)
     left = summary["budget_left_cents"]
     if left is not None and total > left:
@@ -524,17 +543,18 @@ def _retryable(error: DBAPIError) -> bool:
 def record_sale(actor, till_session: TillSession | TillRef | None, *, sale_uuid, card_code: str, lines,
                 payment: dict | None, client_created_at: datetime | None = None,
                 day: date | None = None) -> tuple[Sale, bool]:
-    """Commit a sale in one transaction: re-check eligibility, quotas and budget; take the units from the lots
-    first-expired-first-out (never past use-by), each priced by its lot's source (FEAD free); write the sale,
-    its lines, the stock movements and the budget consumption, and what its receipt shows (the budget left after
-    it, the names). Idempotent: a replay of the same uuid with the same content (card, lines, payment) returns the
-    existing sale (and False), whatever has changed since; the same uuid with another content is a UuidConflict,
-    never the other sale. The household row is locked first, then the sellable lots of the sale's products in lot
-    id order (PostgreSQL; SQLite serialises writers), and FEFO allocates from them as they are once locked: two
-    sales never deadlock whatever the order of their carts, a sale is refused for stock only when the product
-    lacks it, and concurrent sales never overspend nor oversell. On PostgreSQL the sale runs in a savepoint and is
-    tried once more after a serialisation failure or a deadlock (with another writer), so the till gets a sale or
-    a refusal, not an error. The sale returned carries written_lines (see Sale)."""
+    """Commit a sale in one transaction: re-check eligibility (at the till session's site), quotas and budget (the
+    household's, whatever the site); take the units from the till session's site's lots first-expired-first-out
+    (never past use-by), each priced by its lot's source (FEAD free); write the sale, its lines, the stock movements
+    and the budget consumption, and what its receipt shows (the budget left after it, the names). Idempotent: a
+    replay of the same uuid with the same content (card, lines, payment) returns the existing sale (and False),
+    whatever has changed since; the same uuid with another content is a UuidConflict, never the other sale. The
+    household row is locked first, then the sellable lots of the sale's products in lot id order (PostgreSQL; SQLite
+    serialises writers), and FEFO allocates from them as they are once locked: two sales never deadlock whatever the
+    order of their carts, a sale is refused for stock only when the product lacks it, and concurrent sales never
+    overspend nor oversell. On PostgreSQL the sale runs in a savepoint and is tried once more after a serialisation
+    failure or a deadlock (with another writer), so the till gets a sale or a refusal, not an error. The sale
+    returned carries written_lines (see Sale)."""
     sale_uuid = _check_uuid(sale_uuid)
     return in_sale_transaction(_record_sale_once, actor, till_session, sale_uuid=sale_uuid, card_code=card_code,
                                lines=lines, payment=payment, client_created_at=client_created_at, day=day)
@@ -570,10 +590,11 @@ def _record_sale_once(actor, till_session, *, sale_uuid: str, card_code, lines, 
         if till_session is None or not till_session.is_open:
             raise TillClosed()
         day = day or local_today()
-        summary, household = household_for_card(card_code, day, lock=True)  # budget, quotas read under the lock
+        # Budget and quotas read under the lock on the household: one budget whatever the site of the till.
+        summary, household = household_for_card(card_code, day, site_id=till_session.site_id, lock=True)
         parsed = _parse_lines(lines)
         priced, _violations = price_lines(household.id, summary["quota_basis"], parsed, day, strict=True, lock=True,
-                                          labels=take_price_labels(lines))
+                                          site_id=till_session.site_id, labels=take_price_labels(lines))
         total = sum(line.price_cents for line in priced)
         retail = sum(line.retail_cents for line in priced)
         method, tendered, change = _payment(payment, total)

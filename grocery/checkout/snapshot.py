@@ -23,12 +23,13 @@ CARD_FIELDS = ("card_code", "display_name", "eligible", "reason", "valid_until",
 QUOTA_FIELDS = ("kind", "id", "name", "unit", "period", "limit", "used", "left", "left_label")
 
 
-def _rows(day: date):
+def _rows(day: date, site_id: int):
     """One row per (card, active member, decision that can decide the day) of the households with an active card
     and a granted decision covering the day, with the net ledger of the decision's week and month (cut to its
     start, as households.services.decision_period) and the budget proration settings."""
     from grocery.households.models import BudgetMovement, Decision, Household, HouseholdCard, Member
     from grocery.households.services import period_bounds
+    from grocery.households.services.till import decision_at_site
     from grocery.settings.models import Setting
 
     week_start, month_start = period_bounds("week", day)[0], period_bounds("month", day)[0]
@@ -53,7 +54,8 @@ def _rows(day: date):
                     setting("households.budget_rounding_cents"),
                     Member.id, Member.first_name, Member.last_name, Member.birth_on, Member.relation,
                     Decision.id, Decision.decided_on, Decision.valid_from, Decision.valid_until, Decision.outcome,
-                    Decision.budget_cents, Decision.budget_period, spent(week_start), spent(month_start))
+                    Decision.budget_cents, Decision.budget_period, decision_at_site(site_id),
+                    spent(week_start), spent(month_start))
              .join(Household, Household.id == HouseholdCard.household_id)
              .outerjoin(Member, and_(Member.household_id == Household.id, Member.is_active.is_(True)))
              .outerjoin(Decision, and_(Decision.household_id == Household.id,
@@ -63,11 +65,12 @@ def _rows(day: date):
     return db.session.execute(query).all(), week_start, month_start
 
 
-def _households(day: date) -> dict[str, object]:
-    """{card code: TillHousehold} of the active cards whose household has a granted decision covering the day."""
+def _households(day: date, site_id: int) -> dict[str, object]:
+    """{card code: TillHousehold} of the active cards whose household has a granted decision covering the day (each
+    decision saying whether it lets the household shop at the site)."""
     from grocery.households.services import TillDecision, TillHousehold, TillMember
 
-    rows, week_start, month_start = _rows(day)
+    rows, week_start, month_start = _rows(day, site_id)
     found: dict[str, TillHousehold] = {}
     seen: set[tuple[str, str, int]] = set()
     member_end = 8 + len(TillMember._fields)
@@ -119,23 +122,26 @@ def _quota_used(rules: list[QuotaRule], day: date) -> dict[tuple[int, str, int],
     return used
 
 
-def cards_snapshot(day: date) -> dict:
-    """The cards valid on the day, each with only what the till's summary holds (till_summary: card code, name to
-    greet, eligible, reason, valid until, budget left, proxies, the quotas that apply with what is left) plus, on each
-    quota, the rule it is and what was used, so that the till applies products' and categories' quotas offline. No
-    household id, reference, composition, birth date, address, income or note: the quota limits come already
-    scaled to the household's composition. `quota_rules` lists every rule in force: a rule missing from a card's
-    quotas is one its composition scales to 0 (the household may take none). It expires at the end of the local day."""
+def cards_snapshot(day: date, *, site_id: int | None = None) -> dict:
+    """The cards valid on the day at the till's site `site_id` (None: the current site; a household whose decision
+    names other sites is left out, as the till would refuse it), each with only what the till's summary holds
+    (till_summary: card code, name to greet, eligible, reason, valid until, budget left, proxies, the quotas that
+    apply with what is left) plus, on each quota, the rule it is and what was used, so that the till applies
+    products' and categories' quotas offline. No household id, reference, composition, birth date, address, income or
+    note: the quota limits come already scaled to the household's composition. `quota_rules` lists every rule in
+    force: a rule missing from a card's quotas is one its composition scales to 0 (the household may take none). It
+    expires at the end of the local day."""
+    from grocery.checkout.services import till_site
     from grocery.households.services import composition, decision_period, display_name, eligibility_on, period_budget
     from grocery.stock.services import format_quantity
 
-    households = _households(day)
+    households = _households(day, till_site(site_id))
     rules = quota_rules()
     used = _quota_used(rules, day) if rules and households else {}
     cards = []
     for code, household in households.items():
         eligibility = eligibility_on(household, day)
-        if not eligibility.eligible:
+        if not eligibility.eligible or not eligibility.decision.at_site:
             continue
         counts = composition(household, day)
         basis = {"adults": counts["adults"], "children": counts["children"],

@@ -126,25 +126,29 @@ def _amount(total_cents: int | None, detail: dict | None, field: str) -> tuple[i
     return total_cents, None
 
 
-def open_session_for(till_name: str) -> TillSession | None:
-    return db.session.scalar(select(TillSession).where(TillSession.till_name == till_name,
-                                                       TillSession.status == "open"))
+def open_session_for(till_name: str, site_id: int | None = None) -> TillSession | None:
+    """The open session of this till at the site (by default the current site): till names are the site's own."""
+    return db.session.scalar(select(TillSession).where(
+        TillSession.site_id == (site_id if site_id is not None else current_site_id()),
+        TillSession.till_name == till_name, TillSession.status == "open"))
 
 
 def open_till(actor, till_name: str, *, float_cents: int | None = None, float_detail: dict | None = None,
               site_id: int | None = None) -> TillSession:
-    """Open a till with its float (typed as a total or counted by denomination); one open session per till. The
-    session belongs to `site_id`, by default the current site (grocery.sites.context): its sales and their stock
-    movements will belong to it."""
+    """Open a till with its float (typed as a total or counted by denomination); one open session per till and
+    site (the till names are the same list at every site: "Caisse 1" may be open at two sites at once). The session
+    belongs to `site_id`, by default the current site (grocery.sites.context): its sales and their stock movements
+    will belong to it."""
     if till_name not in till_names():
         raise ValidationError("till_name", _l("Unknown till: choose one of the list."))
     amount, detail = _amount(float_cents, float_detail, "float_cents")
-    current = open_session_for(till_name)
+    site_id = site_id or current_site_id()
+    current = open_session_for(till_name, site_id)
     if current is not None:
         raise Conflict(_l("%(till)s is already open (since %(time)s): close it first or continue it.",
                           till=till_name, time=current.opened_at.strftime("%H:%M")))
     session = TillSession(till_name=till_name, opened_by_id=actor.id, held_by_id=actor.id, float_cents=amount,
-                          float_detail=detail, status="open", site_id=site_id or current_site_id())
+                          float_detail=detail, status="open", site_id=site_id)
     db.session.add(session)
     db.session.flush()
     record_event(actor, "till.open", session, {"till": till_name, "float_cents": amount})
@@ -256,15 +260,17 @@ def explain_difference(actor, session: TillSession, explanation: str | None) -> 
 
 
 def handover_till(actor, session: TillSession, to_user) -> TillSession:
-    """Hand an open till session over to another cashier (or a coordinator): only its holder or a coordinator, an
-    administrator may do it; the new holder then sells in it, moves its cash and closes it. Logged."""
+    """Hand an open till session over to another cashier (or a coordinator) who works at the till's site: only its
+    holder or a coordinator, an administrator may do it; the new holder then sells in it, moves its cash and closes
+    it. Logged."""
     from grocery.auth.roles import Role
+    from grocery.sites.services import role_at
 
     _require_open(session)
     require_holder(actor, session)
-    if to_user is None or not getattr(to_user, "is_active", False) or to_user.role not in {
+    if to_user is None or not getattr(to_user, "is_active", False) or role_at(to_user, session.site_id) not in {
             Role.CASHIER, Role.COORDINATOR, Role.ADMIN}:
-        raise ValidationError("user", _l("Choose an active cashier, coordinator or administrator."))
+        raise ValidationError("user", _l("Choose an active cashier, coordinator or administrator of this site."))
     if to_user.id == session.held_by_id:
         raise ValidationError("user", _l("%(name)s already holds this till.", name=to_user.display_name))
     before = session.held_by_id

@@ -17,6 +17,7 @@ from grocery.checkout.models import Sale, TillSession
 from grocery.checkout.receipts import receipt_data
 from grocery.checkout.reporting import session_summary
 from grocery.checkout.services import can_void_or_refund, mark_receipt_printed, refund_sale
+from grocery.checkout.tablet import remember_tablet_site
 from grocery.checkout.till import (
     close_till,
     difference_needs_attention,
@@ -33,13 +34,25 @@ from grocery.checkout.till import (
 from grocery.errors import GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.forms import apply_service_error
+from grocery.sites.access import get_site_object_or_404
 from grocery.sites.context import current_site_id
+from grocery.sites.services import has_several_sites
 
 TILL_ROLES = {Role.CASHIER, *MANAGERS}
 
 
 def _session_or_404(session_id: int) -> TillSession:
-    return db.get_or_404(TillSession, session_id)
+    """A till session of the current site (another site's: 404, as if it did not exist)."""
+    return get_site_object_or_404(TillSession, session_id)
+
+
+@bp.before_request
+def land_on_the_tablets_site():
+    """A tablet that opened a till at a site remembers it (grocery.checkout.tablet): the next person who signs in on
+    it and reaches the till works at that site without choosing, when they work there."""
+    from grocery.checkout.tablet import apply_tablet_site
+
+    apply_tablet_site()
 
 
 def _refuse_not_holder(till: TillSession):
@@ -53,21 +66,30 @@ def working_session() -> TillSession | None:
     coordinator): a session handed over to someone else is no longer this browser's."""
     session_id = session.get("till_session_id")
     till = db.session.get(TillSession, session_id) if isinstance(session_id, int) else None
-    return till if till is not None and may_work_in(current_user, till) else None
+    if till is None or till.site_id != current_site_id():  # a till of another site is not this page's
+        return None
+    return till if may_work_in(current_user, till) else None
 
 
 def _handover_candidates():
+    """The active cashiers, coordinators and administrators who work at the current site (handover_till's rule)."""
     from grocery.auth.models import User
+    from grocery.sites.services import role_at
 
-    return db.session.scalars(select(User).where(User.role.in_([Role.CASHIER, *MANAGERS]),
-                                                 User.is_active_account.is_(True)).order_by(User.display_name)).all()
+    users = db.session.scalars(select(User).where(User.role.in_([Role.CASHIER, *MANAGERS]),
+                                                  User.is_active_account.is_(True)).order_by(User.display_name)).all()
+    if not has_several_sites():
+        return users
+    site_id = current_site_id()
+    return [user for user in users if role_at(user, site_id) in TILL_ROLES]
 
 
 @bp.route("/")
 @roles_required(TILL_ROLES)
 def index():
+    """The tills of the current site: each one open or not, and by whom."""
     tills = [(name, open_session_for(name)) for name in till_names()]
-    return render_template("checkout/index.html", tills=tills, may_work_in=may_work_in,
+    return render_template("checkout/index.html", tills=tills, may_work_in=may_work_in, site_name=_site_name(),
                            candidates=_handover_candidates() if any(t for _n, t in tills) else [])
 
 
@@ -113,8 +135,10 @@ def open_form():
             db.session.commit()
             session["till_session_id"] = till.id
             flash(_("%(till)s is open.", till=till.till_name), "success")
-            return redirect(url_for("checkout.screen", session_id=till.id))
-    return render_template("checkout/open.html", form=form)
+            response = redirect(url_for("checkout.screen", session_id=till.id))
+            remember_tablet_site(response, till.site_id)
+            return response
+    return render_template("checkout/open.html", form=form, site_name=_site_name())
 
 
 @bp.route("/sessions/<int:session_id>/cash", methods=["GET", "POST"])
@@ -170,7 +194,8 @@ def close(session_id: int):
 def report(session_id: int):
     till = db.session.scalar(select(TillSession).where(TillSession.id == session_id).options(
         selectinload(TillSession.cash_movements)))
-    if till is None or not (is_manager(current_user) or current_user.id in (till.held_by_id, till.opened_by_id)):
+    if till is None or till.site_id != current_site_id() or not (
+            is_manager(current_user) or current_user.id in (till.held_by_id, till.opened_by_id)):
         abort(404)  # a cashier sees the sessions they opened or hold, not the others' sales
     return render_template("checkout/report.html", till=till, summary=session_summary(till),
                            attention=difference_needs_attention(till), may_explain=is_manager(current_user),
@@ -215,7 +240,7 @@ def offline_sales():
 def offline_sale_reviewed(sale_id: int):
     from grocery.checkout.offline import mark_reviewed
 
-    sale = db.get_or_404(Sale, sale_id)
+    sale = get_site_object_or_404(Sale, sale_id)
     try:
         mark_reviewed(current_user, sale)
     except GroceryError as error:
@@ -238,7 +263,20 @@ def screen(session_id: int):
     if not may_work_in(current_user, till):
         return _refuse_not_holder(till)
     session["till_session_id"] = till.id
-    return render_template("checkout/screen.html", till=till, messages=till_messages())
+    response = current_app.make_response(render_template("checkout/screen.html", till=till, messages=till_messages(),
+                                                          site_name=_site_name()))
+    remember_tablet_site(response, till.site_id)
+    return response
+
+
+def _site_name() -> str | None:
+    """The current site's name, for the till's pages when the installation has several sites (else None: no site is
+    shown anywhere)."""
+    from grocery.sites.models import Site
+
+    if not has_several_sites():
+        return None
+    return db.session.get(Site, current_site_id()).name
 
 
 def _sale_or_404(sale_id: int):
@@ -246,7 +284,7 @@ def _sale_or_404(sale_id: int):
     open till session they hold (anything else is "not found", its existence is not told)."""
     sale = db.session.scalar(select(Sale).where(Sale.id == sale_id).options(
         selectinload(Sale.lines), selectinload(Sale.refunds), selectinload(Sale.till_session)))
-    if sale is None:
+    if sale is None or sale.site_id != current_site_id():
         abort(404)
     if not is_manager(current_user):
         till = sale.till_session
@@ -289,7 +327,7 @@ def receipt_printed(sale_id: int):
 def sale(sale_id: int):
     """A sale with its lines: cancel it or give some lines back, with a reason."""
     sale = _sale_or_404(sale_id)
-    till = working_session()
+    till = working_session()  # of the current site, the sale's
     allowed = can_void_or_refund(current_user, sale, till)
     if request.method == "POST":
         action = request.form.get("action")

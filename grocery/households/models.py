@@ -242,6 +242,10 @@ class Decision(db.Model):
         back_populates="decision", cascade="all, delete-orphan", order_by="DecisionCriterion.id")
     lines: Mapped[list["DecisionLine"]] = relationship(
         back_populates="decision", cascade="all, delete-orphan", order_by="DecisionLine.id")
+    #: The sites where the household may shop under this decision (DecisionSite); none: every site of the
+    #: installation (every decision made before sites existed, every decision of a one-site installation).
+    sites = relationship("Site", secondary="decision_sites", order_by="Site.id", viewonly=True)
+    site_links: Mapped[list["DecisionSite"]] = relationship(cascade="all, delete-orphan")
 
     @property
     def income_lines(self) -> list["DecisionLine"]:
@@ -310,6 +314,17 @@ class DecisionLine(db.Model):
     proof: Mapped[str] = mapped_column(String(200), default="")
 
     decision: Mapped[Decision] = relationship(back_populates="lines")
+
+
+class DecisionSite(db.Model):
+    """A site named by a decision: the household may shop there (and only at the sites its decision names, when it
+    names any). Saved with the decision, never edited: a change of sites is a new decision."""
+
+    __tablename__ = "decision_sites"
+
+    decision_id: Mapped[int] = mapped_column(ForeignKey("eligibility_decisions.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class NoteVersion(db.Model):

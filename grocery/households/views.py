@@ -37,6 +37,7 @@ from grocery.households.forms import (
 from grocery.households.models import INCOME_TYPES, Criterion, Member
 from grocery.i18n import render_document
 from grocery.money import cents_to_input, parse_money
+from grocery.sites.services import active_sites, has_several_sites
 from grocery.timeutil import format_local_date, local_today
 
 LABELS = {"relation": RELATION_LABELS, "outcome": OUTCOME_LABELS, "status": STATUS_LABELS, "period": PERIOD_LABELS,
@@ -145,7 +146,8 @@ def view(household_id: int):
         movements=hs.spending_history(household), proof_warnings=hs.proof_warnings,
         weighted=hs.weighted_composition(household, today), hundredths=hs.hundredths_text,
         ages={m.id: hs.age_on(m.birth_on, today) for m in household.members},
-        resumable=hs.suspended_decision(household, today) if household.status == "active" else None)
+        resumable=hs.suspended_decision(household, today) if household.status == "active" else None,
+        show_sites=has_several_sites())
 
 
 @bp.route("/<int:household_id>/lift-suspension", methods=["POST"])
@@ -323,6 +325,13 @@ def decide(household_id: int):
     if latest is not None and request.method == "GET":
         checked = {line.criterion_id for line in latest.criteria}
     criteria_error = None
+    # The sites where the household may shop: offered only when the installation has several.
+    sites = active_sites() if has_several_sites() else []
+    if request.method == "GET":
+        sites_checked = {link.site_id for link in latest.site_links} if latest is not None else set()
+    else:  # anything but a site's id names no site: the service refuses it (-1)
+        sites_checked = {-1 if (n := parse_int(v)) is None else n for v in request.form.getlist("site")}
+    sites_error = None
     preview = None
     valid_from = form.valid_from.data or today
     if request.method == "GET" and latest is not None:
@@ -341,12 +350,15 @@ def decide(household_id: int):
                 current_user, household, outcome=form.outcome.data, motive=form.motive.data,
                 valid_from=form.valid_from.data, valid_until=form.valid_until.data, lines=lines,
                 criteria=_criteria_from_request(criteria), budget_cents=form.budget_cents.data,
-                budget_override_motive=form.budget_override_motive.data)
+                budget_override_motive=form.budget_override_motive.data,
+                site_ids=sorted(sites_checked) if sites else None)
         except ValidationError as error:
-            if error.field in ("criteria", "lines", "income_cents"):
+            if error.field in ("criteria", "lines", "income_cents", "sites"):
                 db.session.rollback()
                 if error.field == "criteria":
                     criteria_error = error.message
+                elif error.field == "sites":
+                    sites_error = error.message
                 else:
                     lines_error = error.message
                 flash(_("Some values need correcting: see the messages in red."), "error")
@@ -368,7 +380,8 @@ def decide(household_id: int):
     line_rows = line_rows + [{"type": "", "amount": "", "proof": ""}] * BLANK_LINES
     return render_template(
         "households/decide.html", form=form, household=household, current=current, criteria=criteria,
-        checked=checked, criteria_error=criteria_error, preview=preview, scale=scale, period_kind=period_kind,
+        checked=checked, criteria_error=criteria_error, sites=sites, sites_checked=sites_checked,
+        sites_error=sites_error, preview=preview, scale=scale, period_kind=period_kind,
         line_rows=line_rows, lines_error=lines_error, income_labels=INCOME_LABELS, charge_labels=CHARGE_LABELS,
         weighted=hs.weighted_composition(household, valid_from), hundredths=hs.hundredths_text,
         counts=hs.composition(household, valid_from), today=today,

@@ -8,7 +8,7 @@ stays (the household form stops writing it in a later change). Downgrade drops t
 holds the names it had.
 
 Revision ID: 0025_appointments
-Revises: 0021_stock_transfers
+Revises: 0022_decision_sites
 Create Date: 2026-12-02 04:24:22
 
 """
@@ -24,7 +24,7 @@ import grocery.types
 
 # revision identifiers, used by Alembic.
 revision = '0025_appointments'
-down_revision = '0021_stock_transfers'
+down_revision = '0022_decision_sites'
 branch_labels = None
 depends_on = None
 

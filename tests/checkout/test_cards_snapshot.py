@@ -12,6 +12,7 @@ from grocery.auth.roles import Role
 from grocery.checkout.services import record_sale, till_household
 from grocery.checkout.snapshot import CARD_FIELDS, QUOTA_FIELDS, cards_snapshot
 from grocery.extensions import db as _db
+from grocery.sites.context import current_site_id
 from grocery.timeutil import local_today
 from tests.factories import (
     make_category,
@@ -155,9 +156,10 @@ def _statements(day) -> int:
         seen.append(1)
 
     engine = _db.engine
+    site_id = current_site_id()  # the till's site, known before the snapshot (its till session's)
     event.listen(engine, "before_cursor_execute", count)
     try:
-        cards_snapshot(day)
+        cards_snapshot(day, site_id=site_id)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return len(seen)

@@ -25,6 +25,7 @@ from grocery.households.models import (
     Decision,
     DecisionCriterion,
     DecisionLine,
+    DecisionSite,
     Household,
 )
 from grocery.households.services.common import _fr_date, _half_up, add_months
@@ -243,13 +244,15 @@ def decide_eligibility(actor, household: Household, *, outcome: str, motive: str
                        decided_on: date | None = None, income_cents: int | None = None,
                        charges_cents: int | None = None, criteria: list[dict] | None = None,
                        budget_cents: int | None = None, budget_override_motive: str = "",
-                       lines: list[dict] | None = None) -> Decision:
+                       lines: list[dict] | None = None, site_ids: list[int] | None = None) -> Decision:
     """Record a new eligibility decision; it supersedes the previous one, which stays in the history.
 
     Refused, suspended and ended decisions need a motive. Income and charges are lines (type, monthly amount,
     proof), summed; income_cents / charges_cents alone become one "other" line each. The budget comes from the
     scale unless the social worker overrides it with a motive. Proofs older than their criterion allows are flagged
-    (the decision still saves: the social worker decides)."""
+    (the decision still saves: the social worker decides). A granted decision may name the sites where the household
+    shops (`site_ids`, active sites of the installation): the tills of other sites refuse it; naming none lets it
+    shop at every site. Its budget and quotas are one, whatever the site."""
     if household.status != "active":
         raise Conflict(_l("This household is closed: reopen it before deciding."))
     if outcome not in OUTCOMES:
@@ -298,6 +301,7 @@ def decide_eligibility(actor, household: Household, *, outcome: str, motive: str
                                   _l("The budget differs from the scale (%(scale)s): write why.",
                                      scale=format_money(scale)))
         granted = budget_cents
+    sites = decision_sites(site_ids) if outcome == "granted" else []
     criterion_lines = []
     for item in criteria or []:
         criterion = db.session.get(Criterion, item.get("criterion_id") or 0)
@@ -325,15 +329,34 @@ def decide_eligibility(actor, household: Household, *, outcome: str, motive: str
         remaining_per_day_cents=preview["result_cents"] if preview else None,
         threshold_cents=int(get_setting("households.remaining_threshold_cents")), budget_period=period_kind,
         budget_cents=granted, scale_budget_cents=scale, budget_override_motive=override_motive,
-        criteria=criterion_lines, lines=[DecisionLine(**line) for line in budget_lines])
+        criteria=criterion_lines, lines=[DecisionLine(**line) for line in budget_lines],
+        site_links=[DecisionSite(site_id=site.id) for site in sites])
     db.session.add(decision)
     db.session.flush()
     record_event(actor, "decision.create", decision, {
+        "sites": [site.name for site in sites] or None,
         "household_id": household.id, "outcome": outcome, "valid_from": valid_from.isoformat(),
         "valid_until": valid_until.isoformat(), "budget_cents": granted, "budget_period": period_kind,
         "budget_overridden": granted != scale,
         "old_proofs": sum(1 for line in criterion_lines if line.is_proof_too_old)})
     return decision
+
+
+def decision_sites(site_ids) -> list:
+    """The active sites with these ids, in id order (duplicates once); an id of no active site is refused. None or
+    no id: no site named (every site)."""
+    from grocery.sites.models import Site
+
+    wanted = sorted({site_id for site_id in site_ids or []})
+    if not wanted:
+        return []
+    if any(not isinstance(site_id, int) or isinstance(site_id, bool) for site_id in wanted):
+        raise ValidationError("sites", _l("Unknown site: choose among the sites listed."))
+    found = list(db.session.scalars(select(Site).where(Site.id.in_(wanted), Site.is_active.is_(True))
+                                    .order_by(Site.id)))
+    if len(found) != len(wanted):
+        raise ValidationError("sites", _l("Unknown site: choose among the sites listed."))
+    return found
 
 
 def suspended_decision(household: Household, day: date) -> tuple[Decision, Decision] | None:
@@ -380,14 +403,16 @@ def lift_suspension(actor, household: Household, *, motive: str, day: date | Non
                                     proof_dated_on=line.proof_dated_on, is_proof_too_old=line.is_proof_too_old)
                   for line in resumed.criteria],
         lines=[DecisionLine(kind=line.kind, line_type=line.line_type, amount_cents=line.amount_cents,
-                            proof=line.proof) for line in resumed.lines])
+                            proof=line.proof) for line in resumed.lines],
+        site_links=[DecisionSite(site_id=link.site_id) for link in resumed.site_links])
     db.session.add(decision)
     db.session.flush()
     start, end = decision_period(decision, day)
     record_event(actor, "decision.lift_suspension", decision, {
         "household_id": household.id, "suspension_id": suspension.id, "resumed_decision_id": resumed.id,
         "valid_from": day.isoformat(), "valid_until": decision.valid_until.isoformat(),
-        "budget_cents": decision.budget_cents, "first_period_budget_cents": period_budget(decision, start, end)})
+        "sites": sorted(link.site_id for link in resumed.site_links) or None, "budget_cents": decision.budget_cents,
+        "first_period_budget_cents": period_budget(decision, start, end)})
     return decision
 
 

@@ -8,13 +8,22 @@ from datetime import date
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Text, and_, bindparam, case, cast, func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Text, and_, bindparam, case, cast, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from grocery.barcodes import code_kind
 from grocery.dbutil import run
 from grocery.extensions import db
-from grocery.households.models import BudgetMovement, Decision, Household, HouseholdCard, Member, pick_reference_person
+from grocery.households.models import (
+    BudgetMovement,
+    Decision,
+    DecisionSite,
+    Household,
+    HouseholdCard,
+    Member,
+    pick_reference_person,
+)
 from grocery.households.services.composition import composition
 from grocery.households.services.eligibility import eligibility_on, reason_text
 from grocery.households.services.periods import decision_period, period_bounds, period_budget
@@ -39,6 +48,9 @@ class TillDecision(NamedTuple):
     outcome: str
     budget_cents: int
     budget_period: str
+    #: The household may shop at the till's site under this decision: the decision names no site (every site), or
+    #: names this one (decision_at_site).
+    at_site: bool = True
 
 
 @dataclass
@@ -73,6 +85,14 @@ class TillCard:
     household: TillHousehold
 
 
+def decision_at_site(site_id):
+    """SQL: the decision (of the row) lets its household shop at the site `site_id` (a value or a bindparam): it
+    names no site (every site), or names this one."""
+    named = exists().where(DecisionSite.decision_id == Decision.id)
+    here = exists().where(DecisionSite.decision_id == Decision.id, DecisionSite.site_id == site_id)
+    return type_coerce(or_(~named, here), Boolean)
+
+
 @cache
 def _till_card_queries():
     def spent(start: str):
@@ -99,7 +119,8 @@ def _till_card_queries():
                    setting("households.budget_rounding_cents"),
                    Member.id, Member.first_name, Member.last_name, Member.birth_on, Member.relation,
                    Decision.id, Decision.decided_on, Decision.valid_from, Decision.valid_until, Decision.outcome,
-                   Decision.budget_cents, Decision.budget_period, spent("week_start"), spent("month_start"))
+                   Decision.budget_cents, Decision.budget_period, decision_at_site(bindparam("site_id")),
+                   spent("week_start"), spent("month_start"))
             .join(Household, Household.id == HouseholdCard.household_id)
             .outerjoin(Member, and_(Member.household_id == Household.id, Member.is_active.is_(True)))
             .outerjoin(Decision, and_(Decision.household_id == Household.id,
@@ -110,8 +131,9 @@ def _till_card_queries():
     return card, lock
 
 
-def find_till_card(code: str, day: date, *, lock: bool = False) -> TillCard | None:
-    """The card with this code and its household as the till needs them on a day, in one statement. With lock,
+def find_till_card(code: str, day: date, *, lock: bool = False, site_id: int | None = None) -> TillCard | None:
+    """The card with this code and its household as the till needs them on a day, in one statement; each decision
+    says whether it lets the household shop at the site `site_id` (TillDecision.at_site). With lock,
     the household row is locked first (PostgreSQL; SQLite serialises writers), so that the budget and quotas
     read next are read under the lock."""
     card_query, lock_query = _till_card_queries()
@@ -120,7 +142,8 @@ def find_till_card(code: str, day: date, *, lock: bool = False) -> TillCard | No
     if lock and db.session.get_bind().dialect.name != "sqlite":
         run(lock_query, {"code": code})
     week_start, month_start = period_bounds("week", day)[0], period_bounds("month", day)[0]
-    rows = run(card_query, {"code": code, "day": day, "week_start": week_start, "month_start": month_start}).all()
+    rows = run(card_query, {"code": code, "day": day, "week_start": week_start, "month_start": month_start,
+                            "site_id": site_id}).all()
     if not rows:
         return None
     card_active, reason, household_id, reference, status, proxies, rule, step = rows[0][:8]
@@ -173,13 +196,23 @@ def till_summary(card_code: str, day: date, *, summary: dict | None = None, quot
     return sent
 
 
-def till_lookup(card_code: str, day: date, *, lock: bool = False) -> tuple[dict, TillHousehold | None]:
+def other_site_reason(decision_id: int) -> str:
+    """The till's refusal of a household whose decision names other sites than the till's (no social data: the
+    cashier learns where the household may shop, nothing of why)."""
+    return str(_l("This household does not shop at this site: its access is for %(sites)s. Send them there, or "
+                  "see the social service.", sites=_site_names(decision_id)))
+
+
+def till_lookup(card_code: str, day: date, *, lock: bool = False,
+                site_id: int | None = None) -> tuple[dict, TillHousehold | None]:
     """The till summary of a card and the household it was computed from (None for an unknown card). With lock,
-    the budget is read under lock_household (a sale)."""
+    the budget is read under lock_household (a sale). At a till of the site `site_id` (None: no site is checked,
+    the office's reads), a household whose decision in force names other sites is refused (reason_code
+    "other_site"), with neither its budget nor its period."""
     code = (card_code or "").strip()
     summary = dict.fromkeys(TILL_KEYS)
     summary.update(card_code=code, eligible=False, proxies=[])
-    card = find_till_card(code, day, lock=lock) if code_kind(code) == "household_card" else None
+    card = find_till_card(code, day, lock=lock, site_id=site_id) if code_kind(code) == "household_card" else None
     if card is None:
         summary.update(reason_code="unknown_card", reason=reason_text("unknown_card"))
         return summary, None
@@ -197,9 +230,23 @@ def till_lookup(card_code: str, day: date, *, lock: bool = False) -> tuple[dict,
         quota_basis={"adults": counts["adults"], "children": counts["children"],
                      "children_under_3": counts["children_under_3"]},
         proxies=list(household.proxy_names or []))
+    if eligibility.eligible and site_id is not None and not eligibility.decision.at_site:
+        summary.update(eligible=False, reason_code="other_site", valid_until=None,
+                       reason=other_site_reason(eligibility.decision.id))
+        return summary, household
     if eligibility.eligible:
         start, end = decision_period(eligibility.decision, day)
         granted = period_budget(eligibility.decision, start, end, proration=household.proration)
         summary.update(budget_cents=granted, budget_left_cents=granted + household.ledger.get(start, 0),
                        period_start=start.isoformat(), period_end=end.isoformat())
     return summary, household
+
+
+def _site_names(decision_id: int) -> str:
+    """The names of the sites a decision names, "A, B" (read only when the till refuses a household: not on the
+    till's usual path)."""
+    from grocery.sites.models import Site
+
+    names = db.session.scalars(select(Site.name).join(DecisionSite, DecisionSite.site_id == Site.id)
+                               .where(DecisionSite.decision_id == decision_id).order_by(Site.name)).all()
+    return ", ".join(names)

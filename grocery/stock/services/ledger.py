@@ -115,18 +115,30 @@ def _fefo_key(lot: Lot):
     return fefo_sort_key(lot.use_by_on, lot.best_before_on, lot.received_on, lot.id)
 
 
+def _site(site_id: int | None) -> int:
+    """The site whose lots are sold: the one given (the till session's), else the current site."""
+    if site_id is not None:
+        return site_id
+    from grocery.sites.context import current_site_id
+
+    return current_site_id()
+
+
 @cache
 def _sellable_lots_in_fefo_order():
-    # Every sellable lot, by product and in FEFO order: a product's first row is the lot sold next.
-    return (select(Lot.product_id, Lot.quantity_on_hand, Lot.source).where(_sellable(bindparam("day")))
+    # Every sellable lot of a site, by product and in FEFO order: a product's first row is the lot sold next.
+    return (select(Lot.product_id, Lot.quantity_on_hand, Lot.source)
+            .where(_sellable(bindparam("day"), bindparam("site_id")))
             .order_by(Lot.product_id, *_fefo_order()))
 
 
-def sellable_summary(day: date) -> dict[int, tuple[int, str]]:
-    """Per product id: sellable base units and the source of the lot FEFO would sell next, from one plain read
-    of the sellable lots in FEFO order (measured: half the time of an aggregate plus a read of the lots)."""
+def sellable_summary(day: date, *, site_id: int | None = None) -> dict[int, tuple[int, str]]:
+    """Per product id: sellable base units at the site (the till's; by default the current site) and the source of
+    the lot FEFO would sell next, from one plain read of the site's sellable lots in FEFO order (measured: half the
+    time of an aggregate plus a read of the lots)."""
     summary: dict[int, tuple[int, str]] = {}
-    for product_id, quantity, source in rows_plain(_sellable_lots_in_fefo_order(), {"day": day}):
+    for product_id, quantity, source in rows_plain(_sellable_lots_in_fefo_order(),
+                                                   {"day": day, "site_id": _site(site_id)}):
         known = summary.get(product_id)
         summary[product_id] = (quantity, source) if known is None else (known[0] + quantity, known[1])
     return summary
@@ -168,11 +180,12 @@ class TillProduct(NamedTuple):
     category_quota_period: str | None
 
 
-def _sellable(day):
+def _sellable(day, site_id):
     """The sellable condition shared by the till (card, quote, sale), the catalogue snapshot and
-    sellable_quantities: stock on hand, not past the use-by date (DLC), and not waiting for a stock manager's
-    decision past the best-before date (DDM) and its grace days (Lot.ddm_hold_from, see grocery.stock.ddm)."""
-    return and_(Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day),
+    sellable_quantities: a lot of the site (a till sells only its own site's stock), stock on hand, not past the
+    use-by date (DLC), and not waiting for a stock manager's decision past the best-before date (DDM) and its grace
+    days (Lot.ddm_hold_from, see grocery.stock.ddm)."""
+    return and_(Lot.site_id == site_id, Lot.quantity_on_hand > 0, or_(Lot.use_by_on.is_(None), Lot.use_by_on >= day),
                 or_(Lot.ddm_hold_from.is_(None), Lot.ddm_hold_from > day))
 
 
@@ -210,13 +223,13 @@ class TillQueries(NamedTuple):
 
 @cache
 def _till_queries() -> TillQueries:
-    day = bindparam("day")
+    day, site_id = bindparam("day"), bindparam("site_id")
     lots = (select(*_lot_columns(day)).where(Lot.product_id.in_(bindparam("product_ids", expanding=True)),
-                                             _sellable(day)).order_by(Lot.product_id, *_fefo_order()))
+                                             _sellable(day, site_id)).order_by(Lot.product_id, *_fefo_order()))
     products = select(*TILL_PRODUCT_COLUMNS).join(ProductCategory, ProductCategory.id == Product.category_id)
     # Products with their sellable lots in FEFO order (none: one row with NULL lot columns), in one statement.
     with_lots = (products.add_columns(*_lot_columns(day))
-                 .outerjoin(Lot, and_(Lot.product_id == Product.id, _sellable(day)))
+                 .outerjoin(Lot, and_(Lot.product_id == Product.id, _sellable(day, site_id)))
                  .where(Product.id.in_(bindparam("product_ids", expanding=True)))
                  .order_by(Product.id, *_fefo_order()))
     # A sale on PostgreSQL locks the sellable lots of its products (FOR NO KEY UPDATE, as an UPDATE of their
@@ -226,7 +239,7 @@ def _till_queries() -> TillQueries:
     # allocates from the lots as they are at the moment of the write.
     locked = (select(Lot.id, Lot.product_id, Lot.source, Lot.quantity_on_hand, Lot.use_by_on, Lot.best_before_on,
                      Lot.received_on)
-              .where(Lot.product_id.in_(bindparam("product_ids", expanding=True)), _sellable(day))
+              .where(Lot.product_id.in_(bindparam("product_ids", expanding=True)), _sellable(day, site_id))
               .order_by(Lot.id).with_for_update(key_share=True).cte("locked_lots").prefix_with("MATERIALIZED"))
     with_locked_lots = (products.add_columns(*_lot_columns(day, locked))
                         .outerjoin(locked, locked.c.product_id == Product.id)
@@ -237,19 +250,22 @@ def _till_queries() -> TillQueries:
                        quota_products=quota)
 
 
-def _sellable_lots(product_ids: list[int], day: date) -> dict[int, list[LotRow]]:
-    """Sellable lots (_sellable) of the given products, in FEFO order, in one query."""
+def _sellable_lots(product_ids: list[int], day: date, *, site_id: int | None = None) -> dict[int, list[LotRow]]:
+    """Sellable lots (_sellable) of the given products at the site (by default the current site), in FEFO order,
+    in one query."""
     db.session.flush()  # lots added through the ORM count
     lots: dict[int, list[LotRow]] = {product_id: [] for product_id in product_ids}
-    for row in run(_till_queries().sellable_lots, {"product_ids": list(product_ids), "day": day}):
+    for row in run(_till_queries().sellable_lots, {"product_ids": list(product_ids), "day": day,
+                                                   "site_id": _site(site_id)}):
         lots[row[1]].append(LotRow(*row))
     return lots
 
 
-def till_products_with_lots(product_ids: list[int], day: date, *,
-                            lock: bool = False) -> tuple[dict[int, TillProduct], dict[int, list]]:
-    """The products with these ids (absent ids are missing from the first dict) and their sellable lots in FEFO
-    order, for allocate_fefo_many: one statement for a whole sale. With lock (a sale), on PostgreSQL the lots are
+def till_products_with_lots(product_ids: list[int], day: date, *, lock: bool = False,
+                            site_id: int | None = None) -> tuple[dict[int, TillProduct], dict[int, list]]:
+    """The products with these ids (absent ids are missing from the first dict) and their sellable lots at the
+    site (the till session's; by default the current site) in FEFO order, for allocate_fefo_many: one statement for
+    a whole sale. With lock (a sale), on PostgreSQL the lots are
     locked in lot id order and read as they are once locked (SQLite: the write transaction already serialises
     writers, dbutil.begin_write)."""
     db.session.flush()
@@ -259,7 +275,7 @@ def till_products_with_lots(product_ids: list[int], day: date, *,
     queries = _till_queries()
     locking = lock and db.session.get_bind().dialect.name != "sqlite"
     query = queries.products_with_locked_lots if locking else queries.products_with_lots
-    for row in run(query, {"product_ids": list(product_ids), "day": day}):
+    for row in run(query, {"product_ids": list(product_ids), "day": day, "site_id": _site(site_id)}):
         if row[0] not in products:
             products[row[0]] = TillProduct(*row[:width])
             lots[row[0]] = []
@@ -275,15 +291,16 @@ def till_quota_products() -> list[TillProduct]:
 
 
 def allocate_fefo_many(wanted: list[tuple[Product, int]], day: date,
-                       lots_by_product: dict[int, list] | None = None) -> dict[int, list[Allocation]]:
-    """FEFO allocation of several products at once (one query for all their lots, unless the caller read them
-    with till_products_with_lots); same rules as allocate_fefo. Raises InsufficientStock for the first product
-    that lacks stock."""
+                       lots_by_product: dict[int, list] | None = None, *,
+                       site_id: int | None = None) -> dict[int, list[Allocation]]:
+    """FEFO allocation of several products at once from the lots of one site (one query for all their lots,
+    unless the caller read them with till_products_with_lots); same rules as allocate_fefo. Raises
+    InsufficientStock for the first product that lacks stock at the site."""
     for _product, quantity in wanted:
         if quantity <= 0:
             raise ValidationError("quantity", _l("The quantity must be more than zero."))
     if lots_by_product is None:
-        lots_by_product = _sellable_lots([product.id for product, _q in wanted], day)
+        lots_by_product = _sellable_lots([product.id for product, _q in wanted], day, site_id=site_id)
     result: dict[int, list[Allocation]] = {}
     for product, quantity in wanted:
         allocations: list[Allocation] = []
@@ -306,10 +323,11 @@ def allocate_fefo_many(wanted: list[tuple[Product, int]], day: date,
     return result
 
 
-def allocate_fefo(product: Product, quantity: int, day: date) -> list[Allocation]:
-    """Choose lots for a quantity, first expired first out: lots past their use-by date are skipped, lots past
-    their best-before date are allowed and flagged; earliest expiry first, then oldest reception. Reads only."""
-    return allocate_fefo_many([(product, quantity)], day)[product.id]
+def allocate_fefo(product: Product, quantity: int, day: date, *, site_id: int | None = None) -> list[Allocation]:
+    """Choose lots of the site (by default the current site) for a quantity, first expired first out: lots past
+    their use-by date are skipped, lots past their best-before date are allowed and flagged; earliest expiry first,
+    then oldest reception. Reads only."""
+    return allocate_fefo_many([(product, quantity)], day, site_id=site_id)[product.id]
 
 
 @cache
@@ -372,12 +390,12 @@ def _signed_weight(product, quantity_delta: int) -> int | None:
     return None if weight is None else (weight if quantity_delta > 0 else -weight)
 
 
-def sellable_quantities(day: date) -> dict[int, int]:
-    """Sellable base units per product id (lots with stock, not past their use-by date, not waiting for a DDM
-    decision), in one query."""
+def sellable_quantities(day: date, *, site_id: int | None = None) -> dict[int, int]:
+    """Sellable base units per product id at the site (by default the current site): lots with stock, not past
+    their use-by date, not waiting for a DDM decision; in one query."""
     rows = db.session.execute(
         select(Lot.product_id, func.sum(Lot.quantity_on_hand))
-        .where(_sellable(day))
+        .where(_sellable(day, _site(site_id)))
         .group_by(Lot.product_id)
     )
     return {product_id: int(total) for product_id, total in rows}
