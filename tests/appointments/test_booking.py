@@ -110,13 +110,21 @@ def test_a_past_slot_is_refused(db):
     assert _written() == before
 
 
-def test_a_site_the_decision_does_not_allow_is_refused(db, monkeypatch):
-    """Once decisions name sites (households.services.decision_allows_site), a site not allowed is refused."""
+def test_a_site_the_decision_does_not_allow_is_refused(db):
+    """A decision naming only another site: booking at this site is refused; naming this one, it is booked."""
+    from grocery.households.models import DecisionSite
+    from grocery.sites.services import create_site
+
     slot = open_day(coming_day())[0]
     household = eligible_household()
-    monkeypatch.setattr(hs, "decision_allows_site", lambda decision, site_id: False, raising=False)
+    decision = household.decisions[-1]
+    other = create_site(None, name="Antenne Nord")
+    decision.site_links.append(DecisionSite(site_id=other.id))
+    db.session.flush()
     _refused(db, household, slot, aps.SiteNotAllowed, "site")
-    monkeypatch.setattr(hs, "decision_allows_site", lambda decision, site_id: True, raising=False)
+    decision = db.session.get(type(decision), decision.id)
+    decision.site_links.append(DecisionSite(site_id=slot.site_id))
+    db.session.flush()
     assert aps.book_appointment(None, household, slot).status == "booked"
 
 

@@ -67,14 +67,9 @@ def slot_label(slot: Slot) -> str:
 
 
 def decision_allows_site(household: Household, decision, site_id: int) -> bool:
-    """THE SINGLE PLACE where an appointment asks whether the household's decision allows the site. Decisions that
-    name sites come with another change (issue #15's follow-up): when grocery.households.services offers
-    `decision_allows_site(decision, site_id)`, it is used; until then every site is allowed, as a decision names
-    none."""
-    check = getattr(hs, "decision_allows_site", None)
-    if check is None or decision is None:
-        return True
-    return bool(check(decision, site_id))
+    """Whether the household's decision lets it shop at the site (households.services.decision_allows_site: a
+    decision naming no site allows every site)."""
+    return decision is None or hs.decision_allows_site(decision, site_id)
 
 
 def check_access_on(household: Household, day: date, site_id: int, *, today: date) -> None:

@@ -359,6 +359,12 @@ def decision_sites(site_ids) -> list:
     return found
 
 
+def decision_allows_site(decision: Decision, site_id: int) -> bool:
+    """Whether the decision lets its household shop at the site: it names no site (every site), or names this one.
+    The till asks the same in SQL (households.services.till.decision_at_site)."""
+    return not decision.site_links or any(link.site_id == site_id for link in decision.site_links)
+
+
 def suspended_decision(household: Household, day: date) -> tuple[Decision, Decision] | None:
     """(the suspension in force on the day, the granted decision it interrupted and that is still valid then), or
     None when the household is not suspended that day or nothing is left to resume."""
