@@ -34,6 +34,7 @@ BLUEPRINTS = (
     "grocery.volunteers",
     "grocery.imports",
     "grocery.reports",
+    "grocery.notifications",
 )
 
 
