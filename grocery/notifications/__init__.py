@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from grocery.auth.roles import SOCIAL
 from grocery.navigation import register_nav
-from grocery.settings.registry import SettingDef, register, register_section
+from grocery.settings.registry import SettingDef, register, register_section, register_section_notes
 
 #: cli_group=None: `flask --app grocery send-reminders` is a top-level command.
 bp = Blueprint("notifications", __name__, url_prefix="/reminders", cli_group=None)
@@ -51,5 +51,23 @@ register(
 )
 
 from grocery.notifications import cli, producers, views  # noqa: E402,F401
+
+
+def _settings_notes() -> list[str]:
+    """Under the e-mail settings: whether the server has the SMTP password, and whether e-mail can go."""
+    from grocery.notifications.delivery import PASSWORD_VARIABLE, SmtpSettings
+
+    settings = SmtpSettings.current()
+    notes = [str(_l("The SMTP password is set in the server's environment (%(name)s).", name=PASSWORD_VARIABLE))
+             if settings.password else
+             str(_l("No SMTP password in the server's environment (%(name)s): needed only with a user name.",
+                    name=PASSWORD_VARIABLE))]
+    missing = settings.missing()
+    notes.append(missing if missing else str(_l("E-mail is ready: the reminders go through %(host)s.",
+                                                 host=settings.host)))
+    return notes
+
+
+register_section_notes("notifications", _settings_notes)
 
 register_nav("notifications.mine", _l("Reminders"), SOCIAL, order=88)

@@ -3,7 +3,6 @@
 import threading
 import time
 
-from grocery.extensions import db
 from grocery.notifications.models import OutboxMessage
 from grocery.notifications.runner import _deliver_one
 from grocery.notifications.services import Draft, queue_message

@@ -15,8 +15,9 @@ ROWS = [
     "INSERT INTO households (id, reference, street, postcode, municipality, phone, email, preferred_language, "
     "proxy_names, status, notes, created_at, updated_at) VALUES (1, 'M-2026-0001', '', '5000', '', '', "
     "'famille@example.be', 'nl', '[]', 'active', '', " + T + ", " + T + ")",
-    "INSERT INTO household_members (id, household_id, first_name, first_name_key, last_name, last_name_key, birth_on, relation, "
-    "is_active, created_at) VALUES (1, 1, 'Ana', 'ana', 'Peeters', 'peeters', '1985-03-21', 'reference', TRUE, " + T + ")",
+    "INSERT INTO household_members (id, household_id, first_name, first_name_key, last_name, last_name_key, "
+    "birth_on, relation, is_active, created_at) VALUES (1, 1, 'Ana', 'ana', 'Peeters', 'peeters', '1985-03-21', "
+    "'reference', TRUE, " + T + ")",
 ]
 
 
