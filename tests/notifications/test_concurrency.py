@@ -3,16 +3,33 @@
 import threading
 import time
 
+import pytest
+
 from grocery.notifications.models import OutboxMessage
 from grocery.notifications.runner import _deliver_one
-from grocery.notifications.services import Draft, queue_message
+from grocery.notifications.services import Draft, claim_message, due_message_ids, queue_message
 from tests.checkout.races import race
 from tests.notifications.helpers import today_at
+
+
+def test_a_claimed_message_is_no_longer_due_for_another_run(db):
+    """Once a run has claimed a message (and, on SQLite, committed the claim), does another run find it not due?"""
+    message = queue_message(Draft(kind="test", dedupe_key="race:0", recipient="a@example.be", language="fr",
+                                  subject="s", body="b\n"))
+    db.session.commit()
+    now = today_at(10)
+    assert due_message_ids(now) == [message.id]
+    assert claim_message(message.id, now) is not None
+    db.session.commit()
+    assert due_message_ids(now) == []
+    assert claim_message(message.id, now) is None
 
 
 def test_two_runs_at_once_send_a_message_once(app, db):
     """Two deliveries of the same due message started together, the send taking a moment: is it sent once, and
     does the run that lost pass over it?"""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only: the in-memory SQLite test database has a single connection")
     message = queue_message(Draft(kind="test", dedupe_key="race:1", recipient="a@example.be", language="fr",
                                   subject="s", body="b\n"))
     db.session.commit()

@@ -207,3 +207,35 @@ def test_the_shift_reminder_is_written_in_the_volunteers_language(smtp):
     body = received.get_content()
     assert "09:00" in body and "12:00" in body and assignment.shift.activity.name in body
     assert "Hallo Marie" in body
+
+
+class RecordingSmsProvider:
+    """A provider as an installation would plug one in (tests only: the product ships none)."""
+
+    sent: list = []
+
+    def send_sms(self, phone: str, text: str) -> None:
+        self.sent.append((phone, text))
+
+
+def test_an_sms_provider_plugged_in_by_its_name_receives_the_message(db, monkeypatch):
+    """GROCERY_SMS_PROVIDER names a factory: is the SMS handed to it once and marked sent?"""
+    monkeypatch.setenv("GROCERY_SMS_PROVIDER", "tests.notifications.test_outbox:RecordingSmsProvider")
+    RecordingSmsProvider.sent = []
+    sms = queue_message(_draft(channel="sms", recipient="0470 12 34 56", body="Rappel\n"))
+    db.session.commit()
+    run_reminders(today_at(10))
+    run_reminders(today_at(11))
+    assert RecordingSmsProvider.sent == [("0470 12 34 56", "Rappel\n")]
+    db.session.refresh(sms)
+    assert sms.status == "sent"
+
+
+def test_a_mistyped_sms_provider_leaves_the_message_waiting_with_the_reason(db, monkeypatch):
+    monkeypatch.setenv("GROCERY_SMS_PROVIDER", "nowhere.to.be:found")
+    sms = queue_message(_draft(channel="sms", recipient="0470 12 34 56"))
+    db.session.commit()
+    run_reminders(today_at(10))
+    db.session.refresh(sms)
+    assert (sms.status, sms.tries) == ("pending", 0)
+    assert "nowhere.to.be:found" in sms.last_error
