@@ -168,3 +168,22 @@ register_producer("staff_digest", staff_digest, label=_l("Weekly digest of expir
                   enabled_setting="notifications.staff_digest")
 register_producer("volunteer_shift", volunteer_shifts, label=_l("Shift of tomorrow"), still_true=shift_still_true,
                   enabled_setting="notifications.shift_reminders")
+
+
+def household_messages(household) -> list[dict]:
+    """A household's data export: the messages the outbox holds for it (kept notifications.keep_days)."""
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.household_id == household.id)
+                              .order_by(OutboxMessage.id))
+    return [{"kind": m.kind, "channel": m.channel, "recipient": m.recipient, "language": m.language,
+             "subject": m.subject, "body": m.body, "status": m.status,
+             "created_at": m.created_at.isoformat(), "sent_at": m.sent_at.isoformat() if m.sent_at else None}
+            for m in rows]
+
+
+def _register_household_export() -> None:
+    from grocery.households.services.privacy import register_export_section
+
+    register_export_section("reminders", household_messages)
+
+
+_register_household_export()

@@ -239,3 +239,14 @@ def test_a_mistyped_sms_provider_leaves_the_message_waiting_with_the_reason(db, 
     db.session.refresh(sms)
     assert (sms.status, sms.tries) == ("pending", 0)
     assert "nowhere.to.be:found" in sms.last_error
+
+
+def test_the_households_export_holds_its_messages(db):
+    """Does a household's data export list the messages the outbox holds for it?"""
+    from grocery.households.services import export_household
+
+    household = make_household(email="famille@example.be", accepts_reminders=True)
+    queue_message(_draft(recipient="famille@example.be", household_id=household.id, subject="Rendez-vous demain"))
+    data = export_household(None, household)
+    assert data["accepts_reminders"] is True
+    assert [(m["subject"], m["status"]) for m in data["reminders"]] == [("Rendez-vous demain", "pending")]
