@@ -23,10 +23,11 @@ def send_reminders_command():
     click.echo(gettext("Sent: %(sent)d. Failed, tried again later: %(retry)d. Given up: %(failed)d. "
                        "Cancelled: %(cancelled)d.", sent=delivered["sent"], retry=delivered["retry"],
                        failed=delivered["failed"], cancelled=delivered["cancelled"]))
-    for reason, count in sorted(report.waiting.items()):
+    waiting = {gettext(reason): count for reason, count in report.waiting.items()}  # stored in English
+    for reason, count in sorted(waiting.items()):
         click.echo(ngettext("%(num)d message waits: %(reason)s", "%(num)d messages wait: %(reason)s", count,
                             reason=reason))
-    if report.smtp_missing and report.smtp_missing not in report.waiting:
+    if report.smtp_missing and report.smtp_missing not in waiting:
         click.echo(gettext("E-mail is not set up: %(reason)s", reason=report.smtp_missing))
     if report.forgotten:
         click.echo(ngettext("%(num)d old message deleted from the outbox.",

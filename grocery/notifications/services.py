@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -124,13 +125,17 @@ def deliver_claimed(message: OutboxMessage, now: datetime, senders: dict[str, Ca
     server, no SMS provider) leaves the message pending with the reason, without counting a try. A message that no
     longer holds (consent withdrawn, shift cancelled) is cancelled unsent. Returns what happened: sent, retry,
     failed, waiting or cancelled."""
-    reason = _no_longer_true(message)
+    # The reasons the outbox writes itself are stored in English (the message ids): the outbox page shows them in
+    # its reader's language (views.reason_text), whatever the language of the run that wrote them.
+    with force_locale("en"):
+        reason = _no_longer_true(message)
     if reason:
         message.status, message.last_error = "cancelled", reason
         db.session.flush()
         return "cancelled"
     try:
-        senders[message.channel](message)
+        with force_locale("en"):
+            senders[message.channel](message)
     except ChannelUnavailable as error:
         message.last_error, message.next_attempt_at = str(error), now
         db.session.flush()
@@ -167,7 +172,8 @@ def cancel_message(actor, message: OutboxMessage, reason: str = "") -> OutboxMes
     if message.status not in ("pending", "failed"):
         raise Conflict(_l("Only a message waiting or failed can be cancelled."))
     message.status = "cancelled"
-    message.last_error = reason or str(_l("Cancelled by %(name)s.", name=getattr(actor, "display_name", "")))
+    with force_locale("en"):
+        message.last_error = reason or str(_l("Cancelled by %(name)s.", name=getattr(actor, "display_name", "")))
     db.session.flush()
     record_event(actor, "outbox.cancel", message, {"kind": message.kind, "recipient": message.recipient})
     return message

@@ -56,7 +56,7 @@ def outbox():
     return render_template("notifications/outbox.html", status=status, statuses=STATUSES,
                            status_labels=STATUS_LABELS, counts=outbox_counts(),
                            messages=outbox_messages(status or None), kind_label=kind_label,
-                           smtp_missing=settings.missing(), smtp=settings)
+                           smtp_missing=settings.missing(), smtp=settings, reason_text=_)
 
 
 def _message_or_404(message_id: int) -> OutboxMessage:

@@ -104,3 +104,19 @@ def test_the_household_form_records_the_agreement_to_reminders(client, login, db
                                                           "email": "famille@example.be"})
     db.session.expire_all()
     assert db.session.get(Household, household.id).accepts_reminders is False
+
+
+def test_the_reason_a_message_waits_is_shown_in_the_readers_language(client, login, db):
+    """A message waiting for an SMTP server: is the reason stored once and shown in French and in Dutch?"""
+    update_settings(None, {"notifications.queue_from_hour": 0})
+    message = queue_message(Draft(kind="staff_digest", dedupe_key="page:3", recipient="sw@example.be",
+                                  language="fr", subject="Renouvellements", body="x\n"))
+    db.session.commit()
+    run_reminders(today_at(10))
+    db.session.refresh(message)
+    assert message.last_error.startswith("No SMTP server is set")
+    user = login(Role.COORDINATOR)
+    assert "Aucun serveur SMTP n'est indiqué" in text_of(client.get("/reminders/outbox"))
+    user.preferred_language = "nl"
+    db.session.commit()
+    assert "Er is geen SMTP-server ingesteld" in text_of(client.get("/reminders/outbox"))
