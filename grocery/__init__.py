@@ -35,6 +35,7 @@ BLUEPRINTS = (
     "grocery.appointments",
     "grocery.imports",
     "grocery.reports",
+    "grocery.notifications",
 )
 
 

@@ -22,7 +22,7 @@ ARGUMENT_TABLES = {
     "activity_id": "volunteer_activities", "assignment_id": "volunteer_assignments", "barcode_id": "product_barcodes",
     "category_id": "product_categories", "count_id": "stock_counts", "criterion_id": "eligibility_criteria",
     "donation_id": "donations", "donor_id": "donors", "goal_id": "volunteer_goals", "household_id": "households",
-    "line_id": "donation_lines", "lot_id": "lots", "member_id": "household_members",
+    "line_id": "donation_lines", "lot_id": "lots", "member_id": "household_members", "message_id": "outbox_messages",
     "participant_id": "volunteer_participants", "product_id": "products", "sale_id": "sales",
     "shift_id": "volunteer_shifts", "template_id": "volunteer_shift_templates", "transfer_id": "stock_transfers",
     "workshop_id": "volunteer_workshops",

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Languages with catalogs (English is the language of the message ids).
 LANGUAGES = ("fr", "nl")
 #: Domain packages with a catalog of their own; each also extracts templates/<domain>.
-DOMAINS = ("households", "stock", "checkout", "volunteers", "reports", "imports", "sites", "appointments")
+DOMAINS = ("households", "stock", "checkout", "volunteers", "reports", "imports", "sites", "appointments",
+           "notifications")
 FOUNDATION_PACKAGES = ("auth", "admin", "audit", "settings", "main")
 FOUNDATION_TEMPLATES = ("base.html", "_macros", "_partials", "errors", "auth", "admin", "settings", "main")
 WIDTH = "110"

@@ -116,6 +116,9 @@ ACTION_LABELS = {
     "volunteers.workshop_signup": _l("Workshop sign-up"),
     "volunteers.workshop_signup_cancel": _l("Workshop sign-up cancelled"),
     "volunteers.workshop_attendance": _l("Workshop attendance recorded"),
+    "outbox.cancel": _l("Message of the outbox cancelled"),
+    "outbox.retry": _l("Failed message tried again"),
+    "outbox.staff_address": _l("Address for reminders changed"),
 }
 
 #: Record types (table names) in words.
@@ -151,6 +154,7 @@ TARGET_LABELS = {
     "volunteer_workshops": _l("Workshop"),
     "volunteer_workshop_sessions": _l("Workshop session"),
     "volunteer_workshop_signups": _l("Workshop sign-up"),
+    "outbox_messages": _l("Message of the outbox"),
 }
 
 #: Detail keys (and the field names listed in changes) in words.
@@ -189,13 +193,14 @@ DETAIL_LABELS = {
     "notes": _l("Confidential notes"), "first_name": _l("First name"), "last_name": _l("Last name"),
     "birth_on": _l("Birth date"), "national_number": _l("National register number"), "sex": _l("Sex"),
     "presence_percent": _l("Share of the time in the household (%)"),
+    "recipient": _l("Recipient"), "last_error": _l("Last error"), "accepts_reminders": _l("Reminders by e-mail"),
 }
 
 #: Details whose values are personal data (names, contact, free text about people): the log says that they
 #: changed, not what they hold.
 PERSONAL_DETAILS = {"username", "display_name", "contact", "before", "after", "street", "phone", "email",
                     "proxy_names", "notes", "first_name", "last_name", "birth_on", "national_number", "sex",
-                    "from_user_id", "to_user_id", "file"}
+                    "from_user_id", "to_user_id", "file", "recipient"}
 
 
 def action_label(action: str) -> str:

@@ -39,6 +39,9 @@ class HouseholdFields(FlaskForm):
     email = StringField(_l("E-mail (optional)"), render_kw={"type": "email"})
     preferred_language = SelectField(_l("Preferred language"), choices=lambda: choices(LANGUAGE_LABELS.items()),
                                      default="fr")
+    accepts_reminders = BooleanField(_l("Agrees to receive reminders by e-mail"),
+                                     description=_l("Appointment reminders, in the preferred language, at the "
+                                                    "e-mail address above. Only with the household's agreement."))
     proxy_names = TextAreaField(_l("Authorised proxy shoppers"), description=_l("One name per line."),
                                 render_kw={"rows": 2})
     consent_on = BoundedDateField(_l("Consent to data processing given on"), validators=[Optional()])

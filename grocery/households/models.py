@@ -71,6 +71,8 @@ class Household(db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str | None] = mapped_column(String(200))
     preferred_language: Mapped[str] = mapped_column(String(5), default="fr")
+    #: The household agreed to receive reminders (appointments) at its e-mail address; never e-mailed without it.
+    accepts_reminders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Names of the persons authorised to shop for the household (shown at the till).
     proxy_names: Mapped[list] = mapped_column(JSON, default=list)
     #: Day the household consented to the processing of its data, and who recorded it.

@@ -88,6 +88,13 @@ class SettingDef:
 
 SECTIONS: dict[str, tuple[int, Any]] = {}
 DEFINITIONS: dict[str, SettingDef] = {}
+#: section key -> function giving lines shown under the section's values (what the page cannot edit, e.g. whether
+#: a password is set in the server's environment); each domain registers its own.
+SECTION_NOTES: dict[str, Callable[[], list[str]]] = {}
+
+
+def register_section_notes(key: str, notes: Callable[[], list[str]]) -> None:
+    SECTION_NOTES[key] = notes
 
 
 def register_section(key: str, label: Any, order: int) -> None:

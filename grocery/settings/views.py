@@ -9,7 +9,7 @@ from grocery.errors import ValidationError
 from grocery.extensions import db
 from grocery.settings import bp
 from grocery.settings.forms import initial_data, settings_form_class
-from grocery.settings.registry import DEFINITIONS, sections
+from grocery.settings.registry import DEFINITIONS, SECTION_NOTES, sections
 from grocery.settings.services import all_settings, get_logo, remove_logo, set_logo, update_settings
 
 
@@ -36,7 +36,8 @@ def edit():
             return redirect(url_for("settings.edit"))
     elif form.is_submitted():
         flash(_("Some values need correcting: see the messages in red."), "error")
-    return render_template("settings/edit.html", form=form, sections=sections(), logo=get_logo())
+    notes = {key: notes() for key, notes in SECTION_NOTES.items()}
+    return render_template("settings/edit.html", form=form, sections=sections(), logo=get_logo(), notes=notes)
 
 
 @bp.route("/logo/delete", methods=["POST"])

@@ -8,7 +8,7 @@ stays (the household form stops writing it in a later change). Downgrade drops t
 holds the names it had.
 
 Revision ID: 0025_appointments
-Revises: 0022_decision_sites
+Revises: 0024_outbox
 Create Date: 2026-12-02 04:24:22
 
 """
@@ -24,7 +24,7 @@ import grocery.types
 
 # revision identifiers, used by Alembic.
 revision = '0025_appointments'
-down_revision = '0022_decision_sites'
+down_revision = '0024_outbox'
 branch_labels = None
 depends_on = None
 

@@ -69,6 +69,7 @@ def export_household(actor, household: Household) -> dict:
         "reference": household.reference, "status": household.status, "street": household.street,
         "postcode": household.postcode, "municipality": household.municipality, "phone": household.phone,
         "email": household.email, "preferred_language": household.preferred_language,
+        "accepts_reminders": household.accepts_reminders,
         "proxy_names": list(household.proxy_names or []), "consent_on": _iso(household.consent_on),
         "closed_on": _iso(household.closed_on), "notes": household.notes, "created_at": _iso(household.created_at),
         "notes_history": [{"text": v.text, "written_at": _iso(v.written_at),
@@ -149,6 +150,7 @@ def anonymise_household(actor, household: Household) -> None:
     household.street = household.phone = household.notes = ""
     household.municipality = ""
     household.email = None
+    household.accepts_reminders = False
     household.proxy_names = []
     household.status = "anonymised"
     household.closed_on = household.closed_on or local_today()

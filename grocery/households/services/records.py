@@ -61,8 +61,8 @@ class AlreadyMember(Conflict):
 # Households and members
 # --------------------------------------------------------------------------------------------------------------
 
-HOUSEHOLD_FIELDS = ["street", "postcode", "municipality", "phone", "email", "preferred_language", "proxy_names",
-                    "consent_on", "notes"]
+HOUSEHOLD_FIELDS = ["street", "postcode", "municipality", "phone", "email", "preferred_language", "accepts_reminders",
+                    "proxy_names", "consent_on", "notes"]
 
 
 def clean_household_values(values: dict, *, today: date, require_postcode: bool = False) -> dict:
@@ -91,6 +91,8 @@ def clean_household_values(values: dict, *, today: date, require_postcode: bool 
         if email and not _EMAIL.match(email):
             errors.add("email", _l("This is not an e-mail address."))
         cleaned["email"] = email
+    if "accepts_reminders" in cleaned:
+        cleaned["accepts_reminders"] = bool(cleaned["accepts_reminders"])
     if "preferred_language" in cleaned and cleaned["preferred_language"] not in LANGUAGES:
         errors.add("preferred_language", _l("Choose one of the proposed languages."))
     if "proxy_names" in cleaned:
