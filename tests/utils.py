@@ -24,5 +24,6 @@ ARGUMENT_TABLES = {
     "donation_id": "donations", "donor_id": "donors", "goal_id": "volunteer_goals", "household_id": "households",
     "line_id": "donation_lines", "lot_id": "lots", "member_id": "household_members",
     "participant_id": "volunteer_participants", "product_id": "products", "sale_id": "sales",
-    "shift_id": "volunteer_shifts", "template_id": "volunteer_shift_templates", "workshop_id": "volunteer_workshops",
+    "shift_id": "volunteer_shifts", "site_id": "sites", "template_id": "volunteer_shift_templates",
+    "workshop_id": "volunteer_workshops",
 }
