@@ -1,15 +1,20 @@
 """The site on printed documents: its logo (else the organisation's), and with several sites its name, address and
 opening hours, on the till receipt, the donor's receipt, the household's card and the volunteer's badge."""
 
+import io
 import re
+
+from fpdf import FPDF
 
 from grocery.auth.roles import Role
 from grocery.settings.services import set_logo, update_settings
 from grocery.sites.context import using_site
+from grocery.sites.documents import draw_document_header
 from grocery.sites.logos import set_site_logo
 from grocery.sites.services import create_site, update_site
 from grocery.stock.services import add_donation_line, confirm_donation, start_donation
 from grocery.timeutil import local_today
+from grocery.volunteers.attestation import plain
 from tests.factories import make_donor, make_participant, make_product, make_shopper, make_user
 from tests.sites.helpers import JPEG, PNG, first_site, log_in, sale_at
 
@@ -91,3 +96,35 @@ def test_a_site_without_opening_hours_prints_none(client, db):
     log_in(client, admin)
     head = _head(client.get(f"/till/sales/{sale.id}/receipt").get_data(as_text=True))
     assert "Antenne A" in head and "document-site-hours" not in head
+
+
+def _real_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 20), (20, 120, 60)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_attestation_pdf_prints_the_sites_logo_name_and_hours(app, db):
+    """The attestation's head (a PDF): with two sites and a logo for the current site, the logo image, the site's
+    name and opening hours; a logo the PDF library cannot read is left out and the document is still made."""
+    admin = make_user(Role.ADMIN)
+    site_a = first_site()
+    create_site(admin, name="Antenne B")
+    update_site(admin, site_a, name="Antenne Centre", opening_hours="Vendredi 9:00-12:00")
+    with app.test_request_context():
+        set_site_logo(admin, site_a, _real_png())
+        pdf = FPDF(format="A4")
+        pdf.compress = False
+        pdf.add_page()
+        draw_document_header(pdf, 170, plain)
+        output = bytes(pdf.output())
+        assert b"/Subtype /Image" in output and b"Antenne Centre" in output and b"Vendredi 9:00-12:00" in output
+        set_site_logo(admin, site_a, PNG)  # a PNG signature with nothing readable after it
+        pdf = FPDF(format="A4")
+        pdf.compress = False
+        pdf.add_page()
+        draw_document_header(pdf, 170, plain)
+        output = bytes(pdf.output())
+        assert b"/Subtype /Image" not in output and b"Antenne Centre" in output
