@@ -124,7 +124,8 @@ def test_the_picker_switches_to_one_of_the_users_sites_and_refuses_another(clien
     with client.session_transaction() as session:
         assert session[SESSION_KEY] == site_b.id
     header = client.get("/").get_data(as_text=True).split("<main")[0]
-    assert re.search(r'<summary><span class="sitemenu-label">[^<]+</span> Antenne B</summary>', header)
+    assert re.search(r'<summary><span class="sitemenu-label">[^<]+</span> '
+                     r'<span class="sitemenu-name">Antenne B</span></summary>', header)
     client.post_form("/logout")
     log_in(client, cashier)
     assert 'class="sitemenu"' not in client.get("/").get_data(as_text=True)

@@ -63,8 +63,9 @@ def test_with_two_sites_the_receipt_prints_its_sites_logo_name_address_and_hours
 
 
 def test_the_donor_receipt_card_and_badge_print_their_sites_head(client, db):
-    """The donor's receipt of a reception at B names B; the household's card and the volunteer's badge, printed by
-    a user working at B, name B too (households and volunteers belong to the installation)."""
+    """The donor's receipt of a reception at B names B; the household's card sheet and the volunteer's badge,
+    printed by a user working at B, carry B's head too (households and volunteers belong to the installation; on
+    the badge, a card of 54 mm, the style shows only the logo)."""
     admin = make_user(Role.ADMIN)
     first_site()
     site_b = create_site(admin, name="Antenne B", opening_hours="Jeudi 14:00-17:00")
