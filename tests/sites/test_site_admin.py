@@ -79,8 +79,9 @@ def test_the_last_active_site_cannot_be_deactivated(db):
     admin = make_user(Role.ADMIN)
     site = first_site()
     events = audit_count()
-    with pytest.raises(Conflict, match="last active site"):
+    with pytest.raises(Conflict) as refused:
         deactivate_site(admin, site)
+    assert site.name in refused.value.message
     assert site.is_active and audit_count() == events
 
 
@@ -93,8 +94,9 @@ def test_a_site_with_an_open_till_cannot_be_deactivated_and_keeps_its_history_on
     cashier = make_user(Role.CASHIER)
     sale, till = sale_at(site_b, cashier)
     events = audit_count()
-    with pytest.raises(Conflict, match="close it first"):
+    with pytest.raises(Conflict) as refused:
         deactivate_site(admin, site_b)
+    assert "Antenne B" in refused.value.message
     assert site_b.is_active and audit_count() == events
     close_till(cashier, till, counted_cents=expected_cash_cents(till))
     deactivate_site(admin, site_b)
