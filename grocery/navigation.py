@@ -15,7 +15,8 @@ class NavItem:
     label: Any
     roles: frozenset[Role]
     order: int = 100
-    #: Endpoints whose pages highlight this item (defaults to the blueprint of `endpoint`).
+    #: The blueprint whose pages highlight this item (defaults to the blueprint of `endpoint`), or, with a dot, the
+    #: start of the endpoints that do ("admin.site").
     blueprint: str | None = None
 
 
@@ -27,17 +28,20 @@ def register_nav(endpoint: str, label: Any, roles, order: int = 100, blueprint: 
 
 
 def nav_for_current_user() -> list[dict]:
-    """The items the logged-in user's role may open, in order, with the active one marked."""
+    """The items the logged-in user's role at the current site may open, in order, with the active one marked."""
     if not current_user.is_authenticated:
         return []
     from flask import request
 
-    role = Role(current_user.role)
+    from grocery.sites.roles import current_role
+
+    role = current_role()
     items = []
     for item in sorted(NAV_ITEMS, key=lambda i: i.order):
         if role not in item.roles or item.endpoint not in current_app.view_functions:
             continue
         blueprint = item.blueprint or item.endpoint.rsplit(".", 1)[0]
-        items.append({"url": url_for(item.endpoint), "label": item.label,
-                      "active": (request.blueprint or "") == blueprint})
+        active = ((request.endpoint or "").startswith(blueprint) if "." in blueprint
+                  else (request.blueprint or "") == blueprint)
+        items.append({"url": url_for(item.endpoint), "label": item.label, "active": active})
     return items

@@ -8,6 +8,8 @@ from grocery.auth.models import User
 from grocery.auth.roles import PUBLIC, declared_roles
 from grocery.auth.sessions import load_session_user
 from grocery.extensions import login_manager
+from grocery.sites.context import NoSite
+from grocery.sites.roles import current_role
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -44,8 +46,14 @@ def load_user_first() -> None:
     _ = current_user.is_authenticated
 
 
+#: What a user who works at no open site may still do: log out, change their password.
+SITELESS_ENDPOINTS = frozenset({"auth.logout", "auth.change_password"})
+
+
 def enforce_roles():
-    """Every endpoint must declare its roles (roles_required or public); undeclared endpoints are refused."""
+    """Every endpoint must declare its roles (roles_required or public); undeclared endpoints are refused. The role
+    checked is the user's role at the current site (grocery.sites.roles.current_role); a user who works at no open
+    site gets a page that says so."""
     if request.endpoint is None:
         return None  # unknown URL: the 404 handler answers
     if request.endpoint == "static":
@@ -57,7 +65,12 @@ def enforce_roles():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.role not in roles:
+    role = current_role()
+    if role is None:
+        if request.endpoint in SITELESS_ENDPOINTS:
+            return None
+        raise NoSite(_l("Your account works at no open site: ask an administrator."))
+    if role not in roles:
         abort(403)
     return None
 

@@ -24,8 +24,8 @@ ARGUMENT_TABLES = {
     "donation_id": "donations", "donor_id": "donors", "goal_id": "volunteer_goals", "household_id": "households",
     "line_id": "donation_lines", "lot_id": "lots", "member_id": "household_members", "message_id": "outbox_messages",
     "participant_id": "volunteer_participants", "product_id": "products", "sale_id": "sales",
-    "shift_id": "volunteer_shifts", "template_id": "volunteer_shift_templates", "transfer_id": "stock_transfers",
-    "workshop_id": "volunteer_workshops",
+    "shift_id": "volunteer_shifts", "site_id": "sites", "template_id": "volunteer_shift_templates",
+    "transfer_id": "stock_transfers", "workshop_id": "volunteer_workshops",
     "appointment_id": "appointments", "mandate_id": "proxy_mandates", "opening_line_id": "appointment_opening_lines",
     "slot_id": "appointment_slots", "standing_id": "appointment_standing",
 }

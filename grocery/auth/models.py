@@ -48,6 +48,9 @@ class User(UserMixin, db.Model):
     #: The key of the login session this object was loaded for (set by start_session and the user loader);
     #: Flask-Login stores it in the session cookie. Not a column.
     session_key = None
+    #: Whether the user has any site grant (grocery.sites.models.SiteRole), as read with the login session; None:
+    #: not known, read when needed. Not a column.
+    has_site_grants = None
 
     def get_id(self) -> str:
         if not self.session_key:

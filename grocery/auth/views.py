@@ -13,7 +13,10 @@ from grocery.auth.services import authenticate, set_password
 from grocery.auth.sessions import end_session, start_session
 from grocery.errors import GroceryError, ValidationError
 from grocery.extensions import db
-from grocery.forms import apply_service_error
+from grocery.forms import apply_service_error, parse_int
+from grocery.sites.context import SESSION_KEY, forget_current_site
+from grocery.sites.roles import forget_current_role
+from grocery.sites.services import choose_site
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -93,6 +96,23 @@ def change_password():
             flash(_("Your password is changed."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/site", methods=["POST"])
+@roles_required(ALL_ROLES)
+def switch_site():
+    """The header's site picker: work at another of one's sites in this login session. The home page follows, as
+    the page the user was on may show an object of the site they left."""
+    try:
+        site = choose_site(current_user, parse_int(request.form.get("site_id")))
+    except GroceryError as error:
+        flash(error.message, "error")
+        return redirect(url_for("main.home")), 303
+    session[SESSION_KEY] = site.id
+    forget_current_site()
+    forget_current_role()
+    flash(_("You now work at %(site)s.", site=site.name), "success")
+    return redirect(url_for("main.home")), 303
 
 
 @bp.route("/language", methods=["POST"])

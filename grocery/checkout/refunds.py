@@ -18,10 +18,11 @@ from grocery.timeutil import local_today
 
 def can_void_or_refund(user, sale: Sale, till_session: TillSession | None) -> bool:
     """A cashier may void or refund only in the open session the sale was made in; coordinators and
-    administrators at any time."""
+    administrators (at the sale's site) at any time."""
     from grocery.auth.roles import MANAGERS
+    from grocery.sites.services import role_at
 
-    if user.role in MANAGERS:
+    if role_at(user, sale.site_id) in MANAGERS:
         return True
     return till_session is not None and till_session.is_open and sale.till_session_id == till_session.id
 

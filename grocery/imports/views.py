@@ -17,6 +17,7 @@ from grocery.imports.columns import language
 from grocery.imports.forms import CancelForm, ConfirmForm, UploadForm
 from grocery.imports.limits import ImportLimits, ImportRefused, human_size, number
 from grocery.imports.parsing import max_bytes
+from grocery.sites.roles import current_role
 
 #: Errors shown on the preview page; the counts always cover every line.
 MAX_ERRORS_SHOWN = 500
@@ -28,7 +29,7 @@ IMPORT_ROLES = frozenset().union(*(kind.roles for kind in svc.KINDS.values()))
 @bp.route("/")
 @roles_required(IMPORT_ROLES)
 def index():
-    kinds = [kind for kind in svc.KINDS.values() if current_user.role_enum in kind.roles]
+    kinds = [kind for kind in svc.KINDS.values() if current_role() in kind.roles]
     return render_template("imports/index.html", kinds=kinds,
                            recent=svc.recent_imports(kind.key for kind in kinds))
 

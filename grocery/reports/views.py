@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from grocery.auth.roles import MANAGERS, roles_required
 from grocery.errors import ValidationError
+from grocery.forms import parse_int
 from grocery.money import format_money
 from grocery.reports import bp
 from grocery.reports.charts import bar_chart, column_chart
@@ -80,7 +81,7 @@ def _scope_from_request() -> Scope:
             abort(403)
         return Scope(None, "all", _("All sites (consolidated)"), choices)
     if asked:
-        site_id = int(asked) if asked.isdigit() else None
+        site_id = parse_int(asked)
         if site_id not in allowed:
             abort(404)
     else:

@@ -13,6 +13,11 @@ from grocery.types import UTCDateTime
 _ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
 
 
+def logo_key_for(site_id: int) -> str:
+    """The stored file key of a site's logo."""
+    return f"sites.{site_id}.logo"
+
+
 class Site(db.Model):
     """One grocery of the installation (an épicerie, a CPAS's antenne): its stock, tills, sales and shifts are its
     own; households, the catalogue and the settings belong to the installation. The migration 0020 made the first
@@ -36,7 +41,7 @@ class Site(db.Model):
     def logo_key(self) -> str:
         """The key of this site's logo among the stored files (grocery.settings.models.StoredFile); documents fall
         back to the organisation's logo when the site has none."""
-        return f"sites.{self.id}.logo"
+        return logo_key_for(self.id)
 
     def __repr__(self) -> str:
         return f"<Site {self.id} {self.name}>"

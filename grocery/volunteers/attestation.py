@@ -17,6 +17,7 @@ from fpdf import FPDF
 
 from grocery.i18n import in_language
 from grocery.settings.services import get_setting
+from grocery.sites.documents import draw_document_header
 from grocery.timeutil import format_local_date
 from grocery.volunteers.allowances import attestation_line
 from grocery.volunteers.models import AttestationIssue, Participant
@@ -153,6 +154,7 @@ def _render_attestation(participant: Participant, issue: AttestationIssue, summa
     pdf.set_font("Helvetica", "", 9)
     if address:
         pdf.multi_cell(width, 4.5, plain(address), new_x="LMARGIN", new_y="NEXT")
+    draw_document_header(pdf, width, plain)
     pdf.cell(width, 5, plain(_("Reference: %(ref)s", ref=issue.reference)), align="R", new_x="LMARGIN",
              new_y="NEXT")
     pdf.ln(8)

@@ -14,6 +14,7 @@ from grocery.extensions import db
 from grocery.forms import add_service_errors, arg_int, choices, parse_int
 from grocery.money import parse_money
 from grocery.sites.context import current_site_id
+from grocery.sites.roles import current_role
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, allowances, bp, services
 from grocery.volunteers.forms import AllowanceForm, EvaluationForm, GoalForm, ParticipantForm, PiisForm, PiisReviewForm
@@ -108,7 +109,7 @@ def participant(participant_id: int):
 
 def _participant_page(participant: Participant, *, allowance_form: AllowanceForm | None = None, status: int = 200):
     """The participant page; `allowance_form`: the allowance form sent back with its errors next to its fields."""
-    sees_path = current_user.role in PATH_ROLES
+    sees_path = current_role() in PATH_ROLES
     summary = services.path_summary(participant)
     evaluations = []
     if sees_path:

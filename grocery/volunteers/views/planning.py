@@ -16,6 +16,7 @@ from grocery.extensions import db
 from grocery.forms import add_service_errors, choices, form_ints, parse_int
 from grocery.sites.access import get_site_object_or_404
 from grocery.sites.context import current_site_id
+from grocery.sites.roles import current_role
 from grocery.timeutil import local_today
 from grocery.volunteers import PLANNERS, PLANNING_READERS, bp, services
 from grocery.volunteers.forms import WEEKDAYS, PeriodForm, TemplateForm
@@ -46,7 +47,7 @@ def planning():
             for i in range(7)]
     return render_template("volunteers/planning.html", days=days, monday=monday,
                            previous=monday - timedelta(days=7), following=monday + timedelta(days=7),
-                           today=local_today(), can_plan=current_user.role in PLANNERS)
+                           today=local_today(), can_plan=current_role() in PLANNERS)
 
 
 @bp.route("/today")
@@ -63,7 +64,7 @@ def shift(shift_id: int):
     booked_ids = {a.participant_id for a in shift.assignments if a.status != "cancelled"}
     candidates = [p for p in _participants() if p.id not in booked_ids]
     return render_template("volunteers/shift.html", shift=shift, candidates=candidates,
-                           can_plan=current_user.role in PLANNERS, capabilities=CAPABILITIES,
+                           can_plan=current_role() in PLANNERS, capabilities=CAPABILITIES,
                            validated=services.is_day_validated(shift.held_on, shift.site_id))
 
 

@@ -13,6 +13,7 @@ from grocery.extensions import db
 from grocery.forms import add_service_errors, arg_int, choices, form_ints, parse_int
 from grocery.sites.access import get_site_object_or_404
 from grocery.sites.context import current_site_id
+from grocery.sites.roles import current_role
 from grocery.timeutil import local_today
 from grocery.volunteers import PATH_ROLES, PLANNERS, PLANNING_READERS, bp, services
 from grocery.volunteers.forms import WorkshopForm, WorkshopSessionForm
@@ -26,7 +27,7 @@ from grocery.volunteers.workshops import check_session_values
 @bp.route("/workshops", methods=["GET", "POST"])
 @roles_required(PLANNING_READERS)
 def workshops():
-    if request.method == "POST" and current_user.role not in PLANNERS:
+    if request.method == "POST" and current_role() not in PLANNERS:
         abort(403)
     form = WorkshopForm()
     form.proposed_by_id.choices = choices([(0, _("The team")), *((p.id, p.full_name) for p in _participants())])
@@ -48,7 +49,7 @@ def workshops():
                               .options(selectinload(Workshop.sessions), selectinload(Workshop.proposed_by))
                               .order_by(Workshop.created_at.desc())).all()
     return render_template("volunteers/workshops.html", form=form, rows=rows,
-                           can_plan=current_user.role in PLANNERS)
+                           can_plan=current_role() in PLANNERS)
 
 
 @bp.route("/workshops/<int:workshop_id>")
@@ -68,13 +69,13 @@ def _workshop_page(workshop_id: int, *, session_form: WorkshopSessionForm | None
         selectinload(Workshop.sessions).selectinload(WorkshopSession.signups)
         .selectinload(WorkshopSignup.member))) or abort(404)
     search, found, search_session = request.args.get("q", "").strip(), [], arg_int("session")
-    if current_user.role in PATH_ROLES and search:
+    if current_role() in PATH_ROLES and search:
         from grocery.volunteers.household_link import find_members
 
         found = find_members(search)
     return render_template("volunteers/workshop.html", workshop=workshop, participants=_participants(),
                            session_form=session_form or WorkshopSessionForm(formdata=None), today=local_today(),
-                           can_plan=current_user.role in PLANNERS, signs_up_members=current_user.role in PATH_ROLES,
+                           can_plan=current_role() in PLANNERS, signs_up_members=current_role() in PATH_ROLES,
                            search=search, found=found, search_session=search_session), status
 
 
@@ -127,9 +128,9 @@ def workshop_signup_cancel(signup_id: int):
     """Free a place: a coordinator for a participant, a social worker for anyone."""
     signup = get_site_object_or_404(WorkshopSignup, signup_id, site_of=lambda s: s.session.workshop.site_id)
     session = signup.session
-    if signup.member_id is not None and current_user.role not in PATH_ROLES:
+    if signup.member_id is not None and current_role() not in PATH_ROLES:
         abort(403)
-    if signup.participant_id is not None and current_user.role not in PLANNERS | PATH_ROLES:
+    if signup.participant_id is not None and current_role() not in PLANNERS | PATH_ROLES:
         abort(403)
     try:
         services.cancel_signup(current_user, signup)
