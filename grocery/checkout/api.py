@@ -30,6 +30,7 @@ from grocery.checkout.till import NotTillHolder, TillClosed, till_ref
 from grocery.dbutil import begin_write, end_read
 from grocery.errors import ValidationError
 from grocery.extensions import db
+from grocery.sites.roles import current_role
 from grocery.timeutil import local_today, utcnow
 
 bp = Blueprint("till_api", __name__, url_prefix="/api/till")
@@ -65,7 +66,7 @@ def note_till_contact():
     g.till_ref (a sale on PostgreSQL uses it, see _sale_till)."""
     g.till_contact = None
     session_id = session.get("till_session_id")
-    if not getattr(current_user, "is_authenticated", False) or getattr(current_user, "role", None) not in TILL_ROLES:
+    if not getattr(current_user, "is_authenticated", False) or current_role() not in TILL_ROLES:
         return
     try:
         till = till_ref(session_id, current_user)

@@ -13,8 +13,10 @@ from flask import current_app, url_for
 from grocery.auth.roles import public
 from grocery.checkout import bp
 
-#: The static files of the checkout screen, as globs under static/: its scripts, styles, icon and vendored libraries.
+#: The static files of the checkout screen, as globs under static/: its scripts, styles (sites.css: the site picker
+#: of a user who works at several sites), icon and vendored libraries.
 TILL_STATIC = ("js/checkout/*.js", "js/app.js", "js/menu.js", "css/app.css", "css/checkout.css", "css/till_site.css",
+               "css/sites.css",
                "img/favicon.svg", "vendor/*/*.js", "sounds/*")
 WORKER = "js/checkout/sw.js"
 

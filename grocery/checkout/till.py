@@ -26,9 +26,25 @@ class NotTillHolder(GroceryError):
                          "you, or open another till.")
 
 
-def is_manager(actor) -> bool:
+def is_manager(actor, site_id: int | None = None) -> bool:
+    """Whether `actor` is a coordinator or an administrator where it acts: the signed-in user at the current site
+    (grocery.sites.roles.current_role, read once per request and free for an account without site grants), another
+    actor at `site_id` when given (grocery.sites.services.role_at), else by its account's role (a command, a test)."""
+    from flask import has_request_context
+    from flask_login import current_user
+
     from grocery.auth.roles import MANAGERS
 
+    if actor is None:
+        return False
+    if has_request_context() and getattr(current_user, "id", None) == getattr(actor, "id", None) and site_id is None:
+        from grocery.sites.roles import current_role
+
+        return current_role() in MANAGERS
+    if site_id is not None:
+        from grocery.sites.services import role_at
+
+        return role_at(actor, site_id) in MANAGERS
     return getattr(actor, "role", None) in MANAGERS
 
 

@@ -306,3 +306,23 @@ def test_the_tills_hot_paths_cost_the_same_statements_at_the_second_site(client,
             counted[name] = len(statements.sent)
     assert counted == {"lookup": 4, "quote": 4, "sale": 12 if postgres else 11}
     assert set(db.session.scalars(select(Sale.site_id))) == {site_b}
+
+
+def test_a_coordinator_account_with_a_cashier_grant_is_a_cashier_at_that_sites_till(client, db, login, sites):
+    """An account made as coordinator but granted only "cashier" at site B: at B's till it is a cashier, not a
+    manager. It sees neither a sale of a till session it does not hold, nor the list of every till session, nor the
+    offline sales to review; a coordinator of B sees all three."""
+    _site_a, site_b = sites
+    _till, sale = _site_b_objects(db, site_b)
+    user = login(Role.COORDINATOR)
+    grant_site_role(None, user, db.session.get(Site, site_b), "cashier")
+    db.session.commit()
+    for url in (f"/till/sales/{sale.id}/receipt", f"/till/sales/{sale.id}"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/till/sessions").status_code == 403
+    assert client.get("/till/offline-sales").status_code == 403
+    assert client.get("/till/").status_code == 200  # a cashier's own page
+    grant_site_role(None, user, db.session.get(Site, site_b), "coordinator")
+    db.session.commit()
+    for url in (f"/till/sales/{sale.id}/receipt", f"/till/sales/{sale.id}", "/till/sessions", "/till/offline-sales"):
+        assert client.get(url).status_code == 200, url
