@@ -132,6 +132,17 @@ def test_a_message_has_one_translation_across_catalogs(language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_every_catalog_of_a_language_has_the_same_plural_rule(language):
+    """The merged catalogs take their plural rule from the first one loaded: a catalog made by another Babel with
+    another rule (French with three forms) would pick the wrong form of the others' messages, or none of its own."""
+    rules = {}
+    for path in _catalogs(language):
+        with path.with_suffix(".mo").open("rb") as compiled:
+            rules[str(path.relative_to(ROOT))] = (_read(path).plural_forms, read_mo(compiled).plural_forms)
+    assert len({rule for pair in rules.values() for rule in pair}) == 1, rules
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_translations_keep_the_placeholders(language):
     """Does every translation use the same %(name)s placeholders as its message (else the page breaks)?"""
     errors = [(str(path.relative_to(ROOT)), message.id, [str(e) for e in problems])
