@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select, true
+from sqlalchemy.orm import aliased
 
 from grocery.errors import ValidationError
 from grocery.extensions import db
@@ -374,6 +375,15 @@ def _after_end_quantity(period: Period):
             .group_by(StockMovement.lot_id).subquery())
 
 
+def _may_hold_stock(after):
+    """The lots that may hold stock at the end of the period: those holding some now or moved after it (`after`,
+    outer-joined). The others, most lots of a long history, emptied long ago, are dropped right after the scan of
+    the lots instead of going through the joins and the sums (issue #15: 1.75 million lots in a federation)."""
+    from grocery.stock.models import Lot
+
+    return or_(Lot.quantity_on_hand > 0, after.c.lot_id.is_not(None))
+
+
 def stock_at_end(period: Period, sites: Sites = None) -> dict:
     """Stock on hand at the end of the period by category: units, kilograms, value (donated goods at the
     reference price, bought goods at cost). One statement."""
@@ -387,7 +397,7 @@ def stock_at_end(period: Period, sites: Sites = None) -> dict:
         .select_from(Lot).outerjoin(after, after.c.lot_id == Lot.id)
         .join(Product, Product.id == Lot.product_id)
         .join(ProductCategory, ProductCategory.id == Product.category_id)
-        .where(Lot.received_on <= period.end, _in_sites(Lot.site_id, sites))
+        .where(Lot.received_on <= period.end, _in_sites(Lot.site_id, sites), _may_hold_stock(after))
         .group_by(ProductCategory.name, ProductCategory.sort_order)
         .order_by(ProductCategory.sort_order, ProductCategory.name))
     by_category: dict[str, Quantities] = {}
@@ -643,7 +653,8 @@ def programme_report(period: Period, source: str = "fead", sites: Sites = None) 
     for pid, quantity in db.session.execute(
             select(Lot.product_id, func.sum(Lot.quantity_on_hand - func.coalesce(after.c.moved, 0)))
             .select_from(Lot).outerjoin(after, after.c.lot_id == Lot.id)
-            .where(Lot.source == source, Lot.received_on <= period.end, _in_sites(Lot.site_id, sites))
+            .where(Lot.source == source, Lot.received_on <= period.end, _in_sites(Lot.site_id, sites),
+                   _may_hold_stock(after))
             .group_by(Lot.product_id)):
         rows[pid].in_stock = _int(quantity)
 
@@ -733,34 +744,39 @@ def understaffed_shifts(day: date | None = None, sites: Sites = None) -> list[di
 def decisions_expiring(day: date, days: int | None = None, limit: int = 10) -> dict:
     """Active households whose last decision is a grant in force that ends within `days` (setting
     households.expiry_warning_days): no renewal recorded yet. The count and the `limit` soonest, with the
-    reference person's name. Two statements (the households domain's expiring_soon() loads every household)."""
+    reference person's name. One statement (the count comes with the rows; the households domain's
+    expiring_soon() loads every household)."""
     from grocery.households.models import Decision, Household, Member
     from grocery.settings.services import get_setting
 
     days = int(get_setting("households.expiry_warning_days")) if days is None else days
-    last = (select(Decision.household_id.label("household_id"), func.max(Decision.valid_until).label("until"))
-            .group_by(Decision.household_id).subquery())
+    # The household's last decision (no other ends later) is a grant in force ending within the window: found from
+    # the decisions ending in the window (index on valid_until), not by grouping every decision ever made.
+    later = aliased(Decision)
     condition = and_(Household.status == "active", Decision.outcome == "granted", Decision.valid_from <= day,
-                     last.c.until >= day, last.c.until <= day + timedelta(days=days))
-    base = (select(Household.id).join(last, last.c.household_id == Household.id)
-            .join(Decision, and_(Decision.household_id == Household.id, Decision.valid_until == last.c.until))
-            .where(condition))
-    count = _int(db.session.scalar(select(func.count()).select_from(base.distinct().subquery())))
+                     Decision.valid_until >= day, Decision.valid_until <= day + timedelta(days=days),
+                     ~exists().where(later.household_id == Decision.household_id,
+                                     later.valid_until > Decision.valid_until))
 
     def person(column):
         return (select(column).where(Member.household_id == Household.id, Member.is_active.is_(True))
                 .order_by((Member.relation != "reference"), Member.id).limit(1).scalar_subquery())
 
+    # One row per household (two decisions may end the same day), the count of them all over the window.
+    soonest = (select(Household.id.label("household_id"), Household.reference.label("reference"),
+                      func.max(Decision.valid_until).label("until"), func.count().over().label("total"))
+               .join(Decision, Decision.household_id == Household.id).where(condition)
+               .group_by(Household.id, Household.reference)
+               .order_by(func.max(Decision.valid_until), Household.reference).limit(limit).subquery())
     rows = db.session.execute(
-        select(Household.id, Household.reference, person(Member.last_name), person(Member.first_name),
-               func.max(Decision.valid_until))
-        .join(last, last.c.household_id == Household.id)
-        .join(Decision, and_(Decision.household_id == Household.id, Decision.valid_until == last.c.until))
-        .where(condition).group_by(Household.id, Household.reference)
-        .order_by(func.max(Decision.valid_until), Household.reference).limit(limit))
-    return {"count": count, "rows": [{"household_id": hid, "reference": reference,
-                                      "name": f"{last_name} {first_name}" if last_name else reference,
-                                      "valid_until": until} for hid, reference, last_name, first_name, until in rows]}
+        select(soonest.c.household_id, soonest.c.reference, person(Member.last_name), person(Member.first_name),
+               soonest.c.until, soonest.c.total)
+        .join(Household, Household.id == soonest.c.household_id)
+        .order_by(soonest.c.until, soonest.c.reference)).all()
+    return {"count": _int(rows[0][5]) if rows else 0,
+            "rows": [{"household_id": hid, "reference": reference,
+                      "name": f"{last_name} {first_name}" if last_name else reference,
+                      "valid_until": until} for hid, reference, last_name, first_name, until, _total in rows]}
 
 
 def dashboard(day: date | None = None, sites: Sites = None) -> dict:

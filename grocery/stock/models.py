@@ -218,6 +218,8 @@ class Lot(db.Model):
         CheckConstraint(_in("source", DONOR_KINDS), name="source_known"),
         # No index on quantity_on_hand: every sale changes it, lots are found by product (migration 0009).
         Index("ix_lots_site_product", "site_id", "product_id"),
+        # The reports of a period find its receptions by the lots' received date (issue #15: at federation scale).
+        Index("ix_lots_received_on", "received_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
