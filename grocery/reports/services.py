@@ -613,12 +613,9 @@ def programme_report(period: Period, source: str = "fead", sites: Sites = None) 
     from grocery.households.models import Member
     from grocery.stock.models import Lot, Product, StockMovement
 
-    # Every product of the source in the catalogue (shared by the sites): a site may sell a lot of another's.
-    rows: dict[int, ProgrammeRow] = {}
-    for product_id, name, unit_kind, weight in db.session.execute(
-            select(Product.id, Product.name, Product.unit_kind, Product.net_weight_g)
-            .where(Product.id.in_(select(Lot.product_id).where(Lot.source == source)))):
-        rows[product_id] = ProgrammeRow(product_id, name, unit_kind, weight)
+    # The figures per product id first; the products' names and units are read at the end for the products that
+    # have a figure (not by looking for every product that ever had a lot of the source among all the lots).
+    rows: dict[int, ProgrammeRow] = defaultdict(lambda: ProgrammeRow(0, "", "piece", None))
 
     def ledger(kind: str) -> dict[int, int]:
         return {pid: _int(qty) for pid, qty in db.session.execute(
@@ -666,9 +663,13 @@ def programme_report(period: Period, source: str = "fead", sites: Sites = None) 
               .distinct())
     households = _int(db.session.scalar(select(func.count()).select_from(served.subquery())))
     persons = persons_by_age_band(period, served)
-    shown = sorted((row for row in rows.values()
-                    if row.received or row.distributed or row.wasted or row.in_stock),
-                   key=lambda row: row.name.lower())
+    figured = {pid: row for pid, row in rows.items() if row.received or row.distributed or row.wasted or row.in_stock}
+    for product_id, name, unit_kind, weight in db.session.execute(
+            select(Product.id, Product.name, Product.unit_kind, Product.net_weight_g)
+            .where(Product.id.in_(list(figured)))) if figured else ():
+        row = figured[product_id]
+        row.product_id, row.name, row.unit_kind, row.net_weight_g = product_id, name, unit_kind, weight
+    shown = sorted(figured.values(), key=lambda row: row.name.lower())
     #: Pieces (piece products) and grams (all products with a known weight) of each column.
     totals: dict[str, int] = defaultdict(int)
     for row in shown:
