@@ -237,3 +237,32 @@ def test_the_walk_checks_the_markers_it_relies_on(app, db):
         response = client.get(url)
         assert response.status_code == 200, url
         assert marker in response.get_data(as_text=True), url
+
+
+def test_a_user_at_no_open_site_is_refused_clearly_when_writing_a_site_row(app, db):
+    """A stock manager whose only site was closed (two others open) writes a lot: is it a NoSite refusal (403, its
+    message), not the database layer's wrapped error?"""
+    from flask import g
+
+    from grocery.sites.context import NoSite, forget_current_site
+    from grocery.sites.services import deactivate_site
+    from grocery.stock.models import Lot
+    from tests.factories import make_product
+
+    admin = make_user(Role.ADMIN)
+    current_site_id()  # the first site, open
+    closed = create_site(admin, name="Antenne fermée")
+    create_site(admin, name="Antenne ouverte")
+    user = make_user(Role.STOCK_MANAGER)
+    grant_site_role(None, user, closed, Role.STOCK_MANAGER.value)
+    product = make_product()
+    deactivate_site(admin, closed)
+    db.session.commit()
+    with app.test_request_context():
+        g._login_user = user  # Flask-Login's user of the request (the account logs in through its login session)
+        forget_current_site()
+        with pytest.raises(NoSite) as refused:
+            make_lot(product, 3)
+        assert refused.value.status == 403 and str(refused.value.message)  # not a wrapped StatementError
+        db.session.rollback()
+    assert db.session.scalar(select(Lot.id).limit(1)) is None
