@@ -17,7 +17,8 @@ from contextvars import ContextVar
 
 from flask import g, has_app_context, has_request_context, session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from grocery.errors import GroceryError
 from grocery.extensions import db
@@ -68,6 +69,20 @@ def forget_current_site() -> None:
 def site_default(context) -> int:
     """Python-side default of every site_id column: the current site, read on the flush's own connection."""
     return current_site_id(context.connection)
+
+
+@event.listens_for(Session, "before_flush")
+def _site_before_flush(session, _flush_context, _instances) -> None:
+    """A new row of a site-owned table with no site named: resolve the current site before the flush, so that a user
+    who works at no open site gets NoSite (a 403 saying to ask an administrator), not the database layer's wrapped
+    StatementError. Costs nothing when the writer names the site (the till) or the site is already resolved."""
+    if _override.get() is not None or (has_app_context() and g.get(_G_KEY) is not None):
+        return
+    for obj in session.new:
+        column = getattr(obj, "__table__", None) is not None and obj.__table__.c.get("site_id")
+        if column is not None and column is not False and column.default is not None and obj.site_id is None:
+            current_site_id()
+            return
 
 
 def _resolve(connection) -> tuple[int, bool]:

@@ -184,31 +184,32 @@ def _scenario(db):
     return users
 
 
-def _url(db, rule: Rule, users) -> str:
+def argument_value(db, rule: Rule, name: str, users):
+    """The value the walk puts in URL argument `name` of `rule`: the first row of its table (the target account for
+    user_id), a card's code, a day, else a 13-digit text (also used by tests/sites/test_site_route_walk.py)."""
     from sqlalchemy import text
 
-    values = {}
-    for name in rule.arguments:
-        if name == "user_id":
-            values[name] = users["target"].id
-        elif name == "session_id":
-            table = "till_sessions" if rule.endpoint.startswith("checkout.") else "volunteer_workshop_sessions"
-            values[name] = db.session.execute(text(f"SELECT min(id) FROM {table}")).scalar() or 999999
-        elif name in ARGUMENT_TABLES:
-            table = ARGUMENT_TABLES[name]
-            values[name] = db.session.execute(text(f"SELECT min(id) FROM {table}")).scalar() or 999999
-        elif name == "card_code":
-            from grocery.households.models import HouseholdCard
+    if name == "user_id":
+        return users["target"].id
+    if name == "session_id":
+        table = "till_sessions" if rule.endpoint.startswith("checkout.") else "volunteer_workshop_sessions"
+        return db.session.execute(text(f"SELECT min(id) FROM {table}")).scalar() or 999999
+    if name in ARGUMENT_TABLES:
+        return db.session.execute(text(f"SELECT min(id) FROM {ARGUMENT_TABLES[name]}")).scalar() or 999999
+    if name == "card_code":
+        from grocery.households.models import HouseholdCard
 
-            values[name] = db.session.scalar(select(HouseholdCard.code).limit(1))
-        elif name == "day":
-            values[name] = "2026-01-05"
-        else:
-            values[name] = "0000000000000"
-    return rule.build(values)[1]
+        return db.session.scalar(select(HouseholdCard.code).limit(1))
+    if name == "day":
+        return "2026-01-05"
+    return "0000000000000"
 
 
-def _client(app, user):
+def _url(db, rule: Rule, users) -> str:
+    return rule.build({name: argument_value(db, rule, name, users) for name in rule.arguments})[1]
+
+
+def client_as(app, user):
     """A client logged in as `user` without the login form (a password hash per route would be slow)."""
     from grocery.auth.sessions import start_session
     from grocery.extensions import db
@@ -291,7 +292,7 @@ def test_hostile_values_never_give_a_server_error_nor_write(app, db, walk):
         for index, role in enumerate(_roles(rule.endpoint)):
             user = users[role] if role is not None else None
             who = role.value if role is not None else "anonymous"
-            client = _client(app, user)
+            client = client_as(app, user)
             writes.take()
             if "GET" not in rule.methods:
                 token = client.csrf_token()

@@ -8,7 +8,7 @@ from fpdf import FPDF
 
 from grocery.auth.roles import Role
 from grocery.settings.services import set_logo, update_settings
-from grocery.sites.context import using_site
+from grocery.sites.context import SESSION_KEY, using_site
 from grocery.sites.documents import draw_document_header
 from grocery.sites.logos import set_site_logo
 from grocery.sites.services import create_site, update_site
@@ -55,9 +55,13 @@ def test_with_two_sites_the_receipt_prints_its_sites_logo_name_address_and_hours
     sale_a, _till = sale_at(site_a, make_user(Role.CASHIER), till_name="Caisse 2")
     db.session.commit()
     log_in(client, admin)
+    with client.session_transaction() as session:  # a sale is shown at its own site (another site's: 404)
+        session[SESSION_KEY] = site_b.id
     head = _head(client.get(f"/till/sales/{sale_b.id}/receipt").get_data(as_text=True))
     assert f'src="/admin/sites/{site_b.id}/logo?v=' in head
     assert all(text in head for text in ("Antenne B", "Rue du Pont 4", "5000 Namur", "Mardi 9:00-12:00"))
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = site_a.id
     head = _head(client.get(f"/till/sales/{sale_a.id}/receipt").get_data(as_text=True))
     assert 'src="/admin/settings/logo"' in head and site_a.name in head and "Antenne B" not in head
 
