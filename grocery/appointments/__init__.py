@@ -16,6 +16,8 @@ BOOKERS = SOCIAL
 #: Who sets each site's opening pattern and exceptions.
 PLANNERS = MANAGERS
 
+import grocery.notifications  # noqa: E402,F401  (registers the "notifications" section these settings go in)
+
 register(
     SettingDef("notifications.appointment_reminders", "bool", True,
                _l("Remind households of their appointment the day before"), "notifications",
