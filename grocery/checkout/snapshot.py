@@ -146,16 +146,15 @@ def cards_snapshot(day: date, *, site_id: int | None = None) -> dict:
     """The cards valid on the day at the till's site `site_id` (None: the current site; a household whose decision
     names other sites is left out, as the till would refuse it), each with only what the till's summary holds
     (till_summary: card code, name to greet, eligible, reason, valid until, budget left, the proxies valid today
-    with the document to check, the quotas that apply with what is left, the renewal warning) plus, on each quota, the rule it is and what was used, so that the till applies
-    products' and categories' quotas offline. No household id, reference, composition, birth date, address, income or
-    note: the quota limits come already scaled to the household's composition. `quota_rules` lists every rule in
-    force: a rule missing from a card's quotas is one its composition scales to 0 (the household may take none). It
-    expires at the end of the local day."""
+    with the document to check, the quotas that apply with what is left, the renewal warning) plus, on each quota,
+    the rule it is and what was used, so that the till applies products' and categories' quotas offline. No
+    household id, reference, composition, birth date, address, income or note: the quota limits come already scaled
+    to the household's composition. `quota_rules` lists every rule in force: a rule missing from a card's quotas is
+    one its composition scales to 0 (the household may take none). It expires at the end of the local day."""
     from grocery.checkout.services import till_site
+    from grocery.checkout.visit import renewal_warning
     from grocery.households.services import composition, decision_period, display_name, eligibility_on, period_budget
     from grocery.stock.services import format_quantity
-
-    from grocery.checkout.visit import renewal_warning
 
     households = _households(day, till_site(site_id))
     proxies = _proxies(day) if households else {}

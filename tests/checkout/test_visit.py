@@ -248,3 +248,30 @@ def test_no_renewal_warning_once_renewed(db):
     assert renewal_warning(end, today) is not None
     assert renewal_warning(end, today, renewed) is None
     assert renewal_warning(today - timedelta(days=1), today) is None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The household's data: export and anonymisation
+# --------------------------------------------------------------------------------------------------------------
+
+def test_the_export_lists_the_mandates_and_the_sales_by_proxy_and_anonymisation_erases_them(client, db, till):
+    from grocery.households.services.privacy import anonymise_household, export_household
+
+    household, card = make_shopper()
+    mandate = aps.create_mandate(None, household, full_name="Jeanne Dupont", identity_document="titre de séjour")
+    product = _goods()
+    appointment_today(household)
+    db.session.commit()
+    sale = _post(client, _sale(card, product, {"mandate_id": mandate.id, "identity_checked": True,
+                                               "identity_note": "vu par Paul"})).json
+    data = export_household(None, household)
+    assert [(m["full_name"], m["identity_document"]) for m in data["proxy_mandates"]] == [
+        ("Jeanne Dupont", "titre de séjour")]
+    assert [(s["sale"], s["proxy"], s["identity_note"]) for s in data["sales_by_proxy"]] == [
+        (sale["id"], "Jeanne Dupont", "vu par Paul")]
+    assert [a["status"] for a in data["appointments"]] == ["booked"]  # no card scan in this test
+    anonymise_household(None, household)
+    db.session.commit()
+    db.session.refresh(mandate)
+    assert "Jeanne" not in mandate.full_name and mandate.identity_document == ""
+    assert db.session.get(SaleProxy, sale["id"]).identity_note == ""
