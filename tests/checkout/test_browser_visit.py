@@ -73,7 +73,7 @@ def test_appointments_arrival_proxy_and_renewal_at_the_till(app, db, live_server
         page.wait_for_selector("#household-ok:not([hidden])", timeout=10000)
         assert "10:00" in page.inner_text("#hh-appointment") and "arrivé" in page.inner_text("#hh-appointment")
         assert page.locator("#hh-renewal").is_hidden()
-        assert "Mandataires : 1" in page.inner_text("#btn-shopper")
+        assert page.inner_text("#btn-shopper") == "Qui fait les courses ?"
         assert _no_page_scroll(page)
 
         # The cashier picks the proxy: refused until the identity check is ticked.
@@ -86,7 +86,7 @@ def test_appointments_arrival_proxy_and_renewal_at_the_till(app, db, live_server
         page.fill("#shopper-note", "carte vue")
         page.click("#form-shopper button[type=submit]")
         page.wait_for_selector("#dlg-shopper:not([open])", state="attached")
-        assert "Jeanne Dupont (mandataire)" in page.inner_text("#btn-shopper")
+        assert page.inner_text("#btn-shopper") == "Par mandataire : Jeanne Dupont"
         assert _no_page_scroll(page)
 
         # The sale keeps who shopped.
@@ -107,6 +107,7 @@ def test_appointments_arrival_proxy_and_renewal_at_the_till(app, db, live_server
         assert page.inner_text("#hh-renewal") == f"Accès valable jusqu'au {day} : pensez au renouvellement."
         assert page.locator("#btn-shopper").is_hidden()
         assert _no_page_scroll(page)
+        page.click("#btn-change-household")
         page.click("#btn-appointments")
         page.wait_for_selector("#appointments-list li.arrived")
         assert page.locator("#appointments-list li.arrived").count() == 2

@@ -83,8 +83,8 @@ function renderShopper(h) {
   button.hidden = proxies.length === 0;
   const shopper = cart.household?.shopper;
   button.classList.toggle("chosen", !!shopper);
-  button.textContent = shopper ? t("shopper_proxy", { name: shopper.name })
-    : t("shopper_choose", { n: proxies.length });
+  button.textContent = shopper ? t("shopper_proxy", { name: shopper.name }) : t("shopper_choose");
+  button.title = proxies.map((p) => p.name).join(", ");
 }
 
 function shopperChoice() { return document.querySelector("input[name=shopper]:checked")?.value || ""; }
