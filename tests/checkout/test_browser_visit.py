@@ -56,11 +56,10 @@ def test_appointments_arrival_proxy_and_renewal_at_the_till(app, db, live_server
         page.on("pageerror", lambda error: errors.append(str(error)))
         open_till_screen(page, live_server, "karim")
 
-        # Today's appointments, in order, nobody arrived yet; the button counts who is expected.
-        page.wait_for_selector("#appointments-count:not([hidden])")
-        assert page.inner_text("#appointments-count") == "2"
+        # Today's appointments, in order, nobody arrived yet; the button then counts who is expected.
         page.click("#btn-appointments")
         page.wait_for_selector("#appointments-list li")
+        assert page.inner_text("#appointments-count") == "2"
         rows = page.locator("#appointments-list li")
         assert rows.count() == 2
         assert rows.nth(0).inner_text().startswith("10:00") and "attendu" in rows.nth(0).inner_text()

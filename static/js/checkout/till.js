@@ -733,7 +733,6 @@ async function start() {
     root.dataset.ready = "1";
     say(cfg.flash || (cart.household ? "" : t("scan_card")), "info");
     catalogue.prepareSearch();
-    loadAppointments(); // the button's count of households still expected today
   } catch (error) {
     say(t("catalogue_failed"), "error");
   }
