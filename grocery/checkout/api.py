@@ -24,14 +24,15 @@ from grocery.checkout.services import (
     quote_sale,
     record_sale,
     sale_json,
-    till_household,
+    till_site,
+    till_visit,
 )
 from grocery.checkout.till import NotTillHolder, TillClosed, till_ref
 from grocery.dbutil import begin_write, end_read
 from grocery.errors import ValidationError
 from grocery.extensions import db
 from grocery.sites.roles import current_role
-from grocery.timeutil import local_today, utcnow
+from grocery.timeutil import local_today, to_local, utcnow
 
 bp = Blueprint("till_api", __name__, url_prefix="/api/till")
 TILL_ROLES = {Role.CASHIER, *MANAGERS}
@@ -137,12 +138,32 @@ def cards_snapshot():
     return response
 
 
+def _visit_answer(summary: dict, household) -> dict:
+    """The card lookup's answer; the household's appointment of the day at the till's site is marked arrived (in
+    a write transaction of its own, only when there is one to mark: a walk-in or an arrival already noted writes
+    nothing)."""
+    appointment = summary.get("appointment")
+    end_read()
+    if appointment is not None and not appointment["arrived"]:
+        from grocery.appointments.services import mark_arrived
+
+        begin_write()
+        try:
+            marked = mark_arrived(household, till_site(_till_site_id()))
+        except Exception:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        appointment["arrived"] = marked is not None and marked.status == "arrived"
+    return summary
+
+
 @bp.route("/households/<card_code>")
 @roles_required(TILL_ROLES)
 def household(card_code: str):
-    body = till_household(card_code, local_today(), site_id=_till_site_id())
-    end_read()
-    return jsonify(body)
+    """The card's summary (grocery.checkout.services.till_visit); the scan marks the household's appointment of the
+    day arrived."""
+    return jsonify(_visit_answer(*till_visit(card_code, local_today(), site_id=_till_site_id())))
 
 
 @bp.route("/households/lookup", methods=["POST"])
@@ -155,9 +176,25 @@ def household_lookup():
     except ValueError:
         birth_on = None
     last_name = data.get("last_name") if isinstance(data.get("last_name"), str) else ""
-    body = find_household_for_till(last_name, birth_on, local_today(), site_id=_till_site_id())
+    summary, household = find_household_for_till(last_name, birth_on, local_today(), site_id=_till_site_id())
+    return jsonify(_visit_answer(summary, household))
+
+
+@bp.route("/appointments")
+@roles_required(TILL_ROLES)
+def appointments():
+    """Today's appointments of this till's site, in order: time, the household's name as the till shows it, arrived
+    or not. Only for the holder of an open till session (the site is the till's, never a parameter)."""
+    from grocery.checkout.visit import till_appointments
+
+    till = till_ref(session.get("till_session_id"), current_user)
+    if till is None or not till.is_open:
+        raise TillClosed()
+    body = {"day": local_today().isoformat(), "appointments": till_appointments(till.site_id, local_today())}
     end_read()
-    return jsonify(body)
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/quote", methods=["POST"])
@@ -204,9 +241,14 @@ def _sale_till(actor):
 def create_sale():
     """201 with the new sale; 200 with the same sale when its uuid was already recorded (a replay). A sale sent
     with "offline": true is recorded as an offline sale (flagged, never refused for budget, quota, stock or access)
-    only when grocery.checkout.offline.offline_accepted says the till was silent when it was made."""
+    only when grocery.checkout.offline.offline_accepted says the till was silent when it was made. "proxy":
+    {"mandate_id", "identity_checked", "identity_note"} records the proxy who shopped, in the sale's transaction (a
+    mandate not valid refuses an online sale, flags an offline one for review)."""
+    from grocery.checkout.visit import proxy_choice, record_offline_proxy, record_proxy_for_sale
+
     data = _json_body()
     card = _card(data)
+    proxy = proxy_choice(data)
     actor = current_user._get_current_object()
     begin_write()  # SQLite: one writer at a time, taken before anything is read
     try:
@@ -216,10 +258,14 @@ def create_sale():
             sale, created = record_offline_sale(actor, till, sale_uuid=data.get("uuid"), card_code=card,
                                                 lines=data.get("lines"), payment=data.get("payment"),
                                                 charged=charged_cents(data), client_created_at=client_time)
+            if created:
+                record_offline_proxy(actor, sale, proxy, to_local(client_time).date())
         else:
             sale, created = record_sale(actor, till, sale_uuid=data.get("uuid"), card_code=card,
                                         lines=data.get("lines"), payment=data.get("payment"),
                                         client_created_at=client_time)
+            if created:
+                record_proxy_for_sale(actor, sale, proxy)
         body = sale_json(sale)
     except Exception:
         db.session.rollback()

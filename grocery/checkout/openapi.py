@@ -23,7 +23,14 @@ _SUMMARY_FIELDS = {
     "reason": {"type": ["string", "null"]},
     "valid_until": {"type": ["string", "null"], "format": "date"},
     "budget_left_cents": {"type": ["integer", "null"]},
-    "proxies": {"type": "array", "items": {"type": "string"}},
+    "proxies": {"type": "array", "description": "The proxy mandates valid today: the cashier picks who shops.",
+                "items": {"type": "object", "required": ["id", "name", "document"], "additionalProperties": False,
+                          "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                         "document": {"type": "string",
+                                                      "description": "The identity document to check."}}}},
+    "renewal_warning": {"type": ["string", "null"],
+                        "description": "During the last days of the access: 'Access valid until 12/12: think of "
+                                       "the renewal.' (the date only)."},
 }
 _NULLABLE_INTEGER = {"type": ["integer", "null"]}
 _CENTS = {"type": "integer", "description": "An amount in euro cents."}
@@ -94,6 +101,13 @@ SCHEMAS: dict[str, dict] = {
                     "now fails, and flagged for review. Otherwise the sale is handled as online.")},
                 "total_cents": {**_CENTS, "description": "Offline sale: the total the cashier charged (what was "
                                                          "paid); lines may carry their price_cents, adding up to it."},
+                "proxy": {"type": ["object", "null"], "required": ["mandate_id"],
+                          "description": "Who shopped when not the household itself: a mandate valid on the sale's "
+                                         "day, the identity checked (an online sale is refused otherwise; an "
+                                         "offline one is kept and flagged).",
+                          "properties": {"mandate_id": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
+                                         "identity_checked": {"type": "boolean"},
+                                         "identity_note": {"type": "string", "maxLength": 120}}},
             },
         }],
     },
@@ -116,6 +130,12 @@ SCHEMAS: dict[str, dict] = {
                 "type": "object", "required": ["name", "limit", "left", "left_label"], "additionalProperties": False,
                 "properties": {"name": {"type": "string"}, "limit": _INTEGER, "left": _INTEGER,
                                "left_label": {"type": "string"}}}},
+            "appointment": {"type": ["object", "null"],
+                            "description": "The household's appointment of today at the till's site (marked arrived "
+                                           "by this lookup); null for a walk-in, served the same.",
+                            "required": ["id", "time", "arrived"], "additionalProperties": False,
+                            "properties": {"id": _INTEGER, "time": {"type": "string"},
+                                           "arrived": {"type": "boolean"}}},
         },
     },
     "QuotaRule": {
@@ -133,7 +153,7 @@ SCHEMAS: dict[str, dict] = {
         "description": "A card of the snapshot: the till summary (Household) and, on each quota, the rule it is and "
                        "what the household took in its period; never social data.",
         "required": ["card_code", "display_name", "eligible", "reason", "valid_until", "budget_left_cents",
-                     "proxies", "quotas"],
+                     "proxies", "quotas", "renewal_warning"],
         "additionalProperties": False,
         "properties": {
             **_SUMMARY_FIELDS,
@@ -166,6 +186,19 @@ SCHEMAS: dict[str, dict] = {
                 "properties": {"start": {"type": "string", "format": "date"},
                                "end": {"type": "string", "format": "date"}}}},
             "cards": {"type": "array", "items": _ref("SnapshotCard")},
+        },
+    },
+    "Appointments": {
+        "type": "object",
+        "description": "Today's appointments of the till's site in slot order: time, the greeting name, arrived.",
+        "required": ["day", "appointments"],
+        "additionalProperties": False,
+        "properties": {
+            "day": {"type": "string", "format": "date"},
+            "appointments": {"type": "array", "items": {
+                "type": "object", "required": ["id", "time", "name", "arrived"], "additionalProperties": False,
+                "properties": {"id": _INTEGER, "time": {"type": "string"}, "name": {"type": "string"},
+                               "arrived": {"type": "boolean"}}}},
         },
     },
     "Quote": {
@@ -259,6 +292,12 @@ PATHS: dict[str, dict] = {
         "operationId": "cards_snapshot",
         "summary": "The cards valid today, for card checks while offline (holder of an open till; no-store).",
         "responses": {"200": _json(_ref("CardsSnapshot"), "The cards valid today, until expires_at."),
+                      **{code: _REFUSALS[code] for code in ("400", "401", "403", "409")}},
+    }},
+    "/api/till/appointments": {"get": {
+        "operationId": "appointments",
+        "summary": "Today's appointments of this till's site (holder of an open till; no-store).",
+        "responses": {"200": _json(_ref("Appointments"), "Today's appointments, in order."),
                       **{code: _REFUSALS[code] for code in ("400", "401", "403", "409")}},
     }},
     "/api/till/households/{card_code}": {"get": {

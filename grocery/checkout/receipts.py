@@ -11,6 +11,7 @@ def receipt_data(sale: Sale) -> dict:
     after the sale, the greeting and the product names as they were at the time of the sale (kept on the sale);
     the refunds as they are now. A sale recorded before these were kept (migration 0010) shows today's budget
     left and names, and says so (budget_left_today)."""
+    from grocery.checkout.visit import sale_proxy_name
     from grocery.households.models import Household
     from grocery.households.services import budget_left, display_name
     from grocery.stock.services import format_quantity
@@ -46,4 +47,6 @@ def receipt_data(sale: Sale) -> dict:
         "budget_left_today": left is None,
         "refunded_cents": refunded,
         "reprint": sale.receipt_prints >= 1,
+        #: The proxy who shopped for the household (grocery.appointments SaleProxy), None when it shopped itself.
+        "proxy_name": sale_proxy_name(sale.id),
     }

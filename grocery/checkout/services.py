@@ -159,19 +159,33 @@ def household_for_card(card_code: str, day: date, *, site_id: int | None = None,
 
 
 def till_household(card_code: str, day: date, *, site_id: int | None = None) -> dict:
+    """What the till's card lookup sends (till_visit's summary)."""
+    return till_visit(card_code, day, site_id=site_id)[0]
+
+
+def till_visit(card_code: str, day: date, *, site_id: int | None = None) -> tuple[dict, object]:
     """The till summary at the till's site plus the state of the quotas, products' and categories', for this
-    household (what is left this period, whatever the site it shopped at)."""
+    household (what is left this period, whatever the site it shopped at), its proxies valid today (id, name, the
+    document to check: they replace the old free-text names), its appointment of the day at the site (None: a
+    walk-in, served the same) and the renewal warning of the last days of its access; and the household (a
+    TillHousehold)."""
+    from grocery.checkout.visit import household_visit, renewal_warning
     from grocery.households.services import till_summary
 
+    site_id = till_site(site_id)
     summary, household = household_for_card(card_code, day, site_id=site_id)
-    return till_summary(card_code, day, summary=summary,
-                        quotas=quota_state(household.id, summary["quota_basis"], day))
+    sent = till_summary(card_code, day, summary=summary, quotas=quota_state(household.id, summary["quota_basis"], day))
+    visit = household_visit(household.id, site_id, day)
+    valid_until = date.fromisoformat(summary["valid_until"]) if summary["valid_until"] else None
+    sent.update(proxies=visit["proxies"], appointment=visit["appointment"],
+                renewal_warning=renewal_warning(valid_until, day, household.decisions))
+    return sent, household
 
 
 def find_household_for_till(last_name: str, birth_on: date | None, day: date, *,
-                            site_id: int | None = None) -> dict:
+                            site_id: int | None = None) -> tuple[dict, object]:
     """A forgotten card: the household whose active member has this last name and birth date, only when exactly
-    one matches; the till then gets the same summary as with the card."""
+    one matches; the till then gets the same summary as with the card (and the household, as till_visit)."""
     from grocery.households.models import HouseholdCard, Member
     from grocery.households.services import fold
 
@@ -191,7 +205,7 @@ def find_household_for_till(last_name: str, birth_on: date | None, day: date, *,
                                                               HouseholdCard.is_active.is_(True)))
     if code is None:
         raise NotEligible(_l("This household has no active card: see the social service."))
-    return till_household(code, day, site_id=site_id)
+    return till_visit(code, day, site_id=site_id)
 
 
 # --------------------------------------------------------------------------------------------------------------

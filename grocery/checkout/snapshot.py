@@ -17,7 +17,7 @@ from grocery.timeutil import local_to_utc
 
 #: What each card of the snapshot holds: the till summary's fields (households.services.till_summary), nothing more.
 CARD_FIELDS = ("card_code", "display_name", "eligible", "reason", "valid_until", "budget_left_cents", "proxies",
-               "quotas")
+               "quotas", "renewal_warning")
 #: What each quota of a card holds: the summary's (name, limit, left, left_label) and what the till needs to apply it
 #: to a cart offline: the rule it is (kind, id), the unit of its quantities, its period and what was used in it.
 QUOTA_FIELDS = ("kind", "id", "name", "unit", "period", "limit", "used", "left", "left_label")
@@ -122,20 +122,42 @@ def _quota_used(rules: list[QuotaRule], day: date) -> dict[tuple[int, str, int],
     return used
 
 
+def _proxies(day: date) -> dict[int, list[dict]]:
+    """{household id: its mandates valid on the day, as the till's card lookup lists them (id, name, document to
+    check), by name}. One statement for every household."""
+    from grocery.appointments.models import ProxyMandate
+    from grocery.timeutil import local_day_bounds
+
+    _start, end = local_day_bounds(day)
+    rows = db.session.execute(
+        select(ProxyMandate.household_id, ProxyMandate.id, ProxyMandate.full_name, ProxyMandate.identity_document)
+        .where(ProxyMandate.valid_from <= day,
+               (ProxyMandate.valid_until.is_(None)) | (ProxyMandate.valid_until >= day),
+               (ProxyMandate.revoked_at.is_(None)) | (ProxyMandate.revoked_at >= end)))
+    found: dict[int, list[dict]] = {}
+    for household_id, mandate_id, name, document in rows:
+        found.setdefault(household_id, []).append({"id": mandate_id, "name": name, "document": document or ""})
+    for proxies in found.values():
+        proxies.sort(key=lambda p: (p["name"].casefold(), p["id"]))
+    return found
+
+
 def cards_snapshot(day: date, *, site_id: int | None = None) -> dict:
     """The cards valid on the day at the till's site `site_id` (None: the current site; a household whose decision
     names other sites is left out, as the till would refuse it), each with only what the till's summary holds
-    (till_summary: card code, name to greet, eligible, reason, valid until, budget left, proxies, the quotas that
-    apply with what is left) plus, on each quota, the rule it is and what was used, so that the till applies
-    products' and categories' quotas offline. No household id, reference, composition, birth date, address, income or
-    note: the quota limits come already scaled to the household's composition. `quota_rules` lists every rule in
-    force: a rule missing from a card's quotas is one its composition scales to 0 (the household may take none). It
-    expires at the end of the local day."""
+    (till_summary: card code, name to greet, eligible, reason, valid until, budget left, the proxies valid today
+    with the document to check, the quotas that apply with what is left, the renewal warning) plus, on each quota,
+    the rule it is and what was used, so that the till applies products' and categories' quotas offline. No
+    household id, reference, composition, birth date, address, income or note: the quota limits come already scaled
+    to the household's composition. `quota_rules` lists every rule in force: a rule missing from a card's quotas is
+    one its composition scales to 0 (the household may take none). It expires at the end of the local day."""
     from grocery.checkout.services import till_site
+    from grocery.checkout.visit import renewal_warning
     from grocery.households.services import composition, decision_period, display_name, eligibility_on, period_budget
     from grocery.stock.services import format_quantity
 
     households = _households(day, till_site(site_id))
+    proxies = _proxies(day) if households else {}
     rules = quota_rules()
     used = _quota_used(rules, day) if rules and households else {}
     cards = []
@@ -162,7 +184,8 @@ def cards_snapshot(day: date, *, site_id: int | None = None) -> dict:
                       "reason": eligibility.reason,
                       "valid_until": eligibility.valid_until.isoformat() if eligibility.valid_until else None,
                       "budget_left_cents": granted + household.ledger.get(start, 0),
-                      "proxies": list(household.proxy_names or []), "quotas": quotas})
+                      "proxies": proxies.get(household.id, []), "quotas": quotas,
+                      "renewal_warning": renewal_warning(eligibility.valid_until, day, household.decisions)})
     expires: datetime = local_to_utc(day + timedelta(days=1), time(0, 0))
     periods = {period: quota_bounds(period, day) for period in ("week", "month")}
     return {"day": day.isoformat(), "expires_at": expires.isoformat(),

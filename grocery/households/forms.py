@@ -42,8 +42,6 @@ class HouseholdFields(FlaskForm):
     accepts_reminders = BooleanField(_l("Agrees to receive reminders by e-mail"),
                                      description=_l("Appointment reminders, in the preferred language, at the "
                                                     "e-mail address above. Only with the household's agreement."))
-    proxy_names = TextAreaField(_l("Authorised proxy shoppers"), description=_l("One name per line."),
-                                render_kw={"rows": 2})
     consent_on = BoundedDateField(_l("Consent to data processing given on"), validators=[Optional()])
     notes = TextAreaField(_l("Confidential notes"), description=_l("Seen by the social service only."))
 
@@ -63,7 +61,7 @@ class HouseholdCreateForm(HouseholdFields, PersonFields):
 
 
 class HouseholdEditForm(HouseholdFields):
-    """Contact details, consent, proxies and notes."""
+    """Contact details, consent and notes (the proxies are mandates: grocery.appointments)."""
 
 
 class MemberForm(PersonFields):

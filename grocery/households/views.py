@@ -51,7 +51,8 @@ def _labels():
 
 
 def _household_values(form) -> dict:
-    return {name: getattr(form, name).data for name in hs.HOUSEHOLD_FIELDS}
+    # The proxies are mandates now (grocery.appointments): the old free-text field is no longer on the forms.
+    return {name: getattr(form, name).data for name in hs.HOUSEHOLD_FIELDS if hasattr(form, name)}
 
 
 def _person_values(form) -> dict:
@@ -166,8 +167,6 @@ def edit(household_id: int):
     if household.status == "anonymised":
         abort(404)
     form = HouseholdEditForm(obj=household)
-    if request.method == "GET":
-        form.proxy_names.data = "\n".join(household.proxy_names or [])
     if form.validate_on_submit():
         try:
             changed = hs.update_household(current_user, household, _household_values(form))

@@ -9,8 +9,7 @@ again changes nothing (its dedupe_key), so a producer does not remember what it 
 agreed to reminders (services.household_may_be_emailed).
 
 Shipped: the social workers' weekly digest of expiring access (staff_digest) and the volunteers' shift of tomorrow
-(volunteer_shift). The appointment reminder (the day before, to the household in its language) is added by the
-appointments domain as one more register_producer call.
+(volunteer_shift), and the households' appointment of tomorrow (appointment_reminder).
 """
 
 from __future__ import annotations
@@ -164,10 +163,68 @@ def shift_still_true(message: OutboxMessage) -> str | None:
     return None
 
 
+# --------------------------------------------------------------------------------------------------------------
+# The households' appointment of tomorrow
+# --------------------------------------------------------------------------------------------------------------
+
+def _appointment_key(appointment) -> str:
+    """The reminder's key: the appointment, its slot's start and the address. A move (another slot) or a new
+    address gives another key: the old reminder no longer holds (appointment_still_true) and a new one is written."""
+    return (f"appointment:{appointment.id}:{appointment.slot.starts_at:%Y%m%dT%H%M}:"
+            f"{(appointment.household.email or '').strip().casefold()}")
+
+
+def appointment_reminders(today: date) -> Iterable[Draft]:
+    """The day before a booked appointment, to the household, in its preferred language, only when it gave an
+    e-mail address and agreed to reminders (the outbox checks it again before queueing and sending): the site's
+    name and address, the day and the time, and what to bring (setting appointments.what_to_bring). Nothing
+    social: no budget, no decision, no composition."""
+    from grocery.appointments.models import Appointment, Slot
+    from grocery.households.models import Household
+    from grocery.sites.models import Site
+    from grocery.timeutil import to_local
+
+    tomorrow = today + timedelta(days=1)
+    appointments = db.session.scalars(
+        select(Appointment).join(Slot, Appointment.slot_id == Slot.id)
+        .join(Household, Appointment.household_id == Household.id)
+        .where(Appointment.held_on == tomorrow, Appointment.status == "booked", Household.status == "active",
+               Household.email.is_not(None), Household.email != "", Household.accepts_reminders.is_(True))
+        .options(selectinload(Appointment.slot), selectinload(Appointment.household))
+        .order_by(Slot.starts_at, Appointment.id))
+    bring = str(get_setting("appointments.what_to_bring") or "").strip()
+    sites: dict[int, Site | None] = {}
+    for appointment in appointments:
+        household = appointment.household
+        if appointment.site_id not in sites:
+            sites[appointment.site_id] = db.session.get(Site, appointment.site_id)
+        language, subject, body = render_message(
+            "notifications/messages/appointment_reminder.txt", household.preferred_language,
+            site=sites[appointment.site_id], day=appointment.held_on,
+            time=to_local(appointment.slot.starts_at).strftime("%H:%M"), bring=bring, phone=get_setting("org.phone"))
+        yield Draft(kind="appointment_reminder", dedupe_key=_appointment_key(appointment),
+                    recipient=household.email.strip(), language=language, subject=subject, body=body,
+                    about_type="appointments", about_id=appointment.id, household_id=household.id)
+
+
+def appointment_still_true(message: OutboxMessage) -> str | None:
+    """An appointment reminder is cancelled when the appointment was cancelled, missed or moved (another slot: the
+    next run writes the reminder of the new time), or the household's address changed since it was written."""
+    from grocery.appointments.models import Appointment
+
+    appointment = db.session.get(Appointment, message.about_id) if message.about_id else None
+    if appointment is None or appointment.status != "booked" or _appointment_key(appointment) != message.dedupe_key:
+        return str(_l("Cancelled before sending: the appointment was cancelled or moved since the reminder was "
+                      "written."))
+    return None
+
+
 register_producer("staff_digest", staff_digest, label=_l("Weekly digest of expiring access"),
                   enabled_setting="notifications.staff_digest")
 register_producer("volunteer_shift", volunteer_shifts, label=_l("Shift of tomorrow"), still_true=shift_still_true,
                   enabled_setting="notifications.shift_reminders")
+register_producer("appointment_reminder", appointment_reminders, label=_l("Appointment of tomorrow"),
+                  still_true=appointment_still_true, enabled_setting="notifications.appointment_reminders")
 
 
 def household_messages(household) -> list[dict]:

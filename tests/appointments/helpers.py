@@ -36,3 +36,31 @@ def eligible_household(person: dict | None = None, **decision):
     household = make_household(person=person)
     make_decision(household, **decision)
     return household
+
+
+def appointment_today(household, *, at: time = time(10), status: str = "booked", site_id: int | None = None):
+    """An appointment of today at `at` (local) for the household, written directly (booking refuses a slot already
+    begun: a till test may run late in the day)."""
+    from grocery.appointments.models import Appointment
+    from grocery.sites.context import current_site_id
+    from grocery.timeutil import local_to_utc
+
+    site_id = site_id or current_site_id()
+    day = local_today()
+    starts = local_to_utc(day, at)
+    slot = db.session.scalar(select_slot(site_id, starts))
+    if slot is None:
+        slot = Slot(site_id=site_id, held_on=day, starts_at=starts, ends_at=starts + timedelta(minutes=15), capacity=4)
+        db.session.add(slot)
+        db.session.flush()
+    appointment = Appointment(site_id=site_id, slot_id=slot.id, household_id=household.id, held_on=day,
+                              status=status)
+    db.session.add(appointment)
+    db.session.flush()
+    return appointment
+
+
+def select_slot(site_id: int, starts):
+    from sqlalchemy import select
+
+    return select(Slot).where(Slot.site_id == site_id, Slot.starts_at == starts)

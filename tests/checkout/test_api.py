@@ -95,7 +95,7 @@ def test_household_summary_has_no_social_data(client, db, till):
     body = response.get_data(as_text=True)
     assert "Dettes" not in body and household.street not in body and "income" not in body
     assert set(response.json) == {"card_code", "display_name", "eligible", "reason", "valid_until", "budget_left_cents",
-                                  "proxies", "quotas"}
+                                  "proxies", "quotas", "appointment", "renewal_warning"}
 
 
 def test_forgotten_card_lookup(client, db, till):

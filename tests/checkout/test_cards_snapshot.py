@@ -35,8 +35,10 @@ def _sell(till, card, lines):
 
 
 def _as_summary(entry: dict) -> dict:
-    """A snapshot card as the till's card lookup shows it (the quotas without the rule and the use)."""
-    return {**entry, "quotas": [{key: quota[key] for key in SUMMARY_QUOTA} for quota in entry["quotas"]]}
+    """A snapshot card as the till's card lookup shows it (the quotas without the rule and the use; the lookup's
+    appointment of the day, which the snapshot does not carry, is None: these households have none)."""
+    return {**entry, "quotas": [{key: quota[key] for key in SUMMARY_QUOTA} for quota in entry["quotas"]],
+            "appointment": None}
 
 
 def _baby_hygiene():

@@ -111,6 +111,7 @@ EXPECTED: dict[str, object] = {
     "till_api.catalogue": TILL,
     "till_api.cards_snapshot": TILL,
     "till_api.ping": TILL,
+    "till_api.appointments": TILL,
     "till_api.household": TILL,
     "till_api.household_lookup": TILL,
     "till_api.quote": TILL,

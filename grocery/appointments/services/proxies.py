@@ -86,13 +86,13 @@ def valid_proxies(household: Household, day: date | None = None) -> list[ProxyMa
 
 
 def record_sale_proxy(actor, sale, mandate: ProxyMandate, *, identity_checked: bool,
-                      identity_note: str = "") -> SaleProxy:
-    """Record who shopped for a sale: a mandate of the sale's household valid on the sale's local day, with the
-    identity check the cashier noted. Refused: a mandate of another household, one not valid that day (not yet
-    started, ended, revoked), a sale that already has its proxy."""
+                      identity_note: str = "", day: date | None = None) -> SaleProxy:
+    """Record who shopped for a sale: a mandate of the sale's household valid on the sale's local day (`day`: an
+    offline sale's is the day it was made), with the identity check the cashier noted. Refused: a mandate of another
+    household, one not valid that day (not yet started, ended, revoked), a sale that already has its proxy."""
     if mandate.household_id != sale.household_id:
         raise ValidationError("mandate_id", _l("This proxy is not authorised for this household."))
-    day = to_local(sale.created_at).date()
+    day = day or to_local(sale.created_at).date()
     if not mandate.is_valid_on(day):
         raise ValidationError("mandate_id", _l("This proxy's mandate is not valid on %(day)s: the household "
                                                "shops itself, or sees the social service.",

@@ -60,10 +60,60 @@ def _export_purchases(household: Household) -> list[dict]:
             for sale in sales]
 
 
+def _export_visits(household: Household) -> dict:
+    """The household's proxy mandates (who, the document to check, dates, revocation), the sales a proxy made for
+    it (when, who, the identity check noted) and its appointments (site, time, status)."""
+    from grocery.appointments.models import Appointment, ProxyMandate, SaleProxy, Slot
+    from grocery.checkout.models import Sale
+    from grocery.sites.models import Site
+
+    mandates = db.session.scalars(select(ProxyMandate).where(ProxyMandate.household_id == household.id)
+                                  .order_by(ProxyMandate.valid_from, ProxyMandate.id)).all()
+    by_proxy = db.session.execute(
+        select(Sale.id, Sale.created_at, ProxyMandate.full_name, SaleProxy.identity_checked, SaleProxy.identity_note)
+        .join(SaleProxy, SaleProxy.sale_id == Sale.id).join(ProxyMandate, ProxyMandate.id == SaleProxy.mandate_id)
+        .where(Sale.household_id == household.id).order_by(Sale.id)).all()
+    appointments = db.session.execute(
+        select(Site.name, Slot.starts_at, Appointment.status, Appointment.arrived_at, Appointment.cancel_reason)
+        .join(Slot, Slot.id == Appointment.slot_id).join(Site, Site.id == Appointment.site_id)
+        .where(Appointment.household_id == household.id).order_by(Slot.starts_at, Appointment.id)).all()
+    return {
+        "proxy_mandates": [{"full_name": m.full_name, "identity_document": m.identity_document,
+                            "valid_from": _iso(m.valid_from), "valid_until": _iso(m.valid_until),
+                            "created_at": _iso(m.created_at), "revoked_at": _iso(m.revoked_at),
+                            "revoke_reason": m.revoke_reason, "identity_checked_at": _iso(m.identity_checked_at)}
+                           for m in mandates],
+        "sales_by_proxy": [{"sale": sale_id, "created_at": _iso(created_at), "proxy": name,
+                            "identity_checked": checked, "identity_note": note}
+                           for sale_id, created_at, name, checked, note in by_proxy],
+        "appointments": [{"site": site, "starts_at": _iso(starts_at), "status": status,
+                          "arrived_at": _iso(arrived_at), "cancel_reason": reason}
+                         for site, starts_at, status, arrived_at, reason in appointments],
+    }
+
+
+def _anonymise_visits(household: Household) -> None:
+    """The mandates' names, documents and revocation reasons, the identity notes of the sales a proxy made, and the
+    appointments' cancellation reasons are erased; dates and statuses stay (counts, planning)."""
+    from grocery.appointments.models import Appointment, ProxyMandate, SaleProxy
+
+    mandates = db.session.scalars(select(ProxyMandate).where(ProxyMandate.household_id == household.id)
+                                  .order_by(ProxyMandate.id)).all()
+    for index, mandate in enumerate(mandates, start=1):
+        mandate.full_name = _("Proxy %(n)d", n=index)
+        mandate.identity_document = mandate.revoke_reason = ""
+    if mandates:
+        for row in db.session.scalars(select(SaleProxy).where(SaleProxy.mandate_id.in_([m.id for m in mandates]))):
+            row.identity_note = ""
+    for appointment in db.session.scalars(select(Appointment).where(Appointment.household_id == household.id)):
+        appointment.cancel_reason = ""
+
+
 def export_household(actor, household: Household) -> dict:
     """Every record of one household (for a data-access request), as JSON-ready data: the household, its members,
     decisions with their income and charge lines, cards, the notes and their history, the budget ledger, its
-    purchases (sales with their lines), its proxies, and what other domains register (the volunteer records of
+    purchases (sales with their lines), its proxy mandates and the sales a proxy made, its appointments, and what
+    other domains register (the volunteer records of
     participants linked to its members). Logged."""
     data = {
         "reference": household.reference, "status": household.status, "street": household.street,
@@ -109,7 +159,7 @@ def export_household(actor, household: Household) -> dict:
                         AuditEvent.target_type == Household.__tablename__,
                         AuditEvent.target_id == str(household.id)).order_by(AuditEvent.id))],
         "purchases": _export_purchases(household),
-        # Appointments are not recorded by the application (yet): nothing to export for them.
+        **_export_visits(household),
     }
     for name, collect in EXPORT_SECTIONS.items():
         data[name] = collect(household)
@@ -143,7 +193,8 @@ def households_to_anonymise(years: int, day: date | None = None) -> list[Househo
 
 
 def anonymise_household(actor, household: Household) -> None:
-    """Replace names, address, contact, proxies, notes, national numbers and decision motives; keep the postcode,
+    """Replace names, address, contact, proxies (the mandates' names and documents, the identity notes of their
+    sales), notes, national numbers and decision motives; keep the postcode,
     the birth year of each person (for age bands and counts), decisions' dates, outcomes and amounts."""
     if household.status == "anonymised":
         return
@@ -152,6 +203,7 @@ def anonymise_household(actor, household: Household) -> None:
     household.email = None
     household.accepts_reminders = False
     household.proxy_names = []
+    _anonymise_visits(household)
     household.status = "anonymised"
     household.closed_on = household.closed_on or local_today()
     household.anonymised_at = utcnow()

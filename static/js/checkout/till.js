@@ -58,8 +58,13 @@ function renderHousehold() {
   $("hh-name").textContent = h.display_name;
   $("hh-valid").textContent = h.valid_until ? t("valid_until", { date: new Date(h.valid_until + "T12:00:00").toLocaleDateString(locale) }) : "";
   $("hh-budget").textContent = fmt(h.budget_left_cents);
-  const proxies = $("hh-proxies");
-  proxies.textContent = h.proxies && h.proxies.length ? t("proxies", { names: h.proxies.join(", ") }) : "";
+  $("hh-renewal").textContent = h.renewal_warning || "";
+  $("hh-renewal").hidden = !h.renewal_warning;
+  const appointment = h.appointment;
+  $("hh-appointment").hidden = !appointment;
+  if (appointment) $("hh-appointment").textContent = t(appointment.arrived ? "appointment_at" : "appointment_waiting", { time: appointment.time });
+  renderShopper(h);
+  $("hh-visit").hidden = !h.renewal_warning && !appointment && proxiesOf(h).length === 0;
   const quotas = $("hh-quotas");
   // Only quotas that apply to this household (a limit scaled to 0 by its composition does not), and only those
   // half used or more; a used-up quota is information for the cashier, not an alarm.
@@ -67,6 +72,88 @@ function renderHousehold() {
     el("li", { class: q.left === 0 ? "quota-used" : "quota-low" },
       q.left === 0 ? t("quota_used", { name: q.name }) : t("quota_left", { name: q.name, left: q.left_label }))));
 }
+
+// ---------- who is shopping: the household or one of its proxies ----------
+/** The proxies valid today (the card lookup's, or the snapshot's offline); old summaries kept a list of names. */
+function proxiesOf(h) { return (h?.proxies || []).filter((p) => p && typeof p === "object"); }
+
+function renderShopper(h) {
+  const button = $("btn-shopper");
+  const proxies = proxiesOf(h);
+  button.hidden = proxies.length === 0;
+  const shopper = cart.household?.shopper;
+  button.classList.toggle("chosen", !!shopper);
+  button.textContent = shopper ? t("shopper_proxy", { name: shopper.name }) : t("shopper_choose");
+  button.title = proxies.map((p) => p.name).join(", ");
+}
+
+function shopperChoice() { return document.querySelector("input[name=shopper]:checked")?.value || ""; }
+
+function renderShopperIdentity() {
+  const chosen = proxiesOf(cart.household).find((p) => String(p.id) === shopperChoice());
+  $("shopper-identity").hidden = !chosen;
+  if (chosen) $("shopper-document").textContent = chosen.document ? t("proxy_document", { document: chosen.document }) : t("proxy_document_unknown");
+}
+
+function openShopper() {
+  const h = cart.household;
+  if (!h) return;
+  const current = h.shopper ? String(h.shopper.mandate_id) : "";
+  const choice = (value, label) => el("label", { class: "shopper-choice" },
+    el("input", { type: "radio", name: "shopper", value, ...(value === current ? { checked: "" } : {}) }), " ", label);
+  $("shopper-choices").replaceChildren(choice("", t("shopper_household")),
+    ...proxiesOf(h).map((p) => choice(String(p.id), t("proxy_label", { name: p.name }))));
+  $("shopper-checked").checked = !!h.shopper;
+  $("shopper-note").value = h.shopper?.identity_note || "";
+  $("shopper-error").textContent = "";
+  renderShopperIdentity();
+  openDialog("dlg-shopper");
+}
+$("btn-shopper").addEventListener("click", openShopper);
+$("shopper-choices").addEventListener("change", renderShopperIdentity);
+$("form-shopper").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const chosen = proxiesOf(cart.household).find((p) => String(p.id) === shopperChoice());
+  if (chosen && !$("shopper-checked").checked) {
+    $("shopper-error").textContent = t("proxy_check_first");
+    return;
+  }
+  cart.household.shopper = chosen ? { mandate_id: chosen.id, name: chosen.name, identity_checked: true,
+    identity_note: $("shopper-note").value.trim().slice(0, 120) } : null;
+  cart.save();
+  closeDialog("dlg-shopper");
+  renderHousehold();
+});
+
+/** The sale's proxy part: who shopped when it was not the household itself. */
+function proxyPayload() {
+  const shopper = cart.household?.shopper;
+  return shopper ? { mandate_id: shopper.mandate_id, identity_checked: shopper.identity_checked,
+    identity_note: shopper.identity_note } : null;
+}
+
+// ---------- today's appointments ----------
+async function loadAppointments() {
+  const list = $("appointments-list");
+  try {
+    const { data } = await api("GET", cfg.appointmentsUrl);
+    const rows = data.appointments;
+    list.replaceChildren(...rows.map((a) => el("li", { class: a.arrived ? "arrived" : "" },
+      el("span", { class: "time" }, a.time), el("span", { class: "name" }, a.name),
+      el("span", { class: "state" }, a.arrived ? t("arrived") : t("not_arrived")))));
+    $("appointments-status").textContent = rows.length ? "" : t("no_appointments");
+    const waiting = rows.filter((a) => !a.arrived).length;
+    $("appointments-count").textContent = String(waiting);
+    $("appointments-count").hidden = waiting === 0;
+  } catch (error) {
+    $("appointments-status").textContent = error instanceof ApiError && error.code !== "network" && error.status < 500
+      ? error.message : t("appointments_offline");
+  }
+}
+$("btn-appointments").addEventListener("click", () => {
+  openDialog("dlg-appointments");
+  loadAppointments();
+});
 
 function showRefused(reason) {
   $("household-empty").hidden = true;
@@ -126,10 +213,12 @@ function acceptHousehold(summary) {
     showRefused(summary.reason);
     return;
   }
-  cart.household = summary;
+  const same = cart.household?.card_code === summary.card_code;
+  cart.household = { ...summary, shopper: same ? cart.household.shopper ?? null : null };
   cart.save();
   quote = null;
   renderHousehold();
+  if (summary.appointment?.arrived && !$("dlg-appointments").open) loadAppointments(); // the badge's count
   renderTotals();
   say(t("card_ok") + (summary.offline ? " " + O.card_offline : ""), "ok");
   sounds.ok();
@@ -481,7 +570,7 @@ $("form-pay").addEventListener("submit", async (event) => {
   if (method === "cash") payment.tendered_cents = parseTendered();
   try {
     const body = { uuid: cart.uuid, household_card: cart.household.card_code, lines: payloadLines(), payment,
-      client_created_at: cart.startedAt };
+      client_created_at: cart.startedAt, proxy: proxyPayload() };
     const result = await offline.sell(body, quote, saleInfo(payment));
     if (result.kind === "refused") throw result.error;
     closeDialog("dlg-pay");
