@@ -84,3 +84,27 @@ def _formatted_date(value: date, fmt: str, locale) -> str:
     """Babel's formatting of a day, kept: the till formats the same few days (a decision's end) at every card scan,
     and Babel takes a fraction of a millisecond each time."""
     return babel_format_date(value, date_pattern(fmt, locale), locale=locale)
+
+
+#: The longest period planned at once from a weekly pattern (volunteer shifts, appointment slots): three months.
+MAX_PLANNING_DAYS = 93
+
+
+def check_planning_period(date_from: date | None, date_to: date | None) -> None:
+    """A period to plan from a weekly pattern: both days, the end not before the start, at most three months
+    (MAX_PLANNING_DAYS); refused with every error at once (a ValidationError on date_from / date_to)."""
+    from flask_babel import lazy_gettext as _l
+
+    from grocery.errors import FieldErrors
+
+    errors = FieldErrors()
+    if date_from is None:
+        errors.add("date_from", _l("Enter the first and last day of the period."))
+    if date_to is None:
+        errors.add("date_to", _l("Enter the first and last day of the period."))
+    if date_from is not None and date_to is not None:
+        if date_to < date_from:
+            errors.add("date_to", _l("The end date is before the start date: correct one of them."))
+        elif (date_to - date_from).days >= MAX_PLANNING_DAYS:
+            errors.add("date_to", _l("Plan at most three months at a time."))
+    errors.raise_if_any()

@@ -14,10 +14,10 @@ from grocery.appointments.services.standing import StandingResult, active_standi
 from grocery.audit.services import record_event
 from grocery.errors import Conflict, FieldErrors, ValidationError
 from grocery.extensions import db
-from grocery.timeutil import local_to_utc, local_today
+from grocery.timeutil import MAX_PLANNING_DAYS, check_planning_period, local_to_utc, local_today
 
 #: Longest period generated at once (about three months), as for the volunteers' shifts.
-MAX_GENERATE_DAYS = 93
+MAX_GENERATE_DAYS = MAX_PLANNING_DAYS
 
 
 def check_session_values(*, start_time: time | None, end_time: time | None, slot_minutes,
@@ -122,18 +122,7 @@ class GenerationResult:
     standing: StandingResult = field(default_factory=StandingResult)
 
 
-def check_period(date_from: date | None, date_to: date | None) -> None:
-    errors = FieldErrors()
-    if date_from is None:
-        errors.add("date_from", _l("Enter the first and last day of the period."))
-    if date_to is None:
-        errors.add("date_to", _l("Enter the first and last day of the period."))
-    if date_from is not None and date_to is not None:
-        if date_to < date_from:
-            errors.add("date_to", _l("The end date is before the start date: correct one of them."))
-        elif (date_to - date_from).days >= MAX_GENERATE_DAYS:
-            errors.add("date_to", _l("Plan at most three months at a time."))
-    errors.raise_if_any()
+check_period = check_planning_period
 
 
 def generate_slots(actor, date_from: date | None, date_to: date | None, *,

@@ -11,11 +11,11 @@ from grocery.audit.services import record_event
 from grocery.errors import Conflict, FieldErrors, GroceryError, ValidationError
 from grocery.extensions import db
 from grocery.sites.context import current_site_id
-from grocery.timeutil import local_today
+from grocery.timeutil import MAX_PLANNING_DAYS, check_planning_period, local_today
 from grocery.volunteers.models import CAPABILITIES, Activity, Assignment, DaySheet, Participant, Shift, ShiftTemplate
 from grocery.volunteers.services.participants import _clean
 
-MAX_GENERATE_DAYS = 93
+MAX_GENERATE_DAYS = MAX_PLANNING_DAYS
 
 
 class ShiftFull(GroceryError):
@@ -96,19 +96,7 @@ def set_template_active(actor, template: ShiftTemplate, is_active: bool) -> None
     record_event(actor, "volunteers.template_update", template, {"is_active": is_active})
 
 
-def check_period(date_from: date | None, date_to: date | None) -> None:
-    """A period to plan: both days, the end not before the start, at most three months; every error at once."""
-    errors = FieldErrors()
-    if date_from is None:
-        errors.add("date_from", _l("Enter the first and last day of the period."))
-    if date_to is None:
-        errors.add("date_to", _l("Enter the first and last day of the period."))
-    if date_from is not None and date_to is not None:
-        if date_to < date_from:
-            errors.add("date_to", _l("The end date is before the start date: correct one of them."))
-        elif (date_to - date_from).days >= MAX_GENERATE_DAYS:
-            errors.add("date_to", _l("Plan at most three months at a time."))
-    errors.raise_if_any()
+check_period = check_planning_period
 
 
 def generate_shifts(actor, date_from: date | None, date_to: date | None, *,
