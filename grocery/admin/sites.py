@@ -89,34 +89,33 @@ def site_logo_delete(site_id: int):
     return redirect(url_for("admin.site_edit", site_id=site.id))
 
 
-@bp.route("/sites/<int:site_id>/deactivate", methods=["POST"])
-@roles_required(Role.ADMIN)
-def site_deactivate(site_id: int):
+def _change_site_state(site_id: int, change, done_message):
+    """Deactivate or reactivate a site (`change`: the service), then back to the list, or to the site's page with
+    the service's refusal."""
     site = db.get_or_404(Site, site_id)
     try:
-        deactivate_site(current_user, site)
+        change(current_user, site)
     except GroceryError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("admin.site_edit", site_id=site.id))
     db.session.commit()
-    flash(_("The site “%(name)s” is deactivated; its history stays in the reports.", name=site.name), "success")
+    flash(done_message(site.name), "success")
     return redirect(url_for("admin.sites"))
+
+
+@bp.route("/sites/<int:site_id>/deactivate", methods=["POST"])
+@roles_required(Role.ADMIN)
+def site_deactivate(site_id: int):
+    return _change_site_state(site_id, deactivate_site, lambda name: _(
+        "The site “%(name)s” is deactivated; its history stays in the reports.", name=name))
 
 
 @bp.route("/sites/<int:site_id>/reactivate", methods=["POST"])
 @roles_required(Role.ADMIN)
 def site_reactivate(site_id: int):
-    site = db.get_or_404(Site, site_id)
-    try:
-        reactivate_site(current_user, site)
-    except GroceryError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("admin.site_edit", site_id=site.id))
-    db.session.commit()
-    flash(_("The site “%(name)s” is active again.", name=site.name), "success")
-    return redirect(url_for("admin.sites"))
+    return _change_site_state(site_id, reactivate_site, lambda name: _(
+        "The site “%(name)s” is active again.", name=name))
 
 
 @bp.route("/sites/<int:site_id>/logo")
